@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "archive-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "archive-sync", targets: ["archive-sync"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "ArchiveModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "EventJournal",
+            dependencies: ["ArchiveModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "ArticleProjector",
+            dependencies: ["ArchiveModel", "EventJournal", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Replica",
+            dependencies: [
+                "ArchiveModel", "EventJournal", "ArticleProjector",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "ArticleGenerator", dependencies: ["ArchiveModel"]),
+        .executableTarget(
+            name: "archive-sync",
+            dependencies: [
+                "ArchiveModel", "EventJournal", "ArticleProjector", "Replica", "ArticleGenerator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["ArchiveModel"], path: "Tests/TestSupport"),
+        .testTarget(name: "ArchiveModelTests", dependencies: ["ArchiveModel", "ArticleGenerator", "TestSupport"]),
+        .testTarget(
+            name: "EventJournalTests",
+            dependencies: [
+                "EventJournal", "ArchiveModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "ArticleProjectorTests",
+            dependencies: [
+                "ArticleProjector", "EventJournal", "ArchiveModel", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "ReplicaTests",
+            dependencies: [
+                "Replica", "ArticleProjector", "EventJournal", "ArchiveModel", "ArticleGenerator", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "archive-sync", "ArchiveModel", "ArticleGenerator", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+    ]
+)

@@ -1,0 +1,46 @@
+/// The one error type of ArchiveModel: a malformed article file, event or value.
+///
+/// `code` says what kind of problem it is (tests and callers match on it), `message` is one
+/// sentence a person can act on, and `context` names the file or event concerned.
+public struct ArchiveModelError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// What went wrong, for callers that decide by kind.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        // Article files.
+        public static let emptyFile = Code(rawValue: "empty-file")
+        public static let invalidUTF8 = Code(rawValue: "invalid-utf8")
+        public static let byteOrderMark = Code(rawValue: "byte-order-mark")
+        public static let carriageReturn = Code(rawValue: "carriage-return")
+        public static let unclosedFrontMatter = Code(rawValue: "unclosed-front-matter")
+        public static let missingTimestamp = Code(rawValue: "missing-timestamp")
+        public static let badTimestamp = Code(rawValue: "bad-timestamp")
+        public static let missingLink = Code(rawValue: "missing-link")
+        public static let brokenLink = Code(rawValue: "broken-link")
+        public static let missingDashes = Code(rawValue: "missing-dashes")
+        public static let missingBlankLine = Code(rawValue: "missing-blank-line")
+        // Values and events.
+        public static let invalidValue = Code(rawValue: "invalid-value")
+        public static let malformedJSON = Code(rawValue: "malformed-json")
+        public static let malformedEvent = Code(rawValue: "malformed-event")
+        public static let hashMismatch = Code(rawValue: "hash-mismatch")
+    }
+
+    public var code: Code
+    public var message: String
+    /// The file, event or value concerned, when there is one (a path, `origin:seq`, a field name).
+    public var context: String?
+
+    public init(_ code: Code, _ message: String, context: String? = nil) {
+        self.code = code
+        self.message = message
+        self.context = context
+    }
+
+    public var description: String {
+        if let context { return "\(context): \(message)" }
+        return message
+    }
+}

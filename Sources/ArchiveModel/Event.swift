@@ -1,0 +1,146 @@
+/// One change to one article, as written by one replica: the unit of the journal and of sync.
+///
+/// An `Event` always carries its canonical encoding (`payload`) and `hash == SHA-256(payload)`:
+/// the only ways to make one are `seal(_:)`, which computes both, and the decoders in
+/// `Event+Encoding.swift`, which check them. Structural rules (`Event.validate`) hold for every
+/// value of this type; rules that need the journal (gaps, chains, causal past) are checked there.
+public struct Event: Hashable, Sendable, CustomStringConvertible {
+    /// The fields of an event before it is encoded and hashed.
+    public struct Draft: Hashable, Sendable {
+        public var origin: OriginID
+        public var seq: Int
+        public var hlc: HybridTimestamp
+        public var clock: VectorClock
+        public var article: ArticleID
+        public var kind: EventKind
+        public var changes: [Change]
+        public var prev: SHA256Digest
+        /// The writing replica's name: carried on its first event and on the first after a rename.
+        public var name: String?
+
+        public init(
+            origin: OriginID, seq: Int, hlc: HybridTimestamp, clock: VectorClock, article: ArticleID,
+            kind: EventKind, changes: [Change], prev: SHA256Digest, name: String? = nil
+        ) {
+            self.origin = origin
+            self.seq = seq
+            self.hlc = hlc
+            self.clock = clock
+            self.article = article
+            self.kind = kind
+            self.changes = changes
+            self.prev = prev
+            self.name = name
+        }
+    }
+
+    public let draft: Draft
+    /// The canonical encoding: the bytes the hash covers and the journal stores.
+    public let payload: [UInt8]
+    public let hash: SHA256Digest
+
+    package init(draft: Draft, payload: [UInt8], hash: SHA256Digest) {
+        self.draft = draft
+        self.payload = payload
+        self.hash = hash
+    }
+
+    /// Validates `draft`, encodes it canonically and hashes it.
+    public static func seal(_ draft: Draft) throws -> Event {
+        try validate(draft)
+        let payload = canonicalPayload(of: draft)
+        return Event(draft: draft, payload: payload, hash: SHA256Digest.of(payload))
+    }
+
+    public var origin: OriginID { draft.origin }
+    public var seq: Int { draft.seq }
+    public var hlc: HybridTimestamp { draft.hlc }
+    public var clock: VectorClock { draft.clock }
+    public var article: ArticleID { draft.article }
+    public var kind: EventKind { draft.kind }
+    public var changes: [Change] { draft.changes }
+    public var prev: SHA256Digest { draft.prev }
+    public var name: String? { draft.name }
+    public var dot: Dot { Dot(origin: origin, seq: seq) }
+
+    /// True when `other` happened before this event: this event's writer held it.
+    public func happened(after other: Dot) -> Bool {
+        if other.origin == origin { return other.seq < seq }
+        return clock.covers(origin: other.origin, seq: other.seq)
+    }
+
+    /// How this event relates to `other` in the happened-before order.
+    public func causality(to other: Event) -> Causality {
+        if dot == other.dot { return .equal }
+        if other.happened(after: dot) { return .before }
+        if happened(after: other.dot) { return .after }
+        return .concurrent
+    }
+
+    /// The value the event sets for `field`, if it sets one.
+    public func value(of field: Field) -> FieldValue? {
+        for case .set(let f, let value) in changes where f == field { return value }
+        return nil
+    }
+
+    public var description: String { "\(origin.short):\(seq)" }
+
+    public static func == (lhs: Event, rhs: Event) -> Bool { lhs.hash == rhs.hash }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+extension Event {
+    /// Checks every rule an event must satisfy on its own; throws `malformedEvent` or `invalidValue`.
+    public static func validate(_ draft: Draft) throws {
+        let context = "\(draft.origin.short):\(draft.seq)"
+        func fail(_ message: String) -> ArchiveModelError {
+            ArchiveModelError(.malformedEvent, message, context: "event \(context)")
+        }
+        guard draft.seq >= 1 else { throw fail("seq must be 1 or more") }
+        guard draft.hlc.isValid else { throw fail("the hybrid clock value is out of range") }
+        guard draft.clock[draft.origin] == draft.seq - 1 else {
+            throw fail(
+                "its clock must hold seq - 1 (\(draft.seq - 1)) for its own origin, not \(draft.clock[draft.origin])")
+        }
+        if draft.seq == 1, draft.prev != .zero { throw fail("the first event of an origin must have a zero prev") }
+        guard !draft.changes.isEmpty else { throw fail("an event must change something") }
+        if let name = draft.name { try FieldRules.validateName(name) }
+
+        var fields = Set<Field>()
+        var tags = Set<[UInt8]>()
+        for change in draft.changes {
+            switch change {
+            case .set(let field, let value):
+                guard fields.insert(field).inserted else { throw fail("it sets \(field) twice") }
+                do { try FieldRules.validate(value, for: field) } catch var error as ArchiveModelError {
+                    error.context = "event \(context), field \(field)"
+                    throw error
+                }
+            case .tagAdd(let tag), .tagRemove(let tag):
+                try FieldRules.validateTag(tag)
+                guard tags.insert(Array(tag.utf8)).inserted else { throw fail("it changes the tag \"\(tag)\" twice") }
+            }
+        }
+        switch draft.kind {
+        case .create:
+            guard
+                case .text(let url)? = draft.changes.lazy.compactMap({ change -> FieldValue? in
+                    if case .set(.url, let v) = change { v } else { nil }
+                }).first
+            else { throw fail("a create must set the url") }
+            guard ArticleID(url: url) == draft.article else {
+                throw fail("article id \(draft.article) is not the id of its url (\(ArticleID(url: url)))")
+            }
+        case .delete:
+            guard draft.changes.contains(.set(.deleted, .flag(true))) else {
+                throw fail("a delete must set deleted to true")
+            }
+        case .restore:
+            guard draft.changes.contains(.set(.deleted, .flag(false))) else {
+                throw fail("a restore must set deleted to false")
+            }
+        case .update, .resolve:
+            break
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+/// One line of `list` or `search`.
+public struct ArticleSummary: Sendable {
+    public var id: ArticleID
+    public var title: String
+    public var url: String
+    public var path: String
+    public var capturedAt: Int64
+    public var deleted: Bool
+    public var tags: [String]
+    public var conflicts: [Field]
+    public var lastHLC: HybridTimestamp
+    /// For search results: a short piece of text around the first match.
+    public var snippet: String?
+}
+
+/// One field in conflict: the heads that disagree.
+public struct FieldConflict: Sendable {
+    public var article: ArticleID
+    public var title: String
+    public var field: Field
+    public var heads: [RegisterHead]
+    public var winner: RegisterHead?
+}
+
+/// How `list` orders articles.
+public enum ArticleOrder: String, CaseIterable, Sendable {
+    case captured, updated, title, path
+}
+
+extension ArticleProjector {
+    /// Articles, newest capture first by default.
+    public func list(
+        includeDeleted: Bool, onlyDeleted: Bool = false, tag: String?, order: ArticleOrder = .captured,
+        limit: Int?, _ db: Database
+    ) throws -> [ArticleSummary] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if onlyDeleted {
+            conditions.append("a.deleted = 1")
+        } else if !includeDeleted {
+            conditions.append("a.deleted = 0")
+        }
+        if let tag {
+            conditions.append("EXISTS (SELECT 1 FROM article_tag_add t WHERE t.article = a.key AND t.tag = ?)")
+            arguments += [tag]
+        }
+        let orderBy =
+            switch order {
+            case .captured: "a.captured_at DESC, a.id"
+            case .updated: "a.last_hlc DESC, a.id"
+            case .title: "a.title, a.id"
+            case .path: "a.path, a.id"
+            }
+        var sql = "SELECT a.key FROM article a"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY \(orderBy)"
+        if let limit { sql += " LIMIT \(max(0, limit))" }
+        return try Int64.fetchAll(db, sql: sql, arguments: arguments).map { try summary(key: $0, db) }
+    }
+
+    /// The summary of one article (for list and search lines).
+    public func summary(key: Int64, _ db: Database) throws -> ArticleSummary {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT id, title, url, path, captured_at, deleted, last_hlc FROM article WHERE key = ?"),
+                arguments: [key])
+        else { throw ArticleProjectorError(.corruptRow, "article row \(key) vanished") }
+        let tags = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT DISTINCT tag FROM article_tag_add WHERE article = ?"), arguments: [key]
+        ).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let conflicts = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT field FROM article_conflict WHERE article = ?"), arguments: [key]
+        ).compactMap(Field.init(rawValue:)).sorted()
+        return ArticleSummary(
+            id: ArticleID(rowid: key), title: row[1], url: row[2], path: row[3], capturedAt: row[4], deleted: row[5],
+            tags: tags, conflicts: conflicts, lastHLC: HybridTimestamp(packed: row[6]), snippet: nil)
+    }
+
+    /// Ids of articles that start with `prefix` (how the command line accepts short ids).
+    public func articleIDs(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
+        let lowered = prefix.lowercased()
+        guard !lowered.isEmpty, lowered.allSatisfy(\.isHexDigit), lowered.count <= 16 else { return [] }
+        return try String.fetchAll(
+            db, sql: "SELECT id FROM article WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            arguments: [lowered, lowered + "g", limit]
+        ).compactMap(ArticleID.init(hex:))
+    }
+
+    /// The live (not deleted) article whose path is `path`, else a deleted one, else nil.
+    public func article(atPath path: String, _ db: Database) throws -> ArticleID? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT key FROM article WHERE path = ? ORDER BY deleted, id LIMIT 1"),
+            arguments: [path]
+        ).map(ArticleID.init(rowid:))
+    }
+
+    /// Full-text search over title and body; best matches first.
+    public func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
+        guard let expression = SearchText.matchExpression(for: query) else { return [] }
+        let sql = """
+            SELECT s.rowid FROM article_search s JOIN article a ON a.key = s.rowid
+            WHERE article_search MATCH ? \(includeDeleted ? "" : "AND a.deleted = 0")
+            ORDER BY bm25(article_search, 4.0, 1.0) LIMIT ?
+            """
+        let needles = SearchText.needles(for: query)
+        return try Int64.fetchAll(db, sql: sql, arguments: [expression, limit]).map { key in
+            var hit = try summary(key: key, db)
+            let body = try String.fetchOne(db, sql: "SELECT body FROM article WHERE key = ?", arguments: [key]) ?? ""
+            hit.snippet = Self.snippet(of: SearchText.plainText(ofHTML: body), around: needles)
+            return hit
+        }
+    }
+
+    /// About 80 characters of `text` around the first needle found (case-insensitively).
+    static func snippet(of text: String, around needles: [String]) -> String {
+        let collapsed = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        let lowered = collapsed.lowercased()
+        var hit: String.Index?
+        for needle in needles {
+            if let range = lowered.range(of: needle.lowercased()) {
+                hit = range.lowerBound
+                break
+            }
+        }
+        let characters = Array(collapsed)
+        let offset = hit.map { lowered.distance(from: lowered.startIndex, to: $0) } ?? 0
+        let start = max(0, offset - 25)
+        let end = min(characters.count, offset + 55)
+        var snippet = String(characters[start..<end])
+        if start > 0 { snippet = "…" + snippet }
+        if end < characters.count { snippet += "…" }
+        return snippet
+    }
+
+    /// Every field in conflict, article by article.
+    public func conflicts(of article: ArticleID? = nil, _ db: Database) throws -> [FieldConflict] {
+        var sql = "SELECT c.article, c.field, a.title FROM article_conflict c JOIN article a ON a.key = c.article"
+        var arguments: StatementArguments = []
+        if let article {
+            sql += " WHERE c.article = ?"
+            arguments += [article.rowid]
+        }
+        sql += " ORDER BY a.id, c.field"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+            let id = ArticleID(rowid: row[0])
+            guard let field = Field(rawValue: row[1]), let stored = try load(id, db),
+                let register = stored.state.registers[field]
+            else { return nil }
+            return FieldConflict(
+                article: id, title: row[2], field: field, heads: register.heads, winner: register.winner)
+        }.sorted { ($0.article, $0.field) < ($1.article, $1.field) }
+    }
+
+    /// Counts for `status`.
+    public struct Counts: Sendable, Equatable {
+        public var articles: Int
+        public var deleted: Int
+        public var conflicts: Int
+        public var conflictedArticles: Int
+    }
+
+    public func counts(_ db: Database) throws -> Counts {
+        let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(deleted), 0) FROM article")
+        let conflictRow = try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT article) FROM article_conflict")
+        return Counts(
+            articles: row?[0] ?? 0, deleted: row?[1] ?? 0, conflicts: conflictRow?[0] ?? 0,
+            conflictedArticles: conflictRow?[1] ?? 0)
+    }
+}

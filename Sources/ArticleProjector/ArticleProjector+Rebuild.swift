@@ -1,0 +1,83 @@
+import ArchiveModel
+import EventJournal
+import Foundation
+import GRDB
+
+extension ArticleProjector {
+    /// Drops the projection tables, creates them afresh and replays every journal event into them.
+    ///
+    /// Runs inside the caller's transaction, so a failed rebuild leaves the old tables in place.
+    /// `progress` is called every `progressInterval` events with the number replayed so far.
+    public func rebuild(
+        from journal: EventJournal, _ db: Database, progressInterval: Int = 5000, progress: (Int) -> Void = { _ in }
+    ) throws -> Int {
+        try Self.dropTables(db)
+        try Self.createTables(db)
+        return try replay(journal, from: db, into: db, progressInterval: progressInterval, progress: progress)
+    }
+
+    /// Replays every event of the journal in `source` into the (empty) projection tables of
+    /// `target`, which may be another database: how `verify` rebuilds beside the live tables.
+    public func replay(
+        _ journal: EventJournal, from source: Database, into target: Database, progressInterval: Int = 5000,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> Int {
+        var count = 0
+        try journal.forEachEvent(source) { stored in
+            try apply(stored.event, target)
+            count += 1
+            if count % progressInterval == 0 { progress(count) }
+        }
+        return count
+    }
+
+    /// Recomputes the digest from the stored per-article state hashes.
+    public func digestOfStoredStates(_ db: Database) throws -> SHA256Digest {
+        var digest = SHA256Digest.zero
+        let rows = try Data.fetchCursor(db, sql: "SELECT state_hash FROM article")
+        while let data = try rows.next() {
+            guard let hash = SHA256Digest(bytes: Array(data)) else {
+                throw ArticleProjectorError(.corruptRow, "an article has an unreadable state hash")
+            }
+            digest = digest ^ hash
+        }
+        return digest
+    }
+
+    /// Every article's stored state hash, for comparing two projections article by article.
+    public func stateHashes(_ db: Database) throws -> [ArticleID: SHA256Digest] {
+        var hashes: [ArticleID: SHA256Digest] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT key, state_hash FROM article")
+        while let row = try rows.next() {
+            hashes[ArticleID(rowid: row[0])] = SHA256Digest(bytes: Array(row[1] as Data)) ?? .zero
+        }
+        return hashes
+    }
+
+    /// Articles whose rows no longer hash to their stored state hash (rows edited behind the
+    /// projector's back), or whose conflict rows disagree with their heads.
+    public func inconsistentArticles(_ db: Database, limit: Int = 20) throws -> [String] {
+        var problems: [String] = []
+        let keys = try Int64.fetchAll(db, sql: "SELECT key FROM article ORDER BY key")
+        for key in keys {
+            let id = ArticleID(rowid: key)
+            guard let stored = try load(id, db) else { continue }
+            if stored.state.stateHash != stored.stateHash {
+                problems.append("article \(id): its rows do not hash to its stored state hash")
+            }
+            let conflictRows = Set(
+                try String.fetchAll(
+                    db, sql: "SELECT field FROM article_conflict WHERE article = ?", arguments: [key]))
+            let expected = Set(stored.state.conflictedFields.map(\.rawValue))
+            if conflictRows != expected {
+                problems.append("article \(id): its conflict rows do not match its register heads")
+            }
+            if problems.count >= limit { break }
+        }
+        let searchRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM article_search") ?? 0
+        if searchRows != keys.count {
+            problems.append("the search index has \(searchRows) rows for \(keys.count) articles")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,138 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+extension EventJournal {
+    /// The outcome of one check of `verify`.
+    public struct CheckResult: Sendable {
+        public var name: String
+        public var problems: [String]
+        public var ok: Bool { problems.isEmpty }
+
+        public init(name: String, problems: [String]) {
+            self.name = name
+            self.problems = problems
+        }
+    }
+
+    /// Checks invariants 1 to 3 on the stored journal, row by row, in bounded memory.
+    ///
+    /// Reports (at most `limit` problems per check): missing guard triggers; rows that do not
+    /// decode, are not canonical, do not hash to their stored hash or whose columns disagree
+    /// with their payload; gaps and broken hash chains; events stored before their causal past
+    /// or with a hybrid clock not after it; a knowledge table that disagrees with the rows.
+    public func verify(_ db: Database, limit: Int = 20) throws -> [CheckResult] {
+        let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        let missingTriggers = Self.guardTriggers.filter { !triggers.contains($0) }
+        var guards = CheckResult(
+            name: "append-only guards",
+            problems: missingTriggers.map {
+                "the trigger \($0) is missing: the journal is no longer protected against changes"
+            })
+        if guards.ok {
+            // Prove the guard works: an UPDATE of the journal must be refused.
+            do {
+                try db.inSavepoint {
+                    try db.execute(
+                        sql: "UPDATE journal SET kind = kind WHERE position = (SELECT min(position) FROM journal)")
+                    return .rollback
+                }
+                if try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0 > 0 {
+                    guards.problems.append("an UPDATE of the journal was not refused")
+                }
+            } catch {
+                // Refused, as it must be.
+            }
+        }
+
+        var rows = CheckResult(name: "event rows", problems: [])
+        var chains = CheckResult(name: "hash chains", problems: [])
+        var causal = CheckResult(name: "causal order", problems: [])
+        var last: [OriginID: (seq: Int, hash: SHA256Digest, hlc: HybridTimestamp, position: Int64)] = [:]
+        var position: Int64 = 0
+        func note(_ check: inout CheckResult, _ message: String) {
+            if check.problems.count < limit { check.problems.append(message) }
+        }
+        while true {
+            let batch = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT position, origin, seq, hlc, article, kind, prev, hash, payload FROM journal
+                    WHERE position > ? ORDER BY position LIMIT 1000
+                    """, arguments: [position])
+            for row in batch {
+                position = row[0]
+                let label = "row \(position) (\(String((row[1] as String).prefix(8))):\(row[2] as Int64))"
+                guard let hash = SHA256Digest(bytes: Array(row[7] as Data)) else {
+                    note(&rows, "\(label): the stored hash is not 32 bytes")
+                    continue
+                }
+                let event: Event
+                do {
+                    event = try Event(payload: Array(row[8] as Data), hash: hash, verify: true)
+                } catch {
+                    note(&rows, "\(label): \(error)")
+                    continue
+                }
+                if event.origin.hex != row[1] || event.seq != row[2] || event.hlc.packed != row[3]
+                    || event.article.hex != row[4] || event.kind.rawValue != row[5]
+                    || Data(event.prev.bytes) != row[6]
+                {
+                    note(&rows, "\(label): its columns do not match the event it stores")
+                }
+                let previous = last[event.origin]
+                if event.seq != (previous?.seq ?? 0) + 1 {
+                    note(
+                        &chains, "\(label): expected seq \((previous?.seq ?? 0) + 1) of its origin, found \(event.seq)")
+                } else if event.prev != (previous?.hash ?? .zero) {
+                    note(&chains, "\(label): its prev is not the hash of the event before it")
+                }
+                for (origin, seq) in event.clock.sortedEntries where origin != event.origin {
+                    guard let held = last[origin], held.seq >= seq else {
+                        note(&causal, "\(label): stored before \(origin.short):\(seq), which it depends on")
+                        continue
+                    }
+                    let pastHLC =
+                        held.seq == seq
+                        ? held.hlc
+                        : try Int64.fetchOne(
+                            db, sql: "SELECT hlc FROM journal WHERE origin = ? AND seq = ?",
+                            arguments: [origin.hex, seq]
+                        ).map(HybridTimestamp.init(packed:))
+                    if let pastHLC, event.hlc <= pastHLC {
+                        note(&causal, "\(label): its hybrid clock is not after that of \(origin.short):\(seq)")
+                    }
+                }
+                if let previous, event.hlc <= previous.hlc {
+                    note(&causal, "\(label): its hybrid clock is not after that of its origin's previous event")
+                }
+                last[event.origin] = (event.seq, event.hash, event.hlc, position)
+            }
+            if batch.count < 1000 { break }
+        }
+
+        var knowledge = CheckResult(name: "knowledge vector", problems: [])
+        let heads = try Row.fetchAll(db, sql: "SELECT origin, seq, hash, hlc, position FROM journal_head")
+        var seen = Set<OriginID>()
+        for head in heads {
+            guard let origin = OriginID(hex: head[0]) else {
+                note(&knowledge, "journal_head holds an unreadable origin")
+                continue
+            }
+            seen.insert(origin)
+            guard let actual = last[origin] else {
+                note(&knowledge, "it lists \(origin.short), of which the journal holds no event")
+                continue
+            }
+            if actual.seq != head[1] || Data(actual.hash.bytes) != head[2] || actual.hlc.packed != head[3]
+                || actual.position != head[4]
+            {
+                note(&knowledge, "its entry for \(origin.short) does not match the journal's last event of that origin")
+            }
+        }
+        for origin in Set(last.keys).subtracting(seen) {
+            note(&knowledge, "it has no entry for \(origin.short), of which the journal holds events")
+        }
+        return [guards, rows, chains, causal, knowledge]
+    }
+}

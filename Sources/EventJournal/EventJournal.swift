@@ -1,0 +1,235 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+/// The replica's append-only event log in its SQLite file.
+///
+/// Every method works inside a transaction the caller owns (`Database` from a GRDB write or
+/// read), so that a batch's events and their projection commit together (invariant 5).
+/// `append` enforces invariants 2 to 4 with a distinct error for each refusal; the schema's
+/// triggers enforce 1 and 2 again for any other writer.
+public struct EventJournal: Sendable {
+    public init() {}
+
+    /// The last event held of one origin.
+    public struct Head: Sendable, Equatable {
+        public var seq: Int
+        public var hash: SHA256Digest
+        public var hlc: HybridTimestamp
+        public var position: Int64
+    }
+
+    /// An event with its place in this journal.
+    public struct StoredEvent: Sendable {
+        public var position: Int64
+        public var event: Event
+    }
+
+    /// What `append` did.
+    public enum AppendOutcome: Sendable, Equatable {
+        case appended(position: Int64)
+        /// The same event (same origin, seq and hash) is already held: nothing changed.
+        case alreadyHeld
+    }
+
+    // MARK: Knowledge
+
+    /// The knowledge vector: for each origin, the highest seq held (all of `1...seq` are held).
+    public func knowledge(_ db: Database) throws -> VectorClock {
+        var clock = VectorClock()
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT origin, seq FROM journal_head"))
+        while let row = try rows.next() {
+            if let origin = OriginID(hex: row[0]) { clock[origin] = row[1] }
+        }
+        return clock
+    }
+
+    /// The last event held of `origin`, or nil when none is held.
+    public func head(of origin: OriginID, _ db: Database) throws -> Head? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, hash, hlc, position FROM journal_head WHERE origin = ?"),
+                arguments: [origin.hex])
+        else { return nil }
+        return Head(seq: row[0], hash: try digest(row[1]), hlc: HybridTimestamp(packed: row[2]), position: row[3])
+    }
+
+    /// The highest hybrid clock value of any event held.
+    public func latestHLC(_ db: Database) throws -> HybridTimestamp {
+        let packed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(hlc) FROM journal_head")) ?? 0
+        return HybridTimestamp(packed: packed)
+    }
+
+    /// The number of events held.
+    public func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(seq), 0) FROM journal_head")) ?? 0
+    }
+
+    /// The names replicas gave themselves, as carried by their events.
+    public func replicaNames(_ db: Database) throws -> [OriginID: String] {
+        var names: [OriginID: String] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT origin, name FROM journal_origin_name")) {
+            if let origin = OriginID(hex: row[0]) { names[origin] = row[1] }
+        }
+        return names
+    }
+
+    // MARK: Appending
+
+    /// Appends one event after checking it against what is held.
+    ///
+    /// Returns `.alreadyHeld` for an event already held (idempotent apply). Throws, writing
+    /// nothing: `.fork` for the same (origin, seq) with another hash, `.gap` when events of its
+    /// origin are missing before it, `.brokenChain` when `prev` is not the hash of the previous
+    /// event, `.missingCausalPast` when its clock names events not held, `.clockNotAfterPast`
+    /// when its hlc is not after them.
+    public func append(_ event: Event, _ db: Database) throws -> AppendOutcome {
+        let head = try head(of: event.origin, db)
+        let heldSeq = head?.seq ?? 0
+        let label = "event \(event.origin.short):\(event.seq)"
+        if event.seq <= heldSeq {
+            let held = try hash(of: event.dot, db)
+            if held == event.hash { return .alreadyHeld }
+            throw EventJournalError(
+                .fork,
+                "\(label) is a fork: this replica already holds a different event \(event.origin.short):\(event.seq)"
+                    + " (hash \(held?.hex.prefix(12) ?? "?") instead of \(event.hash.hex.prefix(12)))",
+                event: event.dot)
+        }
+        if event.seq != heldSeq + 1 {
+            throw EventJournalError(
+                .gap, "\(label) leaves a gap: events \(heldSeq + 1)...\(event.seq - 1) of its origin are missing",
+                event: event.dot)
+        }
+        if event.prev != (head?.hash ?? .zero) {
+            throw EventJournalError(
+                .brokenChain,
+                "\(label) breaks its origin's hash chain: its prev is not the hash of event \(event.seq - 1)",
+                event: event.dot)
+        }
+        for (origin, seq) in event.clock.sortedEntries where origin != event.origin {
+            guard let other = try self.head(of: origin, db), other.seq >= seq else {
+                throw EventJournalError(
+                    .missingCausalPast,
+                    "\(label) depends on event \(origin.short):\(seq), which this replica does not hold",
+                    event: event.dot)
+            }
+            let pastHLC = other.seq == seq ? other.hlc : try hlc(of: Dot(origin: origin, seq: seq), db)
+            if let pastHLC, event.hlc <= pastHLC {
+                throw EventJournalError(
+                    .clockNotAfterPast,
+                    "\(label) has a hybrid clock not after that of \(origin.short):\(seq), which it follows",
+                    event: event.dot)
+            }
+        }
+        if let head, event.hlc <= head.hlc {
+            throw EventJournalError(
+                .clockNotAfterPast, "\(label) has a hybrid clock not after that of its origin's previous event",
+                event: event.dot)
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO journal (origin, seq, hlc, article, kind, prev, hash, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            event.origin.hex, event.seq, event.hlc.packed, event.article.hex, event.kind.rawValue,
+            Data(event.prev.bytes), Data(event.hash.bytes), Data(event.payload),
+        ])
+        if let name = event.name {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO journal_origin_name (origin, name) VALUES (?, ?)
+                    ON CONFLICT (origin) DO UPDATE SET name = excluded.name
+                    """
+            ).execute(arguments: [event.origin.hex, name])
+        }
+        return .appended(position: db.lastInsertedRowID)
+    }
+
+    // MARK: Reading
+
+    /// The hash of the event `dot`, if held.
+    public func hash(of dot: Dot, _ db: Database) throws -> SHA256Digest? {
+        guard
+            let blob = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT hash FROM journal WHERE origin = ? AND seq = ?"),
+                arguments: [dot.origin.hex, dot.seq])
+        else { return nil }
+        return try digest(blob)
+    }
+
+    private func hlc(of dot: Dot, _ db: Database) throws -> HybridTimestamp? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT hlc FROM journal WHERE origin = ? AND seq = ?"),
+            arguments: [dot.origin.hex, dot.seq]
+        ).map(HybridTimestamp.init(packed:))
+    }
+
+    /// The event `dot`, if held.
+    public func event(_ dot: Dot, _ db: Database) throws -> StoredEvent? {
+        try fetch(
+            db, sql: "SELECT position, payload, hash FROM journal WHERE origin = ? AND seq = ?",
+            arguments: [dot.origin.hex, dot.seq]
+        ).first
+    }
+
+    /// Every event of one article, in journal order.
+    public func events(ofArticle article: ArticleID, _ db: Database) throws -> [StoredEvent] {
+        try fetch(
+            db, sql: "SELECT position, payload, hash FROM journal WHERE article = ? ORDER BY position",
+            arguments: [article.hex])
+    }
+
+    /// Up to `limit` events after `position`, in journal order: how rebuild, verify and `log`
+    /// walk the whole journal in bounded memory.
+    public func events(after position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
+        try fetch(
+            db, sql: "SELECT position, payload, hash FROM journal WHERE position > ? ORDER BY position LIMIT ?",
+            arguments: [position, limit])
+    }
+
+    /// Up to `limit` events before `position`, newest first (`log` reads backwards this way).
+    public func events(before position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
+        try fetch(
+            db, sql: "SELECT position, payload, hash FROM journal WHERE position < ? ORDER BY position DESC LIMIT ?",
+            arguments: [position, limit])
+    }
+
+    /// Calls `body` with every event in journal order, reading `batchSize` rows at a time.
+    public func forEachEvent(
+        batchSize: Int = 1000, _ db: Database, _ body: (StoredEvent) throws -> Void
+    ) throws {
+        var position: Int64 = 0
+        while true {
+            let batch = try events(after: position, limit: batchSize, db)
+            for stored in batch { try body(stored) }
+            guard let last = batch.last, batch.count == batchSize else { return }
+            position = last.position
+        }
+    }
+
+    private func fetch(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredEvent] {
+        var result: [StoredEvent] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            let position: Int64 = row[0]
+            let payload: Data = row[1]
+            do {
+                let event = try Event(payload: Array(payload), hash: try digest(row[2]), verify: false)
+                result.append(StoredEvent(position: position, event: event))
+            } catch {
+                throw EventJournalError(
+                    .corruptRow, "journal row \(position) does not hold a readable event: \(error)", underlying: error)
+            }
+        }
+        return result
+    }
+
+    private func digest(_ data: Data) throws -> SHA256Digest {
+        guard let digest = SHA256Digest(bytes: Array(data)) else {
+            throw EventJournalError(.corruptRow, "a stored hash is not 32 bytes long")
+        }
+        return digest
+    }
+}

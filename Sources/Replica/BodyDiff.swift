@@ -1,0 +1,108 @@
+/// A readable diff of two HTML bodies.
+///
+/// Bodies are usually one long line of HTML, so a line diff says only "everything changed". This
+/// one cuts a body after each paragraph-like tag and each sentence end (。！？.!?) and diffs those
+/// segments (longest common subsequence), keeping one unchanged segment of context around each change.
+public enum BodyDiff {
+    public enum Line: Equatable, Sendable {
+        case same(String)
+        case removed(String)
+        case added(String)
+        /// Unchanged segments left out between two changes.
+        case skipped(Int)
+    }
+
+    public static func diff(_ old: String, _ new: String, context: Int = 1) -> [Line] {
+        let a = segments(of: old)
+        let b = segments(of: new)
+        var prefix = 0
+        while prefix < a.count, prefix < b.count, a[prefix].utf8.elementsEqual(b[prefix].utf8) { prefix += 1 }
+        var suffix = 0
+        while suffix < a.count - prefix, suffix < b.count - prefix,
+            a[a.count - 1 - suffix].utf8.elementsEqual(b[b.count - 1 - suffix].utf8)
+        {
+            suffix += 1
+        }
+        let middleA = Array(a[prefix..<(a.count - suffix)])
+        let middleB = Array(b[prefix..<(b.count - suffix)])
+        var full: [Line] = a[0..<prefix].map { .same($0) }
+        full += middle(middleA, middleB)
+        full += a[(a.count - suffix)...].map { .same($0) }
+        return trimContext(full, context: context)
+    }
+
+    private static func middle(_ a: [String], _ b: [String]) -> [Line] {
+        guard a.count * b.count <= 4_000_000 else {
+            return a.map { .removed($0) } + b.map { .added($0) }
+        }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                table[i][j] =
+                    a[i].utf8.elementsEqual(b[j].utf8)
+                    ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+            }
+        }
+        var lines: [Line] = []
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i].utf8.elementsEqual(b[j].utf8) {
+                lines.append(.same(a[i])); i += 1; j += 1
+            } else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] {
+                lines.append(.added(b[j])); j += 1
+            } else {
+                lines.append(.removed(a[i])); i += 1
+            }
+        }
+        return lines
+    }
+
+    private static func trimContext(_ lines: [Line], context: Int) -> [Line] {
+        let changed = lines.indices.filter { if case .same = lines[$0] { false } else { true } }
+        guard !changed.isEmpty else { return [] }
+        var keep = Set<Int>()
+        for index in changed {
+            for near in max(0, index - context)...min(lines.count - 1, index + context) { keep.insert(near) }
+        }
+        var result: [Line] = []
+        var skipped = 0
+        for index in lines.indices {
+            if keep.contains(index) {
+                if skipped > 0 { result.append(.skipped(skipped)); skipped = 0 }
+                result.append(lines[index])
+            } else {
+                skipped += 1
+            }
+        }
+        if skipped > 0 { result.append(.skipped(skipped)) }
+        return result
+    }
+
+    private static let breakingTags = [
+        "</p>", "</div>", "<br>", "<br/>", "<br />", "</li>", "</h1>", "</h2>", "</h3>",
+        "</h4>", "</small>", "</video>", "</audio>", "</iframe>", "\n",
+    ]
+    private static let sentenceEnds: Set<Character> = ["。", "！", "？"]
+
+    /// The body cut into paragraph and sentence pieces; joined, they give the body back.
+    public static func segments(of body: String) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var index = body.startIndex
+        while index < body.endIndex {
+            let character = body[index]
+            current.append(character)
+            index = body.index(after: index)
+            if sentenceEnds.contains(character)
+                || (character == ">" || character == "\n")
+                    && breakingTags.contains(where: { current.hasSuffix($0) })
+            {
+                pieces.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+}

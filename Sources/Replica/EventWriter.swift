@@ -1,0 +1,52 @@
+import ArchiveModel
+import ArticleProjector
+import EventJournal
+import GRDB
+
+/// Writes this replica's own events inside one transaction: numbers them, clocks them, chains
+/// them, appends them to the journal and projects them.
+///
+/// Valid only inside the `Replica.write` transaction that made it: it caches what it read from
+/// the journal (the knowledge vector, the last hash, the latest hlc) and updates the cache as it
+/// writes, since nothing else writes in that transaction.
+public struct EventWriter {
+    public let identity: Replica.Identity
+    private let wallClock: @Sendable () -> Int64
+    private let journal = EventJournal()
+    private let projector = ArticleProjector()
+    private var knowledge: VectorClock
+    private var lastHash: SHA256Digest
+    private var latestHLC: HybridTimestamp
+    private var nameIsKnown: Bool
+
+    init(identity: Replica.Identity, wallClock: @escaping @Sendable () -> Int64, _ db: Database) throws {
+        self.identity = identity
+        self.wallClock = wallClock
+        knowledge = try journal.knowledge(db)
+        lastHash = try journal.head(of: identity.origin, db)?.hash ?? .zero
+        latestHLC = try journal.latestHLC(db)
+        nameIsKnown = try journal.replicaNames(db)[identity.origin] == identity.name
+    }
+
+    /// Writes one event of this replica and returns it with what it changed.
+    public mutating func write(
+        _ kind: EventKind, article: ArticleID, changes: [Change], _ db: Database
+    ) throws -> (event: Event, change: StateChange) {
+        let seq = knowledge[identity.origin] + 1
+        let hlc = HybridTimestamp.next(after: latestHLC, wallMilliseconds: wallClock())
+        let draft = Event.Draft(
+            origin: identity.origin, seq: seq, hlc: hlc, clock: knowledge, article: article, kind: kind,
+            changes: changes, prev: lastHash, name: nameIsKnown ? nil : identity.name)
+        let event: Event
+        do { event = try Event.seal(draft) } catch let error as ArchiveModelError {
+            throw ReplicaError(.invalidValue, error.message, underlying: error)
+        }
+        _ = try journal.append(event, db)
+        let change = try projector.apply(event, db)
+        knowledge[identity.origin] = seq
+        lastHash = event.hash
+        latestHLC = hlc
+        nameIsKnown = true
+        return (event, change)
+    }
+}

@@ -1,0 +1,83 @@
+import ArchiveModel
+import ArticleProjector
+import Foundation
+import GRDB
+
+/// What `export` did.
+public struct ExportReport: Sendable {
+    public var written = 0
+    /// Files already holding exactly the article's bytes, left untouched.
+    public var unchanged = 0
+    /// Articles not written because another article claims the same path.
+    public var clashes: [(article: ArticleID, path: String, other: ArticleID)] = []
+    public var bytes = 0
+    public init() {}
+}
+
+extension Replica {
+    /// Writes every live article to `directory`/`path`, creating folders as needed.
+    ///
+    /// Each file is written whole to a temporary name and renamed, so a reader never sees half a
+    /// file. A file that already has the right bytes is left alone. When two articles claim one
+    /// path (concurrent moves), the one with the lower id is written and the clash reported.
+    public func export(to directory: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> ExportReport {
+        let fileManager = FileManager.default
+        do {
+            try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReplicaError(.fileSystem, "cannot create the folder \(directory): \(Self.describe(error))")
+        }
+        let keys = try read { db in
+            try Int64.fetchAll(db, sql: "SELECT key FROM article WHERE deleted = 0 ORDER BY path, id")
+        }
+        var report = ExportReport()
+        var owners: [String: ArticleID] = [:]
+        var index = 0
+        while index < keys.count {
+            let batch = Array(keys[index..<min(index + 500, keys.count)])
+            index += batch.count
+            let files = try read { db in
+                try batch.compactMap { key -> (ArticleID, String, [UInt8])? in
+                    guard
+                        let row = try Row.fetchOne(
+                            db,
+                            sql:
+                                "SELECT id, path, front_matter, captured_at, title, url, body FROM article WHERE key = ?",
+                            arguments: [key])
+                    else { return nil }
+                    let file = ArticleFile(
+                        frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
+                    return (ArticleID(rowid: key), row[1], file.render())
+                }
+            }
+            for (id, path, bytes) in files {
+                if let other = owners[path] {
+                    report.clashes.append((id, path, other))
+                    continue
+                }
+                owners[path] = id
+                let target = directory + "/" + path
+                if let existing = fileManager.contents(atPath: target), existing.elementsEqual(bytes) {
+                    report.unchanged += 1
+                    continue
+                }
+                try Self.writeAtomically(bytes, to: target)
+                report.written += 1
+                report.bytes += bytes.count
+            }
+            progress(index, keys.count)
+        }
+        return report
+    }
+
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url, options: .atomic)
+        } catch {
+            throw ReplicaError(.fileSystem, "cannot write \(path): \(describe(error))", underlying: error)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArchiveModel
+import ArticleProjector
+import EventJournal
+import GRDB
+
+/// One event as `history` and `log` show it: who wrote it, when, and what it changed.
+public struct HistoryEntry: Sendable {
+    /// One register write and its effect.
+    public struct FieldWrite: Sendable {
+        public var field: Field
+        /// The value shown before this event (on this replica's replay of the article).
+        public var before: FieldValue
+        /// The value the event wrote.
+        public var written: FieldValue
+        /// The value shown after it: differs from `written` when a concurrent write wins.
+        public var after: FieldValue
+        /// True when the field is in conflict after this event.
+        public var conflict: Bool
+    }
+
+    public var position: Int64
+    public var event: Event
+    /// The writing replica's name, as its events carried it.
+    public var replicaName: String?
+    public var writes: [FieldWrite]
+    public var tagsAdded: [String]
+    public var tagsRemoved: [String]
+}
+
+extension Replica {
+    /// Every event of one article in journal order, with before and after values.
+    public func history(of id: ArticleID) throws -> [HistoryEntry] {
+        try read { db in
+            let stored = try journal.events(ofArticle: id, db)
+            guard !stored.isEmpty else { throw ReplicaError(.unknownArticle, "there is no article with id \(id)") }
+            let names = try journal.replicaNames(db)
+            var state = ArticleState(id: id)
+            return stored.map { item in
+                let before = state
+                state.apply(item.event)
+                return Self.entry(item, before: before, after: state, names: names)
+            }
+        }
+    }
+
+    /// Calls `body` with the journal's events, newest first unless `oldestFirst`, at most `limit`,
+    /// reading in bounded batches from one snapshot.
+    ///
+    /// Field values are shown as written (a log does not replay every article).
+    public func log(limit: Int?, oldestFirst: Bool, _ body: @Sendable (HistoryEntry) throws -> Void) throws {
+        try read { db in
+            let names = try journal.replicaNames(db)
+            var remaining = limit ?? Int.max
+            var cursor: Int64 = oldestFirst ? 0 : Int64.max
+            while remaining > 0 {
+                let batchSize = min(remaining, 500)
+                let batch =
+                    oldestFirst
+                    ? try journal.events(after: cursor, limit: batchSize, db)
+                    : try journal.events(before: cursor, limit: batchSize, db)
+                for item in batch {
+                    try body(
+                        HistoryEntry(
+                            position: item.position, event: item.event, replicaName: names[item.event.origin],
+                            writes: item.event.changes.compactMap { change in
+                                guard case .set(let field, let value) = change else { return nil }
+                                return HistoryEntry.FieldWrite(
+                                    field: field, before: value, written: value, after: value, conflict: false)
+                            },
+                            tagsAdded: item.event.changes.compactMap { if case .tagAdd(let t) = $0 { t } else { nil } },
+                            tagsRemoved: item.event.changes.compactMap {
+                                if case .tagRemove(let t) = $0 { t } else { nil }
+                            }))
+                }
+                guard let last = batch.last, batch.count == batchSize else { return }
+                cursor = last.position
+                remaining -= batch.count
+            }
+        }
+    }
+
+    static func entry(
+        _ item: EventJournal.StoredEvent, before: ArticleState, after: ArticleState, names: [OriginID: String]
+    ) -> HistoryEntry {
+        var writes: [HistoryEntry.FieldWrite] = []
+        for change in ArticleState.effectiveChanges(of: item.event) {
+            guard case .set(let field, let value) = change else { continue }
+            let explicit = item.event.value(of: field) != nil
+            let shownBefore = before.value(of: field)
+            let shownAfter = after.value(of: field)
+            // The implicit `deleted = false` of an edit is worth showing only when it undeleted.
+            guard explicit || shownBefore != shownAfter else { continue }
+            writes.append(
+                HistoryEntry.FieldWrite(
+                    field: field, before: shownBefore, written: value, after: shownAfter,
+                    conflict: after.registers[field]?.isConflict ?? false))
+        }
+        return HistoryEntry(
+            position: item.position, event: item.event, replicaName: names[item.event.origin], writes: writes,
+            tagsAdded: item.event.changes.compactMap { if case .tagAdd(let t) = $0 { t } else { nil } },
+            tagsRemoved: item.event.changes.compactMap { if case .tagRemove(let t) = $0 { t } else { nil } })
+    }
+}

@@ -1,0 +1,232 @@
+import ArchiveModel
+import ArticleProjector
+import EventJournal
+import Foundation
+import GRDB
+
+/// What `import` did, file by file and in total.
+public struct ImportReport: Sendable {
+    public var files = 0
+    public var bytes = 0
+    public var created = 0
+    public var updated = 0
+    /// Updates that changed the article's path (a file moved in the archive).
+    public var moved = 0
+    public var unchanged = 0
+    public var refused: [(file: String, reason: String)] = []
+    public init() {}
+}
+
+/// Progress of a running import, for the terminal.
+public struct ImportProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: Int
+}
+
+/// One file to import: where it is and its path inside the archive folder it came from.
+struct ImportSource: Sendable {
+    var root: String
+    var relativePath: String
+    var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
+}
+
+extension Replica {
+    /// The file name endings a folder walk imports.
+    public static let importExtensions: Set<String> = ["txt", "md", "markdown"]
+
+    /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
+    /// ones skipped).
+    ///
+    /// A new file creates an article; a changed one writes an update with only the changed fields;
+    /// an unchanged one writes nothing. A file is matched to its article by its path in the
+    /// archive, else by the id of its url; a known article at a new path is a move. A file that
+    /// does not parse, that repeats an article another file of the archive already holds, or that
+    /// would change a deleted article is refused with the reason, and nothing is written for it.
+    /// Files are committed `chunkSize` at a time. Throws (before writing anything) when an
+    /// argument does not exist.
+    public func importFiles(
+        _ arguments: [String], chunkSize: Int = 500, progress: (ImportProgress) -> Void = { _ in }
+    ) throws -> ImportReport {
+        let sources = try Self.collectSources(arguments)
+        var report = ImportReport()
+        var claimed: [ArticleID: String] = [:]
+        var done = 0
+        var start = 0
+        while start < sources.count {
+            let chunk = Array(sources[start..<min(start + chunkSize, sources.count)])
+            start += chunk.count
+            var parsed: [(source: ImportSource, file: ArticleFile?, error: String?, size: Int)] = []
+            for source in chunk {
+                do {
+                    let bytes = try Self.readFile(source.absolutePath)
+                    do {
+                        parsed.append(
+                            (source, try ArticleFile.parse(bytes, name: source.absolutePath), nil, bytes.count))
+                    } catch let error as ArchiveModelError {
+                        parsed.append((source, nil, error.message, bytes.count))
+                    }
+                } catch {
+                    parsed.append((source, nil, "cannot be read: \(Self.describe(error))", 0))
+                }
+            }
+            let items = parsed
+            let claimedBefore = claimed
+            let chunkResult = try write { writer, db in
+                var chunkReport = ImportReport()
+                var chunkClaims: [ArticleID: String] = [:]
+                for item in items {
+                    chunkReport.files += 1
+                    chunkReport.bytes += item.size
+                    guard let file = item.file else {
+                        chunkReport.refused.append((item.source.absolutePath, item.error ?? "unreadable"))
+                        continue
+                    }
+                    try Self.importOne(
+                        file, from: item.source, claimed: claimedBefore, chunkClaims: &chunkClaims,
+                        report: &chunkReport,
+                        writer: &writer, projector: projector, db)
+                }
+                return (chunkReport, chunkClaims)
+            }
+            report.files += chunkResult.0.files
+            report.bytes += chunkResult.0.bytes
+            report.created += chunkResult.0.created
+            report.updated += chunkResult.0.updated
+            report.moved += chunkResult.0.moved
+            report.unchanged += chunkResult.0.unchanged
+            report.refused += chunkResult.0.refused
+            claimed.merge(chunkResult.1) { first, _ in first }
+            done += chunk.count
+            progress(ImportProgress(filesDone: done, filesTotal: sources.count, bytesDone: report.bytes))
+        }
+        return report
+    }
+
+    private static func importOne(
+        _ file: ArticleFile, from source: ImportSource, claimed: [ArticleID: String],
+        chunkClaims: inout [ArticleID: String], report: inout ImportReport, writer: inout EventWriter,
+        projector: ArticleProjector, _ db: Database
+    ) throws {
+        let name = source.absolutePath
+        let path = source.relativePath
+        do { try FieldRules.validatePath(path) } catch let error as ArchiveModelError {
+            report.refused.append((name, error.message))
+            return
+        }
+        var target: ArticleID
+        var state: ArticleState?
+        if let byPath = try projector.article(atPath: path, db) {
+            target = byPath
+            state = try projector.load(byPath, db)?.state
+        } else {
+            target = file.articleID
+            state = try projector.load(target, db)?.state
+            if let state, !state.text(.path).isEmpty, state.text(.path) != path,
+                FileManager.default.fileExists(atPath: source.root + "/" + state.text(.path))
+            {
+                report.refused.append(
+                    (
+                        name,
+                        "it has the same url as \(state.text(.path)), which is still in the archive (article \(target));"
+                            + " remove one of the two files"
+                    ))
+                return
+            }
+        }
+        if let other = claimed[target] ?? chunkClaims[target] {
+            report.refused.append((name, "it describes the same article (\(target)) as \(other), imported just before"))
+            return
+        }
+        chunkClaims[target] = name
+
+        guard let state else {
+            var changes: [Change] = [
+                .set(.url, .text(file.url)), .set(.title, .text(file.title)), .set(.body, .text(file.body)),
+                .set(.capturedAt, .integer(file.capturedAt)), .set(.path, .text(path)),
+            ]
+            if !file.frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(file.frontMatter))) }
+            try write(.create, target, changes, name: name, report: &report, writer: &writer, db)
+            report.created += 1
+            return
+        }
+        var changes: [Change] = []
+        for (field, value) in file.fieldValues + [(.path, .text(path))] where state.value(of: field) != value {
+            changes.append(.set(field, value))
+        }
+        changes.sort { ($0.field ?? .deleted) < ($1.field ?? .deleted) }
+        if changes.isEmpty {
+            report.unchanged += 1
+            return
+        }
+        if state.isDeleted {
+            report.refused.append(
+                (
+                    name,
+                    "article \(target) is deleted; restore it first with `archive-sync restore \(target)`, then import again"
+                ))
+            return
+        }
+        try write(.update, target, changes, name: name, report: &report, writer: &writer, db)
+        report.updated += 1
+        if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
+    }
+
+    private static func write(
+        _ kind: EventKind, _ id: ArticleID, _ changes: [Change], name: String, report: inout ImportReport,
+        writer: inout EventWriter, _ db: Database
+    ) throws {
+        _ = try writer.write(kind, article: id, changes: changes, db)
+    }
+
+    static func collectSources(_ arguments: [String]) throws -> [ImportSource] {
+        var sources: [ImportSource] = []
+        let fileManager = FileManager.default
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw ReplicaError(.fileSystem, "there is no file or folder \(argument); nothing was imported")
+            }
+            let trimmed = argument.count > 1 && argument.hasSuffix("/") ? String(argument.dropLast()) : argument
+            if isDirectory.boolValue {
+                guard let walker = fileManager.enumerator(atPath: trimmed) else {
+                    throw ReplicaError(.fileSystem, "the folder \(argument) cannot be read; nothing was imported")
+                }
+                var found: [String] = []
+                while let relative = walker.nextObject() as? String {
+                    let last = (relative as NSString).lastPathComponent
+                    if last.hasPrefix(".") {
+                        if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+                            walker.skipDescendants()
+                        }
+                        continue
+                    }
+                    guard (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular,
+                        importExtensions.contains((last as NSString).pathExtension.lowercased())
+                    else { continue }
+                    found.append(relative)
+                }
+                found.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                sources += found.map { ImportSource(root: trimmed, relativePath: $0) }
+            } else {
+                let url = URL(fileURLWithPath: trimmed)
+                let root = (trimmed as NSString).deletingLastPathComponent
+                sources.append(ImportSource(root: root.isEmpty ? "." : root, relativePath: url.lastPathComponent))
+            }
+        }
+        return sources
+    }
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ReplicaError(.fileSystem, "permission denied or not a regular file")
+        }
+        defer { try? handle.close() }
+        return Array(try handle.readToEnd() ?? Data())
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? ReplicaError { return error.message }
+        return (error as NSError).localizedDescription
+    }
+}

@@ -1,0 +1,170 @@
+import ArchiveModel
+import ArticleProjector
+import EventJournal
+import Foundation
+import GRDB
+
+/// One replica: its SQLite file holding the journal, the projection and its identity.
+///
+/// Every change goes through `apply(_:)` (events from elsewhere) or `write(_:)` (events this
+/// replica writes); both append to the journal and project in one transaction. Safe to use from
+/// several threads and processes: SQLite serialises writers, readers see snapshots.
+public final class Replica: Sendable {
+    /// Who this replica is: the origin of the events it writes and the name people see.
+    public struct Identity: Sendable, Equatable {
+        public var origin: OriginID
+        public var name: String
+    }
+
+    public let path: String
+    public let journal = EventJournal()
+    public let projector = ArticleProjector()
+    let pool: DatabasePool
+    let wallClock: @Sendable () -> Int64
+
+    /// Wall time in Unix milliseconds.
+    public static let systemClock: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    private init(path: String, pool: DatabasePool, wallClock: @escaping @Sendable () -> Int64) {
+        self.path = path
+        self.pool = pool
+        self.wallClock = wallClock
+    }
+
+    /// Makes a new replica file at `path` with a new random origin (or `origin`, for tests).
+    ///
+    /// Throws `alreadyExists` when something is already at `path`.
+    public static func create(
+        at path: String, name: String, origin: OriginID = .random(),
+        wallClock: @escaping @Sendable () -> Int64 = systemClock
+    ) throws -> Replica {
+        do { try FieldRules.validateName(name) } catch let error as ArchiveModelError {
+            throw ReplicaError(.invalidValue, error.message)
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            throw ReplicaError(.alreadyExists, "\(path) already exists; choose another path or remove it first")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReplicaError(.fileSystem, "the folder \(directory) does not exist")
+        }
+        let pool = try openPool(path)
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO replica_identity (key, value) VALUES ('origin', ?), ('name', ?), ('created_at', ?)",
+                arguments: [origin.hex, name, String(wallClock())])
+        }
+        return Replica(path: path, pool: pool, wallClock: wallClock)
+    }
+
+    /// Opens an existing replica file, applying any pending schema migrations.
+    public static func open(at path: String, wallClock: @escaping @Sendable () -> Int64 = systemClock) throws -> Replica
+    {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ReplicaError(
+                .noReplica, "there is no replica at \(path); create one with `archive-sync init --name NAME`")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try openPool(path)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw ReplicaError(
+                .notAReplica, "\(path) is not an archive-sync replica (not a SQLite database)", underlying: error)
+        }
+        let replica = Replica(path: path, pool: pool, wallClock: wallClock)
+        _ = try replica.identity()
+        return replica
+    }
+
+    private static func openPool(_ path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            // Durable commits: in WAL mode, FULL syncs the log at every commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("replica-v1") { db in
+            try db.execute(sql: "CREATE TABLE replica_identity (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        }
+        EventJournal.registerMigrations(in: &migrator)
+        ArticleProjector.registerMigrations(in: &migrator)
+        do {
+            try migrator.migrate(pool)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw error
+        }
+        return pool
+    }
+
+    /// This replica's origin and name.
+    public func identity() throws -> Identity {
+        try pool.read { db in try Self.identity(db, path: path) }
+    }
+
+    static func identity(_ db: Database, path: String) throws -> Identity {
+        let values = try Dictionary(
+            uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM replica_identity").map {
+                ($0[0] as String, $0[1] as String)
+            })
+        guard let originText = values["origin"], let origin = OriginID(hex: originText), let name = values["name"]
+        else {
+            throw ReplicaError(.notAReplica, "\(path) is not an archive-sync replica (it has no identity)")
+        }
+        return Identity(origin: origin, name: name)
+    }
+
+    /// Reads a consistent snapshot.
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// Applies events written elsewhere, in order, in one transaction: all or nothing.
+    ///
+    /// Events already held are skipped (idempotent); any refusal (gap, fork, broken chain,
+    /// missing causal past) throws and applies none of the batch.
+    public func apply(_ events: [Event]) throws -> ApplyReport {
+        try pool.write { db in
+            var report = ApplyReport()
+            for event in events {
+                switch try journal.append(event, db) {
+                case .appended:
+                    try projector.apply(event, db)
+                    report.appended += 1
+                case .alreadyHeld:
+                    report.alreadyHeld += 1
+                }
+            }
+            return report
+        }
+    }
+
+    /// Runs `body` in one write transaction with an `EventWriter` for this replica's own events.
+    public func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
+        try pool.write { db in
+            var writer = try EventWriter(identity: Self.identity(db, path: path), wallClock: wallClock, db)
+            return try body(&writer, db)
+        }
+    }
+
+    /// The knowledge vector: what this replica holds of every origin.
+    public func knowledge() throws -> VectorClock {
+        try pool.read { db in try journal.knowledge(db) }
+    }
+
+    /// The archive digest, kept up to date with every change.
+    public func digest() throws -> SHA256Digest {
+        try pool.read { db in try projector.digest(db) }
+    }
+}
+
+/// How many events of a batch were new.
+public struct ApplyReport: Sendable, Equatable {
+    public var appended = 0
+    public var alreadyHeld = 0
+    public init() {}
+}

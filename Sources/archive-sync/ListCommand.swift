@@ -1,0 +1,138 @@
+import ArchiveModel
+import ArgumentParser
+import ArticleProjector
+import Replica
+
+extension ArticleOrder: ExpressibleByArgument {}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List articles, newest capture first.",
+        discussion: """
+            One line per article: id, capture time (UTC), title, then its tags and a ! with the
+            fields in conflict. With --json, one object per line.
+            """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Only articles with this tag.") var tag: String?
+    @Flag(help: "Only deleted articles.") var deleted = false
+    @Flag(help: "Deleted articles too.") var all = false
+    @Option(help: "Order: captured, updated, title or path.") var sort: ArticleOrder = .captured
+    @Option(help: "At most this many articles.") var limit: Int?
+
+    func run() throws {
+        let target = try replica.open()
+        let (tag, deleted, all, sort, limit) = (tag, deleted, all, sort, limit)
+        let articles = try target.read { db in
+            try target.projector.list(
+                includeDeleted: all, onlyDeleted: deleted, tag: tag, order: sort, limit: limit, db)
+        }
+        for article in articles {
+            if output.json {
+                JSONOutput.print(JSONOutput.summary(article))
+            } else {
+                Terminal.line(ListCommand.line(article))
+            }
+        }
+    }
+
+    static func line(_ article: ArticleSummary) -> String {
+        var line =
+            "\(article.id.hex)  \(Formatting.shortDate(article.capturedAt))  \(article.title.replacingNewlines())"
+        if !article.tags.isEmpty { line += "  [" + article.tags.joined(separator: " ") + "]" }
+        if article.deleted { line += "  (deleted)" }
+        if !article.conflicts.isEmpty { line += "  !" + article.conflicts.map(\.rawValue).joined(separator: ",") }
+        return line
+    }
+}
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Full-text search over titles and bodies.",
+        discussion: """
+            Every word must occur. Chinese words of any length are found (朝鲜, 金正恩), as are
+            English words, case and accents ignored; end a word with * to match its prefix.
+            Best matches first, each with a piece of text around the match.
+
+            Example: archive-sync search 朝鲜 核
+            """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Words to look for.") var words: [String]
+    @Option(help: "At most this many results.") var limit = 20
+    @Flag(name: .customLong("include-deleted"), help: "Search deleted articles too.") var includeDeleted = false
+
+    func run() throws {
+        let target = try replica.open()
+        let query = words.joined(separator: " ")
+        let (includeDeleted, limit) = (includeDeleted, limit)
+        let hits = try target.read { db in
+            try target.projector.search(query, includeDeleted: includeDeleted, limit: limit, db)
+        }
+        for hit in hits {
+            if output.json {
+                JSONOutput.print(JSONOutput.summary(hit))
+            } else {
+                Terminal.line(ListCommand.line(hit))
+                if let snippet = hit.snippet { Terminal.line("    " + snippet) }
+            }
+        }
+        if hits.isEmpty, !output.json { Terminal.error("no article matches \(query)") }
+    }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one article: its fields, tags, conflicts and body.",
+        discussion: "With --raw, prints the article exactly as `export` would write its file.")
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Flag(help: "Print the article file itself.") var raw = false
+
+    func run() throws {
+        let target = try replica.open()
+        let detail = try target.article(try target.resolveArticle(id))
+        let names = try target.read { db in try target.journal.replicaNames(db) }
+        let state = detail.state
+        if raw {
+            let file = ArticleFile(
+                frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
+                url: state.text(.url), body: state.text(.body))
+            Terminal.write(String(decoding: file.render(), as: UTF8.self), to: 1)
+            return
+        }
+        if output.json {
+            JSONOutput.print(JSONOutput.detail(detail, names: names))
+            return
+        }
+        Terminal.line("id:          \(state.id.hex)")
+        Terminal.line("title:       \(state.text(.title))")
+        Terminal.line("url:         \(state.text(.url))")
+        Terminal.line("captured:    \(Formatting.iso(state.capturedAt))")
+        Terminal.line("path:        \(state.text(.path))")
+        if state.isDeleted {
+            Terminal.line("deleted:     yes (restore it with `archive-sync restore \(state.id.hex)`)")
+        }
+        if !state.tags.isEmpty { Terminal.line("tags:        \(state.tags.map(\.text).joined(separator: " "))") }
+        if !state.text(.note).isEmpty { Terminal.line("note:        \(state.text(.note))") }
+        Terminal.line("changed:     \(Formatting.iso(detail.lastHLC.milliseconds)) (\(detail.eventCount) events)")
+        for field in state.conflictedFields {
+            Terminal.line(
+                "conflict:    \(field) has \(state.registers[field]?.heads.count ?? 0) values; see `archive-sync conflicts \(state.id.hex)`"
+            )
+        }
+        if !state.text(.frontMatter).isEmpty {
+            Terminal.line("front matter:")
+            Terminal.write(state.text(.frontMatter), to: 1)
+        }
+        Terminal.line("")
+        Terminal.line(state.text(.body))
+    }
+}

@@ -1,0 +1,89 @@
+import ArchiveModel
+import ArticleProjector
+import Replica
+
+/// The JSON shapes the command line prints (`--json`), in one place so they stay consistent.
+enum JSONOutput {
+    static func print(_ value: JSONValue) { Terminal.line(value.compactText) }
+
+    static func summary(_ article: ArticleSummary) -> JSONValue {
+        var pairs: [(key: String, value: JSONValue)] = [
+            ("id", .string(article.id.hex)), ("title", .string(article.title)), ("url", .string(article.url)),
+            ("path", .string(article.path)), ("captured_at", .integer(article.capturedAt)),
+            ("deleted", .bool(article.deleted)), ("tags", .array(article.tags.map(JSONValue.string))),
+            ("conflicts", .array(article.conflicts.map { .string($0.rawValue) })),
+        ]
+        if let snippet = article.snippet { pairs.append(("snippet", .string(snippet))) }
+        return .object(pairs)
+    }
+
+    static func detail(_ detail: ArticleDetail, names: [OriginID: String]) -> JSONValue {
+        let state = detail.state
+        var pairs: [(key: String, value: JSONValue)] = [("id", .string(state.id.hex))]
+        for field in Field.allCases { pairs.append((field.rawValue, JSONValue(state.value(of: field)))) }
+        pairs.append(("tags", .array(state.tags.map { .string($0.text) })))
+        pairs.append(
+            (
+                "conflicts",
+                .array(
+                    state.conflictedFields.map { field in
+                        .object([
+                            ("field", .string(field.rawValue)),
+                            (
+                                "heads",
+                                .array(
+                                    (state.registers[field]?.heads ?? []).map {
+                                        head(
+                                            $0,
+                                            shown: state.registers[field]?.value == nil
+                                                ? false : $0.valueHash == state.value(of: field).valueHash, names: names
+                                        )
+                                    })
+                            ),
+                        ])
+                    })
+            ))
+        pairs.append(("first_hlc", hlc(detail.firstHLC)))
+        pairs.append(("last_hlc", hlc(detail.lastHLC)))
+        pairs.append(("events", .integer(Int64(detail.eventCount))))
+        return .object(pairs)
+    }
+
+    static func head(
+        _ head: RegisterHead, shown: Bool, names: [OriginID: String], value: FieldValue? = nil
+    ) -> JSONValue {
+        var pairs: [(key: String, value: JSONValue)] = [
+            ("origin", .string(head.dot.origin.hex)), ("seq", .integer(Int64(head.dot.seq))),
+            ("replica", names[head.dot.origin].map(JSONValue.string) ?? .null), ("hlc", hlc(head.hlc)),
+            ("shown", .bool(shown)),
+        ]
+        if let value { pairs.append(("value", JSONValue(value))) }
+        return .object(pairs)
+    }
+
+    static func hlc(_ value: HybridTimestamp) -> JSONValue {
+        .array([.integer(value.milliseconds), .integer(Int64(value.counter))])
+    }
+
+    static func history(_ entry: HistoryEntry, showBefore: Bool) -> JSONValue {
+        let event = entry.event
+        let writes: [JSONValue] = entry.writes.map { write in
+            var pairs: [(key: String, value: JSONValue)] = [("field", .string(write.field.rawValue))]
+            if showBefore { pairs.append(("before", JSONValue(write.before))) }
+            pairs.append(("value", JSONValue(write.written)))
+            if showBefore {
+                pairs.append(("after", JSONValue(write.after)))
+                pairs.append(("conflict", .bool(write.conflict)))
+            }
+            return .object(pairs)
+        }
+        return .object([
+            ("position", .integer(entry.position)), ("origin", .string(event.origin.hex)),
+            ("seq", .integer(Int64(event.seq))), ("replica", entry.replicaName.map(JSONValue.string) ?? .null),
+            ("time", .string(Formatting.iso(event.hlc.milliseconds))), ("hlc", hlc(event.hlc)),
+            ("article", .string(event.article.hex)), ("kind", .string(event.kind.rawValue)),
+            ("writes", .array(writes)), ("tags_added", .array(entry.tagsAdded.map(JSONValue.string))),
+            ("tags_removed", .array(entry.tagsRemoved.map(JSONValue.string))), ("hash", .string(event.hash.hex)),
+        ])
+    }
+}

@@ -1,0 +1,123 @@
+import ArchiveModel
+import Foundation
+
+/// Where the tests find the repository and the shared corpus, and temporary folders for them.
+public enum TestPaths {
+    /// The repository's root folder.
+    public static let repository: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The real article corpus: $ARCHIVE_SYNC_CORPUS, else ../shared/corpus beside the repository.
+    public static var corpus: URL {
+        if let path = ProcessInfo.processInfo.environment["ARCHIVE_SYNC_CORPUS"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return repository.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    }
+
+    /// The files of a corpus folder, sorted by name.
+    public static func corpusFiles(_ folder: String) throws -> [URL] {
+        let directory = corpus.appendingPathComponent(folder)
+        guard FileManager.default.fileExists(atPath: directory.path) else {
+            throw TestSetupError(
+                "the corpus folder \(directory.path) is missing: put the shared corpus at ../shared/corpus or set ARCHIVE_SYNC_CORPUS"
+            )
+        }
+        return try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "txt" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+}
+
+/// A problem with the tests' own set-up (a missing corpus), reported as a failure.
+public struct TestSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A temporary folder removed when the value goes away.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init(_ label: String = "test") throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("archive-sync-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Writes `bytes` at `name` (folders created as needed) and returns the full path.
+    @discardableResult
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let target = url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: target)
+        return target.path
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A wall clock for tests: starts at a fixed time and moves forward by a step on every reading.
+public final class SteppingClock: @unchecked Sendable {
+    private var now: Int64
+    private let step: Int64
+    private let lock = NSLock()
+
+    public init(start: Int64 = 1_731_686_344_000, step: Int64 = 1) {
+        now = start
+        self.step = step
+    }
+
+    public func read() -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        now += step
+        return now
+    }
+}
+
+/// Builds events by hand for tests of the rules: explicit origins, clocks and hybrid times.
+public enum EventFactory {
+    /// A fixed origin id for replica number `n` (1 → 000…01): origins sort by number.
+    public static func origin(_ n: Int) -> OriginID {
+        let hex = String(n, radix: 16)
+        return OriginID(hex: String(repeating: "0", count: 32 - hex.count) + hex)!
+    }
+
+    public static let url = "https://news.example.org/a/rules/1.html"
+    public static var article: ArticleID { ArticleID(url: url) }
+
+    /// An event of origin `origin` number `seq` that held `clock` of the other origins.
+    public static func event(
+        _ origin: Int, _ seq: Int, clock: [Int: Int] = [:], hlc: Int64, counter: Int = 0, kind: EventKind = .update,
+        article: ArticleID = article, _ changes: [Change]
+    ) throws -> Event {
+        var vector = VectorClock()
+        for (other, held) in clock { vector[Self.origin(other)] = held }
+        vector[Self.origin(origin)] = seq - 1
+        let prev = seq == 1 ? SHA256Digest.zero : SHA256Digest.of(Array("\(origin):\(seq - 1)".utf8))
+        return try Event.seal(
+            Event.Draft(
+                origin: Self.origin(origin), seq: seq, hlc: HybridTimestamp(milliseconds: hlc, counter: counter),
+                clock: vector, article: article, kind: kind, changes: changes, prev: prev))
+    }
+
+    /// A create of the test article by `origin`.
+    public static func create(
+        _ origin: Int, _ seq: Int = 1, clock: [Int: Int] = [:], hlc: Int64, title: String = "Title"
+    ) throws -> Event {
+        try event(
+            origin, seq, clock: clock, hlc: hlc, kind: .create,
+            [
+                .set(.url, .text(url)), .set(.title, .text(title)), .set(.body, .text("<p>body</p>\n")),
+                .set(.capturedAt, .integer(1_000)), .set(.path, .text("a.txt")),
+            ])
+    }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""A second, independent implementation of protocol/CANONICAL.md, in standard Python.
+
+    python3 protocol/reference/canonical.py vectors   # rewrites protocol/vectors/canonical-events.json
+    python3 protocol/reference/canonical.py hash FILE  # prints the hash of each wire-form event line
+
+The Swift tests check the project's encoder against the vectors this writes.
+"""
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+
+def canonical(event: dict) -> bytes:
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(event: dict) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def article_id(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def seal(event: dict) -> dict:
+    return {"hash": event_hash(event), **event}
+
+
+A = "3f2a1b9c00000000000000000000000a"
+B = "9c1e07aa00000000000000000000000b"
+ZERO = "0" * 64
+
+
+def vectors() -> list:
+    url = "https://www.example.org/a/world-20241115/5729941.html"
+    create = {
+        "origin": A, "seq": 1, "hlc": [1731686344000, 0], "clock": {}, "article": article_id(url),
+        "kind": "create", "name": "laptop", "prev": ZERO,
+        "changes": [
+            {"set": "url", "value": url},
+            {"set": "title", "value": "朝鲜宣布 \"新\" 政策 (全文)"},
+            {"set": "body", "value": "<div><i>Fri, 15 Nov 2024</i></div><p>第一段。</p>\n<p>tab\there \\ back\u0001slash</p>\n"},
+            {"set": "captured_at", "value": 1731686344000},
+            {"set": "path", "value": "2024-11/voa_5729941.txt"},
+            {"set": "front_matter", "value": "---\nlayout: post\ntitle: \"朝鲜\"\n---\n"},
+        ],
+    }
+    create = seal(create)
+    update = seal({
+        "origin": A, "seq": 2, "hlc": [1731686344000, 1], "clock": {A: 1, B: 3}, "article": create["article"],
+        "kind": "update", "prev": create["hash"],
+        "changes": [{"set": "title", "value": "Corrected title"}, {"tagAdd": "korea"}, {"tagRemove": "todo"}],
+    })
+    delete = seal({
+        "origin": B, "seq": 4, "hlc": [1731686400000, 0], "clock": {A: 1, B: 3}, "article": create["article"],
+        "kind": "delete", "prev": "ab" * 32, "changes": [{"set": "deleted", "value": True}],
+    })
+    resolve = seal({
+        "origin": A, "seq": 3, "hlc": [1731686500000, 7], "clock": {A: 2, B: 4}, "article": create["article"],
+        "kind": "resolve", "prev": update["hash"], "changes": [{"set": "captured_at", "value": 1731686300000}],
+    })
+    cases = []
+    for description, event in [
+        ("create with Chinese text, quotes, escapes, control characters and front matter", create),
+        ("update of a title with tags, clock naming two origins", update),
+        ("delete", delete),
+        ("resolve of an integer field", resolve),
+    ]:
+        cases.append({"description": description, "event": event,
+                      "canonical": canonical(event).decode("utf-8"), "hash": event["hash"]})
+    reordered = dict(reversed(list(update.items())))
+    cases.append({"description": "keys in another order: same canonical bytes, same hash", "event": reordered,
+                  "canonical": canonical(update).decode("utf-8"), "hash": update["hash"]})
+    tampered = dict(update)
+    tampered["changes"] = [{"set": "title", "value": "Tampered title"}, {"tagAdd": "korea"}, {"tagRemove": "todo"}]
+    cases.append({"description": "content changed after hashing", "event": tampered, "error": "hash-mismatch"})
+    unknown = seal({**{k: v for k, v in update.items() if k != "hash"}, "colour": "red"})
+    cases.append({"description": "unknown key", "event": unknown, "error": "malformed-event"})
+    bad_id = seal({**{k: v for k, v in create.items() if k != "hash"}, "article": "0123456789abcdef"})
+    cases.append({"description": "create whose article is not the id of its url", "event": bad_id, "error": "malformed-event"})
+    own = seal({**{k: v for k, v in update.items() if k != "hash"}, "clock": {A: 5}})
+    cases.append({"description": "clock entry of its own origin is not seq - 1", "event": own, "error": "malformed-event"})
+    newline_title = seal({**{k: v for k, v in update.items() if k != "hash"},
+                          "changes": [{"set": "title", "value": "two\nlines"}]})
+    cases.append({"description": "title with a line break", "event": newline_title, "error": "invalid-value"})
+    return cases
+
+
+def main() -> None:
+    if len(sys.argv) >= 2 and sys.argv[1] == "vectors":
+        out = Path(__file__).resolve().parent.parent / "vectors" / "canonical-events.json"
+        out.write_text(json.dumps(vectors(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
+    elif len(sys.argv) == 3 and sys.argv[1] == "hash":
+        for line in Path(sys.argv[2]).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                print(event_hash(json.loads(line)))
+    else:
+        print(__doc__)
+        sys.exit(64)
+
+
+if __name__ == "__main__":
+    main()
