@@ -49,10 +49,12 @@ public enum BodyDiff {
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, a[i].utf8.elementsEqual(b[j].utf8) {
                 lines.append(.same(a[i])); i += 1; j += 1
-            } else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] {
-                lines.append(.added(b[j])); j += 1
+            } else if i < a.count, j == b.count || table[i + 1][j] >= table[i][j + 1] {
+                lines.append(.removed(a[i]))
+                i += 1
             } else {
-                lines.append(.removed(a[i])); i += 1
+                lines.append(.added(b[j]))
+                j += 1
             }
         }
         return lines
@@ -86,21 +88,31 @@ public enum BodyDiff {
     private static let sentenceEnds: Set<Character> = ["。", "！", "？"]
 
     /// The body cut into paragraph and sentence pieces; joined, they give the body back.
+    ///
+    /// A piece ends after a sentence end or a paragraph-like tag, taking any closing tags that
+    /// follow with it, so `<p>一。</p><p>二。</p>` gives `<p>一。</p>` and `<p>二。</p>`.
     public static func segments(of body: String) -> [String] {
         var pieces: [String] = []
         var current = ""
-        var index = body.startIndex
-        while index < body.endIndex {
-            let character = body[index]
+        let characters = Array(body)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
             current.append(character)
-            index = body.index(after: index)
-            if sentenceEnds.contains(character)
-                || (character == ">" || character == "\n")
-                    && breakingTags.contains(where: { current.hasSuffix($0) })
+            index += 1
+            let ends =
+                sentenceEnds.contains(character)
+                || ((character == ">" || character == "\n") && breakingTags.contains { current.hasSuffix($0) })
+            guard ends else { continue }
+            // Take the closing tags that follow (`</p>`, `</div>`) into this piece.
+            while index + 1 < characters.count, characters[index] == "<", characters[index + 1] == "/",
+                let close = characters[index...].firstIndex(of: ">")
             {
-                pieces.append(current)
-                current = ""
+                current.append(contentsOf: characters[index...close])
+                index = close + 1
             }
+            pieces.append(current)
+            current = ""
         }
         if !current.isEmpty { pieces.append(current) }
         return pieces

@@ -166,5 +166,16 @@ public final class Replica: Sendable {
 public struct ApplyReport: Sendable, Equatable {
     public var appended = 0
     public var alreadyHeld = 0
-    public init() {}
+    public init(appended: Int = 0, alreadyHeld: Int = 0) {
+        self.appended = appended
+        self.alreadyHeld = alreadyHeld
+    }
+}
+
+extension Replica {
+    /// The events held here that a replica knowing `vector` lacks, in causal order, bounded in
+    /// count and bytes (see `EventJournal.events(missingFrom:limit:maxBytes:_:)`).
+    public func events(missingFrom vector: VectorClock, limit: Int = 1000, maxBytes: Int = 4 << 20) throws -> [Event] {
+        try read { db in try journal.events(missingFrom: vector, limit: limit, maxBytes: maxBytes, db).map(\.event) }
+    }
 }

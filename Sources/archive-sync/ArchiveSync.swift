@@ -7,7 +7,7 @@ struct ArchiveSync: AsyncParsableCommand {
         commandName: "archive-sync",
         abstract: "Keep archives of news articles in step, with every change on record.",
         discussion: """
-            Each replica is one SQLite file (--db, $ARCHIVE_SYNC_DB or ./archive.db) holding an
+            Each replica is one SQLite file (--db, $ARCHIVE_SYNC_DB or ./archive.db) holding an \
             append-only journal of every create and update, and the articles projected from it.
 
             Start with:
@@ -16,8 +16,8 @@ struct ArchiveSync: AsyncParsableCommand {
               archive-sync list
               archive-sync history ID
 
-            Ids may be shortened to any unique prefix. Commands that print data take --json.
-            Errors go to standard error as one sentence; the exit status is 0 on success, 1 on
+            Ids may be shortened to any unique prefix. Commands that print data take --json. \
+            Errors go to standard error as one sentence; the exit status is 0 on success, 1 on \
             an error, 2 when an import refused some files, and 64 for a command-line mistake.
             """,
         version: "0.1.0",

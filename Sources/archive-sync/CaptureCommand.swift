@@ -7,7 +7,7 @@ struct CaptureCommand: ParsableCommand {
         commandName: "capture",
         abstract: "Capture one new article from its url, title and body.",
         discussion: """
-            The article's id comes from its url, so two replicas that capture the same url get
+            The article's id comes from its url, so two replicas that capture the same url get \
             the same article. Its path (where export writes it) defaults to <id>.txt.
 
             Example:
@@ -59,7 +59,7 @@ struct EditCommand: ParsableCommand {
         commandName: "edit",
         abstract: "Change fields of an article.",
         discussion: """
-            Writes one update holding only the fields whose value changes. A deleted article
+            Writes one update holding only the fields whose value changes. A deleted article \
             must be restored first (so nothing is undeleted by accident).
 
             Example: archive-sync edit 3f2a --title "Corrected title" --path world/3f2a.txt
@@ -131,7 +131,7 @@ struct TagCommand: ParsableCommand {
         commandName: "tag",
         abstract: "Add and remove tags.",
         discussion: """
-            Tags merge as an add-wins set: when one replica adds a tag while another removes
+            Tags merge as an add-wins set: when one replica adds a tag while another removes \
             it, the tag stays. Example: archive-sync tag 3f2a --add korea --remove todo
             """)
 

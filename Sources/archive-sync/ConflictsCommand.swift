@@ -7,8 +7,8 @@ struct ConflictsCommand: ParsableCommand {
         commandName: "conflicts",
         abstract: "Fields that concurrent edits left with several values.",
         discussion: """
-            For each field in conflict: every value, which replica wrote it and when, and which
-            one is shown now (the latest by hybrid clock; for `deleted`, false). Keep one with
+            For each field in conflict: every value, which replica wrote it and when, and which \
+            one is shown now (the latest by hybrid clock; for `deleted`, false). Keep one with \
             `archive-sync resolve ID FIELD --take ORIGIN:SEQ`, or edit the field.
             """)
 
@@ -61,8 +61,8 @@ struct ResolveCommand: ParsableCommand {
         commandName: "resolve",
         abstract: "End a conflict by choosing the field's value.",
         discussion: """
-            --take ORIGIN:SEQ keeps the value one replica wrote (as listed by `conflicts`; the
-            origin may be shortened); --value sets a new one. The resolve event covers every
+            --take ORIGIN:SEQ keeps the value one replica wrote (as listed by `conflicts`; the \
+            origin may be shortened); --value sets a new one. The resolve event covers every \
             conflicting value, so the conflict ends on every replica it reaches.
 
             Example: archive-sync resolve 3f2a title --take 9c1e07aa:12

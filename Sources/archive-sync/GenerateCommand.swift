@@ -9,9 +9,9 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write sample articles in the archive format, to try archive-sync on.",
         discussion: """
-            Makes realistic articles (mostly Chinese, some English, with and without front
-            matter, lengths like real news) from a seed: the same seed and index always give
-            the same file, so two folders made with overlapping --from/--count ranges share
+            Makes realistic articles (mostly Chinese, some English, with and without front \
+            matter, lengths like real news) from a seed: the same seed and index always give \
+            the same file, so two folders made with overlapping --from/--count ranges share \
             the articles where they overlap. Files go to DIR/YYYY-MM/news_N.txt.
 
             Example: archive-sync generate ~/sample --count 1000 --seed 7

@@ -7,9 +7,9 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "Every change of one article: by which replica, when, and what changed.",
         discussion: """
-            Oldest first. For each event: its time, the replica that wrote it, its kind and
-            origin:seq, then each field it wrote as old → new. Body changes are shown as a diff
-            of sentences and paragraphs. When a concurrent write wins, the line says which value
+            Oldest first. For each event: its time, the replica that wrote it, its kind and \
+            origin:seq, then each field it wrote as old → new. Body changes are shown as a diff \
+            of sentences and paragraphs. When a concurrent write wins, the line says which value \
             is shown and that the field is in conflict.
             """)
 

@@ -7,16 +7,16 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import article files and folders.",
         discussion: """
-            Folders are searched recursively for .txt, .md and .markdown files (hidden ones are
-            skipped); a file given by name is imported whatever its name. Each article's path is
+            Folders are searched recursively for .txt, .md and .markdown files (hidden ones are \
+            skipped); a file given by name is imported whatever its name. Each article's path is \
             its path inside the folder given (or its file name).
 
-            A new file creates an article; a changed file writes one update holding only the
-            fields that changed; an unchanged file writes nothing, so importing again is cheap
-            and safe. A file is matched to its article by its path, else by its url, so a file
+            A new file creates an article; a changed file writes one update holding only the \
+            fields that changed; an unchanged file writes nothing, so importing again is cheap \
+            and safe. A file is matched to its article by its path, else by its url, so a file \
             moved inside the archive is a move, not a new article.
 
-            A file that does not fit the archive format is refused with the reason and nothing
+            A file that does not fit the archive format is refused with the reason and nothing \
             is imported from it; the others are imported. The exit status is then 2.
             """)
 

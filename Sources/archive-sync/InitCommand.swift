@@ -6,7 +6,7 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Make a new, empty replica.",
         discussion: """
-            Creates the replica file with a new random origin id. The name is how this replica's
+            Creates the replica file with a new random origin id. The name is how this replica's \
             changes are shown in every other replica's history, e.g. --name laptop.
             """)
 

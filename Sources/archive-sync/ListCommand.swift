@@ -10,7 +10,7 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List articles, newest capture first.",
         discussion: """
-            One line per article: id, capture time (UTC), title, then its tags and a ! with the
+            One line per article: id, capture time (UTC), title, then its tags and a ! with the \
             fields in conflict. With --json, one object per line.
             """)
 
@@ -53,8 +53,8 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Full-text search over titles and bodies.",
         discussion: """
-            Every word must occur. Chinese words of any length are found (朝鲜, 金正恩), as are
-            English words, case and accents ignored; end a word with * to match its prefix.
+            Every word must occur. Chinese words of any length are found (朝鲜, 金正恩), as are \
+            English words, case and accents ignored; end a word with * to match its prefix. \
             Best matches first, each with a piece of text around the match.
 
             Example: archive-sync search 朝鲜 核

@@ -9,8 +9,8 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write every live article back as a file, at its path under a folder.",
         discussion: """
-            Files are written whole and renamed into place; files that already hold the right
-            bytes are left alone, so exporting again is cheap. Import followed by export gives
+            Files are written whole and renamed into place; files that already hold the right \
+            bytes are left alone, so exporting again is cheap. Import followed by export gives \
             back every well-formed file byte for byte. Deleted articles are not written.
             """)
 
@@ -60,8 +60,8 @@ struct RebuildCommand: ParsableCommand {
         commandName: "rebuild",
         abstract: "Replay the whole journal into fresh article tables.",
         discussion: """
-            The article tables are a pure function of the journal, so this changes nothing you
-            can see unless they were damaged; it prints the digest before and after. Runs in one
+            The article tables are a pure function of the journal, so this changes nothing you \
+            can see unless they were damaged; it prints the digest before and after. Runs in one \
             transaction: if it fails, the old tables stay.
             """)
 
@@ -96,11 +96,11 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every invariant on the replica file; change nothing.",
         discussion: """
-            Checks that the journal's append-only guards are in place, that every event row
-            decodes, is canonical and matches its hash, that every origin's events form a
-            gap-free hash chain, that every event was stored after its causal past with a later
-            hybrid clock, that the knowledge vector matches the journal, that the article tables
-            match their hashes, and that a rebuild of the journal (in a scratch file) gives the
+            Checks that the journal's append-only guards are in place, that every event row \
+            decodes, is canonical and matches its hash, that every origin's events form a \
+            gap-free hash chain, that every event was stored after its causal past with a later \
+            hybrid clock, that the knowledge vector matches the journal, that the article tables \
+            match their hashes, and that a rebuild of the journal (in a scratch file) gives the \
             same digest. Exit status 1 when anything is wrong.
             """)
 
@@ -148,7 +148,7 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Who this replica is, what it holds, and its digest.",
         discussion: """
-            The knowledge vector lists, for every replica whose events are held here, how many
+            The knowledge vector lists, for every replica whose events are held here, how many \
             of its events are held. Two replicas with the same digest hold the same articles.
             """)
 

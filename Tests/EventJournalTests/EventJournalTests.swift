@@ -27,11 +27,13 @@ struct EventJournalTests {
             var vector = VectorClock()
             for (other, held) in clock { vector[EventFactory.origin(other)] = held }
             vector[EventFactory.origin(origin)] = seq - 1
-            let event = try Event.seal(Event.Draft(
-                origin: EventFactory.origin(origin), seq: seq,
-                hlc: HybridTimestamp(milliseconds: startHLC + Int64(seq), counter: 0), clock: vector,
-                article: EventFactory.article, kind: .update, changes: [.set(.note, .text("note \(origin).\(seq)"))],
-                prev: prev))
+            let event = try Event.seal(
+                Event.Draft(
+                    origin: EventFactory.origin(origin), seq: seq,
+                    hlc: HybridTimestamp(milliseconds: startHLC + Int64(seq), counter: 0), clock: vector,
+                    article: EventFactory.article, kind: .update,
+                    changes: [.set(.note, .text("note \(origin).\(seq)"))],
+                    prev: prev))
             prev = event.hash
             events.append(event)
         }
@@ -121,10 +123,11 @@ struct EventJournalTests {
         _ = try append(try chain(1, 1))
         #expect(throws: DatabaseError.self) {
             try database.write { db in
-                try db.execute(sql: """
-                    INSERT INTO journal (origin, seq, hlc, article, kind, prev, hash, payload)
-                    VALUES (?, 3, 0, 'x', 'update', zeroblob(32), zeroblob(32), x'7b7d')
-                    """, arguments: [EventFactory.origin(1).hex])
+                try db.execute(
+                    sql: """
+                        INSERT INTO journal (origin, seq, hlc, article, kind, prev, hash, payload)
+                        VALUES (?, 3, 0, 'x', 'update', zeroblob(32), zeroblob(32), x'7b7d')
+                        """, arguments: [EventFactory.origin(1).hex])
             }
         }
     }
@@ -154,6 +157,7 @@ struct EventJournalTests {
         var all = VectorClock()
         all[EventFactory.origin(1)] = 5
         all[EventFactory.origin(2)] = 3
-        #expect(try database.read { db in try journal.events(missingFrom: all, limit: 10, maxBytes: 1 << 20, db) }.isEmpty)
+        #expect(
+            try database.read { db in try journal.events(missingFrom: all, limit: 10, maxBytes: 1 << 20, db) }.isEmpty)
     }
 }

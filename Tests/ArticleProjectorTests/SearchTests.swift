@@ -1,0 +1,86 @@
+import ArchiveModel
+import ArticleProjector
+import EventJournal
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+struct SearchTextTests {
+    @Test(arguments: [
+        ("朝鲜半岛", " 朝鲜 鲜半 半岛 岛 "),
+        ("金", " 金 "),
+        ("Kim 朝鲜 said", "Kim  朝鲜 鲜  said"),
+        ("COVID-19疫情", "COVID-19 疫情 情 "),
+    ])
+    func segmentsCJKRunsIntoBigramsAndTheirLastCharacter(input: String, expected: String) {
+        #expect(SearchText.segment(input) == expected)
+    }
+
+    @Test func stripsTagsButNotBookTitlesInAngleBrackets() {
+        let text = SearchText.plainText(ofHTML: "<p>他说&amp;<<游说法>>与<网络小额贷款业务管理暂行办法></p><img src=\"x.jpg\">")
+        #expect(text.contains("<<游说法>>"))
+        #expect(text.contains("<网络小额贷款业务管理暂行办法>"))
+        #expect(text.contains("&"))
+        #expect(!text.contains("img"))
+    }
+
+    @Test(arguments: [
+        ("朝鲜", #""朝鲜""#), ("金正恩", #""金正 正恩""#), ("美", #""美" *"#), ("Trump", #""Trump""#),
+        ("trum*", #""trum" *"#), ("朝鲜 trump", #""朝鲜" AND "trump""#), ("\"NEAR(", #""NEAR""#),
+    ])
+    func buildsSafeMatchExpressions(query: String, expected: String) {
+        #expect(SearchText.matchExpression(for: query) == expected)
+    }
+
+    @Test func emptyQueriesMatchNothing() {
+        #expect(SearchText.matchExpression(for: "  ") == nil)
+        #expect(SearchText.matchExpression(for: "\"*\"") == nil)
+    }
+}
+
+/// Search over the real corpus, checked against a brute-force scan of the same text.
+struct CorpusSearchTests {
+    static let words = ["朝鲜", "美国", "香港", "疫情", "金正恩", "中", "蓬佩奥", "WHO"]
+
+    @Test func findsExactlyTheArticlesThatContainEachWord() throws {
+        let work = try TemporaryDirectory("search")
+        let database = try DatabaseQueue(path: work.file("search.db"))
+        var migrator = DatabaseMigrator()
+        EventJournal.registerMigrations(in: &migrator)
+        ArticleProjector.registerMigrations(in: &migrator)
+        try migrator.migrate(database)
+        let projector = ArticleProjector()
+        var texts: [ArticleID: String] = [:]
+        try database.write { db in
+            for (seq, url) in try TestPaths.corpusFiles("articles/plain").enumerated() {
+                let file = try ArticleFile.parse(Array(try Data(contentsOf: url)), name: url.lastPathComponent)
+                let event = try EventFactory.event(
+                    1, seq + 1, hlc: Int64(seq + 1), kind: .create, article: file.articleID,
+                    file.fieldValues.map { Change.set($0.0, $0.1) })
+                try projector.apply(event, db)
+                texts[file.articleID] = file.title + " " + SearchText.plainText(ofHTML: file.body)
+            }
+        }
+        for word in Self.words {
+            let found = Set(
+                try database.read { db in
+                    try projector.search(word, includeDeleted: false, limit: 10_000, db).map(\.id)
+                })
+            let expected = Set(texts.filter { $0.value.range(of: word, options: .caseInsensitive) != nil }.keys)
+            if word != "WHO" {
+                #expect(found == expected, "\(word): found \(found.count), contain it \(expected.count)")
+            } else {
+                #expect(found.isSubset(of: expected) && !found.isEmpty, "WHO: \(found.count) of \(expected.count)")
+            }
+            #expect(!found.isEmpty, "\(word) must occur in the corpus")
+        }
+        // The two-character word that a trigram index cannot find is found here.
+        let trigram = try database.write { db -> Int in
+            try db.execute(sql: "CREATE VIRTUAL TABLE tri USING fts5(body, tokenize = 'trigram')")
+            try db.execute(sql: "INSERT INTO tri (body) SELECT title || ' ' || body FROM article")
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM tri WHERE tri MATCH '\"朝鲜\"'") ?? 0
+        }
+        #expect(trigram == 0, "a trigram index finds no two-character word")
+    }
+}

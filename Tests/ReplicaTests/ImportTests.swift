@@ -1,0 +1,115 @@
+import ArchiveModel
+import ArticleGenerator
+import Foundation
+import GRDB
+import Replica
+import TestSupport
+import Testing
+
+struct ImportTests {
+    let work: TemporaryDirectory
+    let replica: Replica
+
+    init() throws {
+        work = try TemporaryDirectory("import")
+        replica = try Replica.create(at: work.file("replica.db"), name: "laptop")
+    }
+
+    func writeGenerated(_ range: Range<Int>, into folder: String, seed: UInt64 = 3) throws {
+        let generator = ArticleGenerator(seed: seed)
+        for index in range {
+            let (path, file) = generator.article(index)
+            try work.write("\(folder)/\(path)", file.render())
+        }
+    }
+
+    @Test func importsTheCorpusAndExportsItBackByteForByte() throws {
+        let plain = TestPaths.corpus.appendingPathComponent("articles/plain").path
+        let report = try replica.importFiles([plain])
+        #expect(report.created == 537)
+        #expect(report.refused.isEmpty)
+        let out = work.url.appendingPathComponent("out")
+        let exported = try replica.export(to: out.path)
+        #expect(exported.written == 537)
+        for url in try TestPaths.corpusFiles("articles/plain") {
+            let copy = out.appendingPathComponent(url.lastPathComponent)
+            #expect(try Data(contentsOf: copy) == Data(contentsOf: url), "\(url.lastPathComponent)")
+        }
+        let again = try replica.export(to: out.path)
+        #expect(again.written == 0 && again.unchanged == 537)
+    }
+
+    @Test func importingTheSameFilesAgainWritesNothing() throws {
+        try writeGenerated(0..<30, into: "archive")
+        let first = try replica.importFiles([work.file("archive")])
+        #expect(first.created == 30)
+        let events = try replica.status().events
+        let second = try replica.importFiles([work.file("archive")])
+        #expect(second.unchanged == 30 && second.created == 0 && second.updated == 0)
+        #expect(try replica.status().events == events)
+    }
+
+    @Test func aMovedFileIsAMoveNotANewArticle() throws {
+        try writeGenerated(0..<3, into: "archive")
+        _ = try replica.importFiles([work.file("archive")])
+        let (path, file) = ArticleGenerator(seed: 3).article(1)
+        try FileManager.default.removeItem(atPath: work.file("archive/\(path)"))
+        try work.write("archive/moved/here.txt", file.render())
+        let report = try replica.importFiles([work.file("archive")])
+        #expect(report.moved == 1 && report.created == 0)
+        let entries = try replica.history(of: file.articleID)
+        #expect(entries.count == 2)
+        #expect(entries.last?.event.changes == [.set(.path, .text("moved/here.txt"))])
+        #expect(try replica.status().counts.articles == 3)
+    }
+
+    @Test func aSecondFileWithTheSameURLIsRefusedWhileTheFirstStays() throws {
+        try writeGenerated(0..<2, into: "archive")
+        _ = try replica.importFiles([work.file("archive")])
+        let (_, file) = ArticleGenerator(seed: 3).article(0)
+        try work.write("archive/copy.txt", file.render())
+        let report = try replica.importFiles([work.file("archive")])
+        #expect(report.refused.count == 1)
+        #expect(report.refused.first?.file.hasSuffix("copy.txt") == true)
+        #expect(report.refused.first?.reason.contains("same url") == true)
+        #expect(try replica.status().events == 2)
+    }
+
+    @Test func malformedFilesAreRefusedAndTheRestImported() throws {
+        try writeGenerated(0..<3, into: "archive")
+        try work.write("archive/bad/empty.txt", "")
+        try work.write("archive/bad/no-dashes.txt", "<!--1-->\n[T](https://e.org/x)\n\nbody\n")
+        try work.write(
+            "archive/bad/latin1.txt", Array("<!--1-->\n[T](https://e.org/y)\n------\n\n".utf8) + [0xE9, 0x0A])
+        try work.write("archive/notes.pdf", "not an article")
+        let report = try replica.importFiles([work.file("archive")])
+        #expect(report.created == 3)
+        #expect(report.refused.count == 3)
+        let reasons = report.refused.map(\.reason).joined(separator: " | ")
+        #expect(reasons.contains("empty"))
+        #expect(reasons.contains("six dashes"))
+        #expect(reasons.contains("UTF-8"))
+        #expect(try replica.status().events == 3)
+    }
+
+    @Test func aMissingArgumentImportsNothing() throws {
+        try writeGenerated(0..<2, into: "archive")
+        #expect(throws: ReplicaError.self) {
+            _ = try replica.importFiles([work.file("archive"), work.file("nowhere")])
+        }
+        #expect(try replica.status().events == 0)
+    }
+
+    @Test func aChangedFileOfADeletedArticleIsRefusedWithAHint() throws {
+        try writeGenerated(0..<1, into: "archive")
+        _ = try replica.importFiles([work.file("archive")])
+        let (path, file) = ArticleGenerator(seed: 3).article(0)
+        _ = try replica.delete(file.articleID)
+        var changed = file
+        changed.title = "A new title"
+        try work.write("archive/\(path)", changed.render())
+        let report = try replica.importFiles([work.file("archive")])
+        #expect(report.refused.first?.reason.contains("restore") == true)
+        #expect(try replica.article(file.articleID).state.text(.title) == file.title)
+    }
+}
