@@ -25,7 +25,7 @@ public struct ArticleProjector: Sendable {
         try saveRegisters(before: before, after: state, fields: change.touchedFields, db)
         try saveTags(before: before, after: state, event: event, db)
         let textChanged = change.values.contains { $0.field == .title || $0.field == .body }
-        if loaded == nil || textChanged { try index(state, isNew: loaded == nil, db) }
+        if loaded == nil || textChanged { try index(state, replacing: loaded == nil ? nil : before, db) }
         try updateDigest(removing: loaded?.stateHash ?? .zero, adding: newHash, db)
         return change
     }
@@ -162,15 +162,24 @@ public struct ArticleProjector: Sendable {
         }
     }
 
-    private func index(_ state: ArticleState, isNew: Bool, _ db: Database) throws {
+    /// Indexes the article's title and body; `old` is the state whose text the index holds now.
+    ///
+    /// The index is contentless (it keeps only the index, not the text), so removing a row means
+    /// giving FTS5 the text it indexed: the old title and body, segmented the same way.
+    private func index(_ state: ArticleState, replacing old: ArticleState?, _ db: Database) throws {
         let key = state.id.rowid
-        if !isNew {
-            try db.cachedStatement(sql: "DELETE FROM article_search WHERE rowid = ?").execute(arguments: [key])
+        if let old {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO article_search (article_search, rowid, title, body) VALUES ('delete', ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                key, SearchText.indexText(old.text(.title)), SearchText.indexText(ofHTML: old.text(.body)),
+            ])
         }
         try db.cachedStatement(sql: "INSERT INTO article_search (rowid, title, body) VALUES (?, ?, ?)")
             .execute(arguments: [
-                key, SearchText.segment(state.text(.title)),
-                SearchText.segment(SearchText.plainText(ofHTML: state.text(.body))),
+                key, SearchText.indexText(state.text(.title)), SearchText.indexText(ofHTML: state.text(.body)),
             ])
     }
 

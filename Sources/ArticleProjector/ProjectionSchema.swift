@@ -9,7 +9,7 @@
    article_head(article, field, origin, seq, hlc, value_hash)   the heads of every register
    article_tag_add(article, tag, origin, seq)                     surviving tag adds
    article_conflict(article, field)                               fields whose heads disagree
-   article_search                                                 FTS5 over segmented title, body
+   article_search                 contentless FTS5 over title and body, segmented (SearchText)
    projection_state(key, value)                                   "digest": XOR of state hashes
 */
 import GRDB
@@ -46,8 +46,7 @@ extension ArticleProjector {
                     state_hash BLOB NOT NULL
                 );
                 CREATE INDEX article_by_path ON article(path);
-                CREATE INDEX article_by_url ON article(url);
-                CREATE INDEX article_by_captured_at ON article(captured_at);
+                    CREATE INDEX article_by_captured_at ON article(captured_at);
                 CREATE TABLE article_head (
                     article INTEGER NOT NULL,
                     field TEXT NOT NULL,
@@ -70,7 +69,8 @@ extension ArticleProjector {
                     field TEXT NOT NULL,
                     PRIMARY KEY (article, field)
                 ) WITHOUT ROWID;
-                CREATE VIRTUAL TABLE article_search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
+                CREATE VIRTUAL TABLE article_search USING fts5(
+                title, body, content = '', tokenize = 'unicode61 remove_diacritics 2');
                 CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
                 INSERT INTO projection_state (key, value) VALUES ('digest', zeroblob(32));
                 """)

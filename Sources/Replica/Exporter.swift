@@ -37,7 +37,7 @@ extension Replica {
             let batch = Array(keys[index..<min(index + 500, keys.count)])
             index += batch.count
             let files = try read { db in
-                try batch.compactMap { key -> (ArticleID, String, [UInt8])? in
+                try batch.compactMap { key -> (ArticleID, String, [UInt8], FileBaseline)? in
                     guard
                         let row = try Row.fetchOne(
                             db,
@@ -47,15 +47,18 @@ extension Replica {
                     else { return nil }
                     let file = ArticleFile(
                         frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
-                    return (ArticleID(rowid: key), row[1], file.render())
+                    let baseline = FileBaseline(file.fieldValues + [(.path, .text(row[1]))])
+                    return (ArticleID(rowid: key), row[1], file.render(), baseline)
                 }
             }
-            for (id, path, bytes) in files {
+            var exported: [(ArticleID, FileBaseline)] = []
+            for (id, path, bytes, baseline) in files {
                 if let other = owners[path] {
                     report.clashes.append((id, path, other))
                     continue
                 }
                 owners[path] = id
+                exported.append((id, baseline))
                 let target = directory + "/" + path
                 if let existing = fileManager.contents(atPath: target), existing.elementsEqual(bytes) {
                     report.unchanged += 1
@@ -64,6 +67,11 @@ extension Replica {
                 try Self.writeAtomically(bytes, to: target)
                 report.written += 1
                 report.bytes += bytes.count
+            }
+            // The files now say what the articles say: that is the new baseline for import.
+            let written = exported
+            try pool.write { db in
+                for (id, baseline) in written { try baseline.save(id, db) }
             }
             progress(index, keys.count)
         }

@@ -140,22 +140,29 @@ extension Replica {
         }
         chunkClaims[target] = name
 
+        let fileValues = file.fieldValues + [(.path, .text(path))]
         guard let state else {
             var changes: [Change] = [
                 .set(.url, .text(file.url)), .set(.title, .text(file.title)), .set(.body, .text(file.body)),
                 .set(.capturedAt, .integer(file.capturedAt)), .set(.path, .text(path)),
             ]
             if !file.frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(file.frontMatter))) }
-            try write(.create, target, changes, name: name, report: &report, writer: &writer, db)
+            _ = try writer.write(.create, article: target, changes: changes, db)
+            try FileBaseline(fileValues).save(target, db)
             report.created += 1
             return
         }
+        // Only what the file changed since it was last imported or exported: an edit made in the
+        // replica since then is not undone by importing the same file again.
+        let baseline = try FileBaseline.load(target, db)
         var changes: [Change] = []
-        for (field, value) in file.fieldValues + [(.path, .text(path))] where state.value(of: field) != value {
+        for (field, value) in fileValues where state.value(of: field) != value {
+            if let baseline, baseline.isUnchanged(field, value) { continue }
             changes.append(.set(field, value))
         }
-        changes.sort { ($0.field ?? .deleted) < ($1.field ?? .deleted) }
         if changes.isEmpty {
+            let current = FileBaseline(fileValues)
+            if baseline != current { try current.save(target, db) }
             report.unchanged += 1
             return
         }
@@ -167,16 +174,10 @@ extension Replica {
                 ))
             return
         }
-        try write(.update, target, changes, name: name, report: &report, writer: &writer, db)
+        _ = try writer.write(.update, article: target, changes: changes, db)
+        try FileBaseline(fileValues).save(target, db)
         report.updated += 1
         if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
-    }
-
-    private static func write(
-        _ kind: EventKind, _ id: ArticleID, _ changes: [Change], name: String, report: inout ImportReport,
-        writer: inout EventWriter, _ db: Database
-    ) throws {
-        _ = try writer.write(kind, article: id, changes: changes, db)
     }
 
     static func collectSources(_ arguments: [String]) throws -> [ImportSource] {

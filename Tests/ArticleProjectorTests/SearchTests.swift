@@ -8,13 +8,18 @@ import Testing
 
 struct SearchTextTests {
     @Test(arguments: [
-        ("朝鲜半岛", " 朝鲜 鲜半 半岛 岛 "),
+        ("朝鲜半岛", " 朝  鲜  半  岛 "),
         ("金", " 金 "),
-        ("Kim 朝鲜 said", "Kim  朝鲜 鲜  said"),
-        ("COVID-19疫情", "COVID-19 疫情 情 "),
+        ("Kim 朝鲜 said", "Kim  朝  鲜  said"),
+        ("COVID-19疫情", "COVID-19 疫  情 "),
+        ("café", "café"),
     ])
-    func segmentsCJKRunsIntoBigramsAndTheirLastCharacter(input: String, expected: String) {
-        #expect(SearchText.segment(input) == expected)
+    func segmentsEveryCJKCharacterIntoAWordOfItsOwn(input: String, expected: String) {
+        #expect(SearchText.indexText(input) == expected)
+    }
+
+    @Test func indexTextOfHTMLStripsTagsAndSegments() {
+        #expect(SearchText.indexText(ofHTML: "<p>朝鲜&amp;Korea</p><img src=\"a.jpg\">") == "  朝  鲜 &Korea  ")
     }
 
     @Test func stripsTagsButNotBookTitlesInAngleBrackets() {
@@ -26,8 +31,8 @@ struct SearchTextTests {
     }
 
     @Test(arguments: [
-        ("朝鲜", #""朝鲜""#), ("金正恩", #""金正 正恩""#), ("美", #""美" *"#), ("Trump", #""Trump""#),
-        ("trum*", #""trum" *"#), ("朝鲜 trump", #""朝鲜" AND "trump""#), ("\"NEAR(", #""NEAR""#),
+        ("朝鲜", #""朝 鲜""#), ("金正恩", #""金 正 恩""#), ("美", #""美""#), ("Trump", #""Trump""#),
+        ("trum*", #""trum" *"#), ("朝鲜 trump", #""朝 鲜" AND "trump""#), ("\"NEAR(", #""NEAR""#),
     ])
     func buildsSafeMatchExpressions(query: String, expected: String) {
         #expect(SearchText.matchExpression(for: query) == expected)

@@ -112,4 +112,31 @@ struct ImportTests {
         #expect(report.refused.first?.reason.contains("restore") == true)
         #expect(try replica.article(file.articleID).state.text(.title) == file.title)
     }
+
+    @Test func reimportingAnUntouchedFileKeepsEditsMadeInTheReplica() throws {
+        try writeGenerated(0..<2, into: "archive")
+        _ = try replica.importFiles([work.file("archive")])
+        let (path, file) = ArticleGenerator(seed: 3).article(0)
+        _ = try replica.edit(file.articleID, values: [(.title, .text("Edited in the replica"))])
+        let events = try replica.status().events
+        let again = try replica.importFiles([work.file("archive")])
+        #expect(again.unchanged == 2)
+        #expect(try replica.status().events == events)
+        #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
+
+        // A change made to the file itself is imported, and only that change.
+        var changed = file
+        changed.body += "<p>added later</p>\n"
+        try work.write("archive/\(path)", changed.render())
+        let third = try replica.importFiles([work.file("archive")])
+        #expect(third.updated == 1)
+        let last = try #require(try replica.history(of: file.articleID).last)
+        #expect(last.event.changes == [.set(.body, .text(changed.body))])
+        #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
+
+        // After an export the files say what the replica says, and importing them writes nothing.
+        _ = try replica.export(to: work.file("archive"))
+        let fourth = try replica.importFiles([work.file("archive")])
+        #expect(fourth.unchanged == 2 && fourth.updated == 0)
+    }
 }
