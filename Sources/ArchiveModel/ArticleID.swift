@@ -1,7 +1,7 @@
 /// An article's identity: the first 16 hex digits of SHA-256 of the url it was created with.
 ///
 /// Two replicas that capture the same url offline therefore create the same article. The id never
-/// changes, even when the url is corrected later. `rowid` maps it one-to-one onto a SQLite rowid.
+/// changes, even when the url is corrected later.
 public struct ArticleID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let hex: String
 
@@ -15,17 +15,6 @@ public struct ArticleID: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(hex: String) {
         guard Hex.isLowercaseHex(hex, length: 16) else { return nil }
         self.hex = hex
-    }
-
-    /// The 64 bits of the id as a signed integer: a stable, collision-free SQLite rowid.
-    public var rowid: Int64 {
-        Int64(bitPattern: UInt64(hex, radix: 16) ?? 0)
-    }
-
-    /// The id whose `rowid` is `rowid`.
-    public init(rowid: Int64) {
-        let text = String(UInt64(bitPattern: rowid), radix: 16)
-        self.hex = String(repeating: "0", count: 16 - text.count) + text
     }
 
     public var description: String { hex }

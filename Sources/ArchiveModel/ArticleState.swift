@@ -93,6 +93,9 @@ public struct ArticleState: Hashable, Sendable {
     }
 
     public static let falseHash = FieldValue.flag(false).valueHash
+    public static let trueHash = FieldValue.flag(true).valueHash
+    private static let defaultHashes: [Field: SHA256Digest] = Dictionary(
+        uniqueKeysWithValues: Field.allCases.map { ($0, $0.defaultValue.valueHash) })
 
     public func value(of field: Field) -> FieldValue {
         registers[field]?.value ?? field.defaultValue
@@ -163,9 +166,22 @@ public struct ArticleState: Hashable, Sendable {
         return result
     }
 
-    /// The canonical JSON of the article's visible state: values, tags and conflicts.
+    /// The hash of the value `field` shows, from its heads (no need to hash the value itself):
+    /// the winning head's value hash, or for `deleted` the hash of the flag the heads give.
+    public func valueHash(of field: Field) -> SHA256Digest {
+        guard let register = registers[field], let winner = register.winner else {
+            return Self.defaultHashes[field] ?? field.defaultValue.valueHash
+        }
+        if field == .deleted { return register.value.flag == false ? Self.falseHash : Self.trueHash }
+        return winner.valueHash
+    }
+
+    /// The canonical JSON of the article's visible state: the hash of each field's value, its
+    /// tags and its conflicts.
     public var canonicalJSON: JSONValue {
-        let fields: [(key: String, value: JSONValue)] = Field.allCases.map { ($0.rawValue, JSONValue(value(of: $0))) }
+        let fields: [(key: String, value: JSONValue)] = Field.allCases.map {
+            ($0.rawValue, .string(valueHash(of: $0).hex))
+        }
         let conflicts: [JSONValue] = conflictedFields.map { field in
             let heads: [JSONValue] = (registers[field]?.heads ?? []).map { head in
                 .object([
@@ -183,4 +199,12 @@ public struct ArticleState: Hashable, Sendable {
 
     /// SHA-256 of `canonicalJSON`: this article's share of the archive digest.
     public var stateHash: SHA256Digest { SHA256Digest.of(canonicalJSON.canonicalBytes) }
+
+    /// Fields whose shown value does not hash to what its heads say (a row edited behind the
+    /// projector's back): how `verify` catches a changed value that the state hash cannot see.
+    public var fieldsDisagreeingWithHeads: [Field] {
+        Field.allCases.filter { field in
+            registers[field] != nil && value(of: field).valueHash != valueHash(of: field)
+        }
+    }
 }

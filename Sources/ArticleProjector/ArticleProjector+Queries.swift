@@ -45,7 +45,7 @@ extension ArticleProjector {
             conditions.append("a.deleted = 0")
         }
         if let tag {
-            conditions.append("EXISTS (SELECT 1 FROM article_tag_add t WHERE t.article = a.key AND t.tag = ?)")
+            conditions.append("EXISTS (SELECT 1 FROM article_tag t WHERE t.article = a.key AND t.tag = ?)")
             arguments += [tag]
         }
         let orderBy =
@@ -71,13 +71,14 @@ extension ArticleProjector {
                 arguments: [key])
         else { throw ArticleProjectorError(.corruptRow, "article row \(key) vanished") }
         let tags = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT DISTINCT tag FROM article_tag_add WHERE article = ?"), arguments: [key]
+            db.cachedStatement(sql: "SELECT tag FROM article_tag WHERE article = ?"), arguments: [key]
         ).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let conflicts = try String.fetchAll(
             db.cachedStatement(sql: "SELECT field FROM article_conflict WHERE article = ?"), arguments: [key]
         ).compactMap(Field.init(rawValue:)).sorted()
         return ArticleSummary(
-            id: ArticleID(rowid: key), title: row[1], url: row[2], path: row[3], capturedAt: row[4], deleted: row[5],
+            id: ArticleID(hex: row[0]) ?? ArticleID(url: ""), title: row[1], url: row[2], path: row[3],
+            capturedAt: row[4], deleted: row[5],
             tags: tags, conflicts: conflicts, lastHLC: HybridTimestamp(packed: row[6]), snippet: nil)
     }
 
@@ -93,17 +94,18 @@ extension ArticleProjector {
 
     /// The live (not deleted) article whose path is `path`, else a deleted one, else nil.
     public func article(atPath path: String, _ db: Database) throws -> ArticleID? {
-        try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT key FROM article WHERE path = ? ORDER BY deleted, id LIMIT 1"),
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM article WHERE path = ? ORDER BY deleted, id LIMIT 1"),
             arguments: [path]
-        ).map(ArticleID.init(rowid:))
+        ).flatMap(ArticleID.init(hex:))
     }
 
     /// Full-text search over title and body; best matches first.
     public func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
         guard let expression = SearchText.matchExpression(for: query) else { return [] }
         let sql = """
-            SELECT s.rowid FROM article_search s JOIN article a ON a.key = s.rowid
+            SELECT a.key FROM article_search s
+            JOIN article_search_row r ON r.rowid = s.rowid JOIN article a ON a.key = r.article
             WHERE article_search MATCH ? \(includeDeleted ? "" : "AND a.deleted = 0")
             ORDER BY bm25(article_search, 4.0, 1.0) LIMIT ?
             """
@@ -139,16 +141,15 @@ extension ArticleProjector {
 
     /// Every field in conflict, article by article.
     public func conflicts(of article: ArticleID? = nil, _ db: Database) throws -> [FieldConflict] {
-        var sql = "SELECT c.article, c.field, a.title FROM article_conflict c JOIN article a ON a.key = c.article"
+        var sql = "SELECT a.id, c.field, a.title FROM article_conflict c JOIN article a ON a.key = c.article"
         var arguments: StatementArguments = []
         if let article {
-            sql += " WHERE c.article = ?"
-            arguments += [article.rowid]
+            sql += " WHERE a.id = ?"
+            arguments += [article.hex]
         }
         sql += " ORDER BY a.id, c.field"
         return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-            let id = ArticleID(rowid: row[0])
-            guard let field = Field(rawValue: row[1]), let stored = try load(id, db),
+            guard let id = ArticleID(hex: row[0]), let field = Field(rawValue: row[1]), let stored = try load(id, db),
                 let register = stored.state.registers[field]
             else { return nil }
             return FieldConflict(

@@ -23,11 +23,13 @@ extension ArticleProjector {
         progress: (Int) -> Void = { _ in }
     ) throws -> Int {
         var count = 0
+        var batch = try self.batch(target)
         try journal.forEachEvent(source) { stored in
-            try apply(stored.event, target)
+            try batch.apply(stored.event, target)
             count += 1
             if count % progressInterval == 0 { progress(count) }
         }
+        try batch.finish(target)
         return count
     }
 
@@ -47,9 +49,9 @@ extension ArticleProjector {
     /// Every article's stored state hash, for comparing two projections article by article.
     public func stateHashes(_ db: Database) throws -> [ArticleID: SHA256Digest] {
         var hashes: [ArticleID: SHA256Digest] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT key, state_hash FROM article")
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, state_hash FROM article")
         while let row = try rows.next() {
-            hashes[ArticleID(rowid: row[0])] = SHA256Digest(bytes: Array(row[1] as Data)) ?? .zero
+            hashes[ArticleID(hex: row[0]) ?? ArticleID(url: "")] = SHA256Digest(bytes: Array(row[1] as Data)) ?? .zero
         }
         return hashes
     }
@@ -58,12 +60,27 @@ extension ArticleProjector {
     /// projector's back), or whose conflict rows disagree with their heads.
     public func inconsistentArticles(_ db: Database, limit: Int = 20) throws -> [String] {
         var problems: [String] = []
-        let keys = try Int64.fetchAll(db, sql: "SELECT key FROM article ORDER BY key")
-        for key in keys {
-            let id = ArticleID(rowid: key)
+        let rows = try Row.fetchAll(db, sql: "SELECT key, id FROM article ORDER BY key")
+        for row in rows {
+            let key: Int64 = row[0]
+            guard let id = ArticleID(hex: row[1]) else {
+                problems.append("article row \(key) has an unreadable id")
+                continue
+            }
             guard let stored = try load(id, db) else { continue }
             if stored.state.stateHash != stored.stateHash {
                 problems.append("article \(id): its rows do not hash to its stored state hash")
+            }
+            let disagreeing = stored.state.fieldsDisagreeingWithHeads
+            if !disagreeing.isEmpty {
+                let names = disagreeing.map(\.rawValue).joined(separator: ", ")
+                problems.append("article \(id): its \(names) do not match the values its events wrote")
+            }
+            let tagRows = Set(
+                try String.fetchAll(db, sql: "SELECT tag FROM article_tag WHERE article = ?", arguments: [key]).map(
+                    Tag.init))
+            if tagRows != Set(stored.state.tags) {
+                problems.append("article \(id): its tag rows do not match its tag adds")
             }
             let conflictRows = Set(
                 try String.fetchAll(
@@ -74,9 +91,9 @@ extension ArticleProjector {
             }
             if problems.count >= limit { break }
         }
-        let searchRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM article_search") ?? 0
-        if searchRows != keys.count {
-            problems.append("the search index has \(searchRows) rows for \(keys.count) articles")
+        let searchRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM article_search_row") ?? 0
+        if searchRows != rows.count {
+            problems.append("the search index has \(searchRows) rows for \(rows.count) articles")
         }
         return problems
     }

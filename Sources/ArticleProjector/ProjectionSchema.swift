@@ -2,14 +2,15 @@
  The projection's tables: a pure function of the events held (invariant 6), so `rebuild` may
  drop and refill them at any time.
 
-   article(key INTEGER PRIMARY KEY  = ArticleID.rowid, the same on every replica,
-           id, url, title, body, front_matter, captured_at, path, note, deleted,
+   article(key INTEGER PRIMARY KEY  in order of arrival (rows append; other tables refer to it),
+           id UNIQUE, url, title, body, front_matter, captured_at, path, note, deleted,
            first_hlc, last_hlc,      earliest and latest hlc of the article's events
-           state_hash)               SHA-256 of ArticleState.canonicalJSON
-   article_head(article, field, origin, seq, hlc, value_hash)   the heads of every register
-   article_tag_add(article, tag, origin, seq)                     surviving tag adds
+           state_hash,               SHA-256 of ArticleState.canonicalJSON
+           heads, tag_adds)          register heads and surviving tag adds (RegisterCodec)
+   article_tag(article, tag)                                      tags present, for queries
    article_conflict(article, field)                               fields whose heads disagree
    article_search                 contentless FTS5 over title and body, segmented (SearchText)
+   article_search_row(rowid, article)   which article each index row is (rowids only grow)
    projection_state(key, value)                                   "digest": XOR of state hashes
 */
 import GRDB
@@ -23,7 +24,7 @@ extension ArticleProjector {
     }
 
     static let tableNames = [
-        "article", "article_head", "article_tag_add", "article_conflict", "article_search", "projection_state",
+        "article", "article_tag", "article_conflict", "article_search", "article_search_row", "projection_state",
     ]
 
     /// Creates empty projection tables in `db`.
@@ -43,34 +44,29 @@ extension ArticleProjector {
                     deleted INTEGER NOT NULL,
                     first_hlc INTEGER NOT NULL,
                     last_hlc INTEGER NOT NULL,
-                    state_hash BLOB NOT NULL
+                    state_hash BLOB NOT NULL,
+                    heads BLOB NOT NULL,
+                    tag_adds BLOB NOT NULL
                 );
                 CREATE INDEX article_by_path ON article(path);
-                    CREATE INDEX article_by_captured_at ON article(captured_at);
-                CREATE TABLE article_head (
-                    article INTEGER NOT NULL,
-                    field TEXT NOT NULL,
-                    origin TEXT NOT NULL,
-                    seq INTEGER NOT NULL,
-                    hlc INTEGER NOT NULL,
-                    value_hash BLOB NOT NULL,
-                    PRIMARY KEY (article, field, origin, seq)
-                ) WITHOUT ROWID;
-                CREATE TABLE article_tag_add (
+                CREATE INDEX article_by_captured_at ON article(captured_at);
+                CREATE TABLE article_tag (
                     article INTEGER NOT NULL,
                     tag TEXT NOT NULL,
-                    origin TEXT NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (article, tag, origin, seq)
+                    PRIMARY KEY (article, tag)
                 ) WITHOUT ROWID;
-                CREATE INDEX article_tag_add_by_tag ON article_tag_add(tag);
+                CREATE INDEX article_tag_by_tag ON article_tag(tag);
                 CREATE TABLE article_conflict (
                     article INTEGER NOT NULL,
                     field TEXT NOT NULL,
                     PRIMARY KEY (article, field)
                 ) WITHOUT ROWID;
+                CREATE TABLE article_search_row (
+                    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+                    article INTEGER NOT NULL UNIQUE
+                );
                 CREATE VIRTUAL TABLE article_search USING fts5(
-                title, body, content = '', tokenize = 'unicode61 remove_diacritics 2');
+                    title, body, content = '', tokenize = 'unicode61 remove_diacritics 2');
                 CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
                 INSERT INTO projection_state (key, value) VALUES ('digest', zeroblob(32));
                 """)

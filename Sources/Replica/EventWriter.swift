@@ -13,7 +13,7 @@ public struct EventWriter {
     public let identity: Replica.Identity
     private let wallClock: @Sendable () -> Int64
     private let journal = EventJournal()
-    private let projector = ArticleProjector()
+    private var projection: ArticleProjector.Batch
     private var knowledge: VectorClock
     private var lastHash: SHA256Digest
     private var latestHLC: HybridTimestamp
@@ -26,6 +26,13 @@ public struct EventWriter {
         lastHash = try journal.head(of: identity.origin, db)?.hash ?? .zero
         latestHLC = try journal.latestHLC(db)
         nameIsKnown = try journal.replicaNames(db)[identity.origin] == identity.name
+        projection = try ArticleProjector().batch(db)
+    }
+
+    /// Stores what the projection kept in memory (the digest); `Replica.write` calls it before
+    /// the transaction commits.
+    mutating func finish(_ db: Database) throws {
+        try projection.finish(db)
     }
 
     /// Writes one event of this replica and returns it with what it changed.
@@ -42,7 +49,7 @@ public struct EventWriter {
             throw ReplicaError(.invalidValue, error.message, underlying: error)
         }
         _ = try journal.append(event, db)
-        let change = try projector.apply(event, db)
+        let change = try projection.apply(event, db)
         knowledge[identity.origin] = seq
         lastHash = event.hash
         latestHLC = hlc

@@ -43,12 +43,13 @@ extension Replica {
                             db,
                             sql:
                                 "SELECT id, path, front_matter, captured_at, title, url, body FROM article WHERE key = ?",
-                            arguments: [key])
+                            arguments: [key]),
+                        let id = ArticleID(hex: row[0])
                     else { return nil }
                     let file = ArticleFile(
                         frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
                     let baseline = FileBaseline(file.fieldValues + [(.path, .text(row[1]))])
-                    return (ArticleID(rowid: key), row[1], file.render(), baseline)
+                    return (id, row[1], file.render(), baseline)
                 }
             }
             var exported: [(ArticleID, FileBaseline)] = []

@@ -50,7 +50,8 @@ extension Replica {
     ) throws -> ImportReport {
         let sources = try Self.collectSources(arguments)
         var report = ImportReport()
-        var claimed: [ArticleID: String] = [:]
+        // Articles written by this import, to refuse a second file describing one of them.
+        var claimed = Set<ArticleID>()
         var done = 0
         var start = 0
         while start < sources.count {
@@ -74,7 +75,7 @@ extension Replica {
             let claimedBefore = claimed
             let chunkResult = try write { writer, db in
                 var chunkReport = ImportReport()
-                var chunkClaims: [ArticleID: String] = [:]
+                var chunkClaims = Set<ArticleID>()
                 for item in items {
                     chunkReport.files += 1
                     chunkReport.bytes += item.size
@@ -96,7 +97,7 @@ extension Replica {
             report.moved += chunkResult.0.moved
             report.unchanged += chunkResult.0.unchanged
             report.refused += chunkResult.0.refused
-            claimed.merge(chunkResult.1) { first, _ in first }
+            claimed.formUnion(chunkResult.1)
             done += chunk.count
             progress(ImportProgress(filesDone: done, filesTotal: sources.count, bytesDone: report.bytes))
         }
@@ -104,8 +105,8 @@ extension Replica {
     }
 
     private static func importOne(
-        _ file: ArticleFile, from source: ImportSource, claimed: [ArticleID: String],
-        chunkClaims: inout [ArticleID: String], report: inout ImportReport, writer: inout EventWriter,
+        _ file: ArticleFile, from source: ImportSource, claimed: Set<ArticleID>,
+        chunkClaims: inout Set<ArticleID>, report: inout ImportReport, writer: inout EventWriter,
         projector: ArticleProjector, _ db: Database
     ) throws {
         let name = source.absolutePath
@@ -134,11 +135,12 @@ extension Replica {
                 return
             }
         }
-        if let other = claimed[target] ?? chunkClaims[target] {
+        if claimed.contains(target) || chunkClaims.contains(target) {
+            let other = state.map { source.root + "/" + $0.text(.path) } ?? "another file"
             report.refused.append((name, "it describes the same article (\(target)) as \(other), imported just before"))
             return
         }
-        chunkClaims[target] = name
+        chunkClaims.insert(target)
 
         let fileValues = file.fieldValues + [(.path, .text(path))]
         guard let state else {

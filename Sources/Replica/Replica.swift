@@ -134,15 +134,17 @@ public final class Replica: Sendable {
     public func apply(_ events: [Event]) throws -> ApplyReport {
         try pool.write { db in
             var report = ApplyReport()
+            var batch = try projector.batch(db)
             for event in events {
                 switch try journal.append(event, db) {
                 case .appended:
-                    try projector.apply(event, db)
+                    try batch.apply(event, db)
                     report.appended += 1
                 case .alreadyHeld:
                     report.alreadyHeld += 1
                 }
             }
+            try batch.finish(db)
             return report
         }
     }
@@ -151,7 +153,9 @@ public final class Replica: Sendable {
     public func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
         try pool.write { db in
             var writer = try EventWriter(identity: Self.identity(db, path: path), wallClock: wallClock, db)
-            return try body(&writer, db)
+            let result = try body(&writer, db)
+            try writer.finish(db)
+            return result
         }
     }
 

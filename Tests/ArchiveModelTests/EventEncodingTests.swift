@@ -119,7 +119,5 @@ struct EventEncodingTests {
     @Test func articleIDIsTheFirstSixteenHexDigitsOfTheURLHash() {
         let url = "https://www.voachinese.com/a/5729941.html"
         #expect(ArticleID(url: url).hex == String(SHA256Digest.of(Array(url.utf8)).hex.prefix(16)))
-        let id = ArticleID(url: url)
-        #expect(ArticleID(rowid: id.rowid) == id)
     }
 }

@@ -139,4 +139,16 @@ struct ImportTests {
         let fourth = try replica.importFiles([work.file("archive")])
         #expect(fourth.unchanged == 2 && fourth.updated == 0)
     }
+
+    @Test func twoNewFilesWithOneURLInOneImportCreateOneArticle() throws {
+        let (_, file) = ArticleGenerator(seed: 3).article(0)
+        try work.write("archive/a.txt", file.render())
+        var other = file
+        other.title = "A second capture"
+        try work.write("archive/b.txt", other.render())
+        let report = try replica.importFiles([work.file("archive")])
+        #expect(report.created == 1 && report.refused.count == 1)
+        #expect(report.refused.first?.reason.contains("a.txt") == true)
+        #expect(try replica.article(file.articleID).state.text(.title) == file.title)
+    }
 }
