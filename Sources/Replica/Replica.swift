@@ -88,6 +88,8 @@ public final class Replica: Sendable {
             // A 32 MiB page cache per connection: bulk imports and rebuilds re-read fewer pages,
             // and memory stays the same whatever the size of the archive.
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            // After a large transaction (a rebuild), give the log's disk space back.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
