@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -35,10 +39,34 @@ let package = Package(
             ]
         ),
         .target(name: "ArticleGenerator", dependencies: ["ArchiveModel"]),
+        .target(
+            name: "WireProtocol",
+            dependencies: [
+                "ArchiveModel", "EventJournal",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "SyncServer",
+            dependencies: [
+                "ArchiveModel", "EventJournal", "Replica", "WireProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CurlShim", dependencies: ["CCurl"]),
+        .target(
+            name: "SyncClient",
+            dependencies: ["ArchiveModel", "EventJournal", "Replica", "WireProtocol", "CCurl", "CurlShim"]
+        ),
         .executableTarget(
             name: "archive-sync",
             dependencies: [
-                "ArchiveModel", "EventJournal", "ArticleProjector", "Replica", "ArticleGenerator",
+                "ArchiveModel", "EventJournal", "ArticleProjector", "Replica", "ArticleGenerator", "WireProtocol",
+                "SyncServer", "SyncClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,6 +91,11 @@ let package = Package(
                 "Replica", "ArticleProjector", "EventJournal", "ArchiveModel", "ArticleGenerator", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        .testTarget(
+            name: "WireProtocolTests", dependencies: ["WireProtocol", "ArchiveModel", "TestSupport"]),
+        .testTarget(
+            name: "SyncClientTests",
+            dependencies: ["SyncClient", "WireProtocol", "Replica", "ArchiveModel", "EventJournal", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -20,6 +20,7 @@ public struct EventWriter {
     private var nameIsKnown: Bool
 
     init(identity: Replica.Identity, wallClock: @escaping @Sendable () -> Int64, _ db: Database) throws {
+        if let fork = try Replica.forkNotice(db) { throw ReplicaError(.forked, Replica.forkMessage(fork)) }
         self.identity = identity
         self.wallClock = wallClock
         knowledge = try journal.knowledge(db)

@@ -54,8 +54,10 @@ public final class Replica: Sendable {
         let pool = try openPool(path)
         try pool.write { db in
             try db.execute(
-                sql: "INSERT INTO replica_identity (key, value) VALUES ('origin', ?), ('name', ?), ('created_at', ?)",
-                arguments: [origin.hex, name, String(wallClock())])
+                sql: """
+                    INSERT INTO replica_identity (key, value) VALUES ('origin', ?), ('name', ?), ('created_at', ?), ('home', ?)
+                    """,
+                arguments: [origin.hex, name, String(wallClock()), location(of: path)])
         }
         return Replica(path: path, pool: pool, wallClock: wallClock)
     }
@@ -99,6 +101,7 @@ public final class Replica: Sendable {
         EventJournal.registerMigrations(in: &migrator)
         ArticleProjector.registerMigrations(in: &migrator)
         FileBaseline.registerMigrations(in: &migrator)
+        registerSyncMigrations(in: &migrator)
         do {
             try migrator.migrate(pool)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -111,6 +114,9 @@ public final class Replica: Sendable {
     public func identity() throws -> Identity {
         try pool.read { db in try Self.identity(db, path: path) }
     }
+
+    /// This replica's origin and name, read inside a transaction the caller holds.
+    public func identity(_ db: Database) throws -> Identity { try Self.identity(db, path: path) }
 
     static func identity(_ db: Database, path: String) throws -> Identity {
         let values = try Dictionary(
@@ -187,5 +193,33 @@ extension Replica {
     /// count and bytes (see `EventJournal.events(missingFrom:limit:maxBytes:_:)`).
     public func events(missingFrom vector: VectorClock, limit: Int = 1000, maxBytes: Int = 4 << 20) throws -> [Event] {
         try read { db in try journal.events(missingFrom: vector, limit: limit, maxBytes: maxBytes, db).map(\.event) }
+    }
+}
+
+extension Replica {
+    /// `read(_:)` for async callers (the server): the read runs on GRDB's own threads.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// `apply(_:)` for async callers: one transaction, all or nothing.
+    public func apply(_ events: [Event]) async throws -> ApplyReport {
+        let journal = self.journal
+        let projector = self.projector
+        return try await pool.write { db in
+            var report = ApplyReport()
+            var batch = try projector.batch(db)
+            for event in events {
+                switch try journal.append(event, db) {
+                case .appended:
+                    try batch.apply(event, db)
+                    report.appended += 1
+                case .alreadyHeld:
+                    report.alreadyHeld += 1
+                }
+            }
+            try batch.finish(db)
+            return report
+        }
     }
 }

@@ -22,6 +22,12 @@ public struct ReplicaError: Error, CustomStringConvertible, Sendable {
         public static let notInConflict = Code(rawValue: "not-in-conflict")
         public static let unknownHead = Code(rawValue: "unknown-head")
         public static let fileSystem = Code(rawValue: "file-system")
+        public static let unknownToken = Code(rawValue: "unknown-token")
+        public static let unknownPeer = Code(rawValue: "unknown-peer")
+        /// A fork of this replica's own origin was found: it must be reidentified before it writes.
+        public static let forked = Code(rawValue: "forked")
+        /// The replica file is not where it was made: a copy or a moved file.
+        public static let misplaced = Code(rawValue: "misplaced")
     }
 
     public var code: Code

@@ -26,20 +26,22 @@ def log(message):
 
 
 def run(command, env=None, cwd=None, stdin_path=None):
-    """Runs a command; returns (wall seconds, peak RSS in MB). Raises on failure."""
-    with tempfile.TemporaryFile() as err:
+    """Runs a command; returns (wall seconds, peak RSS in MB). Raises on failure.
+
+    Peak memory comes from GNU time (a forked child's own ru_maxrss would include this
+    script's memory at the fork)."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile(mode="r") as rss:
         stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *map(str, command)],
+                                 env=env, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=err)
         wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
         if stdin_path:
             stdin.close()
         if process.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"{' '.join(map(str, command))} failed ({process.returncode}): {err.read().decode()[-2000:]}")
-        return wall, usage.ru_maxrss / 1024
+        return wall, int(rss.read().strip().splitlines()[-1]) / 1024
 
 
 def median(values):

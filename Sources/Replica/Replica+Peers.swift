@@ -1,0 +1,112 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+/// A named peer to sync with (`peer add NAME URL --token-file F`).
+public struct PeerRecord: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    /// Where the token is read from at each sync (the secret is not stored in the replica).
+    public var tokenFile: String?
+}
+
+/// How the last sync with a peer (or a URL) went, for `status`.
+public struct SyncRecord: Sendable, Equatable {
+    public var peer: String
+    public var startedAt: Int64
+    public var finishedAt: Int64
+    public var sentEvents: Int
+    public var sentBytes: Int
+    public var receivedEvents: Int
+    public var receivedBytes: Int
+    /// "ok", or the error that ended it.
+    public var result: String
+
+    public init(
+        peer: String, startedAt: Int64, finishedAt: Int64, sentEvents: Int, sentBytes: Int, receivedEvents: Int,
+        receivedBytes: Int, result: String
+    ) {
+        self.peer = peer
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.sentEvents = sentEvents
+        self.sentBytes = sentBytes
+        self.receivedEvents = receivedEvents
+        self.receivedBytes = receivedBytes
+        self.result = result
+    }
+}
+
+extension Replica {
+    /// Adds (or replaces) a named peer.
+    public func addPeer(name: String, url: String, tokenFile: String?) throws {
+        guard !name.isEmpty, !name.contains("/"), !name.contains(":") else {
+            throw ReplicaError(
+                .invalidValue, "a peer name must not be empty or contain / or : (it is used in place of a URL)")
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw ReplicaError(.invalidValue, "a peer URL starts with http:// or https://, not \(url)")
+        }
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO peer (name, url, token_file) VALUES (?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET url = excluded.url, token_file = excluded.token_file
+                    """, arguments: [name, url, tokenFile])
+        }
+    }
+
+    /// Removes a named peer; throws `unknownPeer` when there is none.
+    public func removePeer(name: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM peer WHERE name = ?", arguments: [name])
+            if db.changesCount == 0 {
+                throw ReplicaError(.unknownPeer, "there is no peer named \(name) (see `archive-sync peer list`)")
+            }
+        }
+    }
+
+    public func peers() throws -> [PeerRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT name, url, token_file FROM peer ORDER BY name").map {
+                PeerRecord(name: $0[0], url: $0[1], tokenFile: $0[2])
+            }
+        }
+    }
+
+    public func peer(named name: String) throws -> PeerRecord? {
+        try peers().first { $0.name == name }
+    }
+
+    /// Records how a sync went (the last one per peer is kept).
+    public func record(_ sync: SyncRecord) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
+                                           received_bytes, result)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+                        sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
+                        received_events = excluded.received_events, received_bytes = excluded.received_bytes,
+                        result = excluded.result
+                    """,
+                arguments: [
+                    sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
+                    sync.receivedBytes, sync.result,
+                ])
+        }
+    }
+
+    /// The last sync with every peer or URL synced with.
+    public func syncRecords() throws -> [SyncRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM peer_sync ORDER BY peer").map {
+                SyncRecord(
+                    peer: $0["peer"], startedAt: $0["started_at"], finishedAt: $0["finished_at"],
+                    sentEvents: $0["sent_events"], sentBytes: $0["sent_bytes"], receivedEvents: $0["received_events"],
+                    receivedBytes: $0["received_bytes"], result: $0["result"])
+            }
+        }
+    }
+}

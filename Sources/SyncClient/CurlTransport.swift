@@ -1,0 +1,171 @@
+import CCurl
+import CurlShim
+import Foundation
+
+/// The libcurl transport: one easy handle per session, so its connection is reused (keep-alive)
+/// from request to request.
+///
+/// Sets connect, stall and total timeouts; verifies TLS certificates and host names for https
+/// URLs; lets libcurl undo gzip on answers and counts the decoded bytes, cutting off (and
+/// reporting as incomplete) an answer past the caller's limit, so a gzip bomb cannot fill memory.
+/// Not thread-safe: one session uses it from one thread. `send` blocks.
+public final class CurlTransport: SyncTransport {
+    public struct Options: Sendable {
+        public var connectTimeout: Double = 10
+        /// Abort a transfer that moves less than one byte a second for this long.
+        public var stallTimeout: Double = 60
+        /// Abort any one request after this long.
+        public var requestTimeout: Double = 600
+        /// A CA bundle to verify TLS certificates with, instead of the system's.
+        public var caFile: String?
+        public init() {}
+    }
+
+    private let handle: UnsafeMutableRawPointer
+    private let baseURL: String
+    private let token: String?
+    private let options: Options
+    private static let userAgent = "archive-sync/0.1 (libcurl)"
+    private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    /// A transport for the server at `baseURL` (`http://host:port` or `https://…`, no trailing path).
+    public init(baseURL: String, token: String?, options: Options = Options()) throws {
+        guard Self.globalInit, let handle = curl_easy_init() else {
+            throw SyncClientError(.configuration, "libcurl could not be initialised")
+        }
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
+            curl_easy_cleanup(handle)
+            throw SyncClientError(.configuration, "\(baseURL) is not an http:// or https:// URL")
+        }
+        self.handle = handle
+        self.baseURL = base
+        self.token = token
+        self.options = options
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// What the write callback fills: the decoded answer, up to a limit.
+    private final class Sink {
+        var body: [UInt8] = []
+        let limit: Int
+        var exceeded = false
+        init(limit: Int) { self.limit = limit }
+    }
+
+    private static let write: archive_sync_write_callback = { data, size, count, context in
+        guard let data, let context else { return 0 }
+        let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+        let length = size * count
+        if sink.body.count + length > sink.limit {
+            sink.exceeded = true
+            return 0
+        }
+        data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        }
+        return length
+    }
+
+    public func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse {
+        curl_easy_reset(handle)  // keeps the open connection, clears the options
+        let sink = Sink(limit: maxResponseBytes)
+        let sinkPointer = Unmanaged.passRetained(sink)
+        defer { sinkPointer.release() }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+        var headers: UnsafeMutablePointer<curl_slist>?
+        var headerLines = request.headers.map { "\($0.name): \($0.value)" }
+        if let token { headerLines.append("Authorization: Bearer \(token)") }
+        headerLines.append("Expect:")  // no 100-continue round trip before a POST body
+        for line in headerLines { headers = curl_slist_append(headers, line) }
+        defer { curl_slist_free_all(headers) }
+
+        let url = baseURL + request.path
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
+            setLong(CURLOPT_NOSIGNAL, 1)
+            setLong(CURLOPT_TCP_KEEPALIVE, 1)
+            setLong(CURLOPT_FOLLOWLOCATION, 0)
+            setLong(CURLOPT_SSL_VERIFYPEER, 1)
+            setLong(CURLOPT_SSL_VERIFYHOST, 2)
+            setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+            setLong(CURLOPT_TIMEOUT_MS, Int(options.requestTimeout * 1000))
+            setLong(CURLOPT_LOW_SPEED_LIMIT, 1)
+            setLong(CURLOPT_LOW_SPEED_TIME, max(1, Int(options.stallTimeout)))
+            _ = archive_sync_setopt_string(handle, CURLOPT_URL, url)
+            _ = archive_sync_setopt_string(handle, CURLOPT_USERAGENT, Self.userAgent)
+            _ = archive_sync_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "gzip")
+            if let caFile = options.caFile { _ = archive_sync_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+            _ = archive_sync_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
+            _ = archive_sync_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
+            _ = archive_sync_setopt_write_callback(handle, Self.write)
+            _ = archive_sync_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque())
+            switch request.method {
+            case .get:
+                setLong(CURLOPT_HTTPGET, 1)
+                return curl_easy_perform(handle)
+            case .post:
+                let body = request.body ?? []
+                setLong(CURLOPT_POST, 1)
+                _ = archive_sync_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                return body.withUnsafeBytes { bytes in
+                    // libcurl reads the body from this pointer during perform: it stays valid until then.
+                    _ = archive_sync_setopt_pointer(
+                        handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    return curl_easy_perform(handle)
+                }
+            }
+        }
+        var status = 0
+        var uploaded: curl_off_t = 0
+        var downloaded: curl_off_t = 0
+        var headerSize = 0
+        var requestSize = 0
+        status = getLong(CURLINFO_RESPONSE_CODE)
+        _ = archive_sync_getinfo_offset(handle, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+        _ = archive_sync_getinfo_offset(handle, CURLINFO_SIZE_DOWNLOAD_T, &downloaded)
+        headerSize = getLong(CURLINFO_HEADER_SIZE)
+        requestSize = getLong(CURLINFO_REQUEST_SIZE)
+        let sent = requestSize + Int(uploaded)
+        let received = headerSize + Int(downloaded)
+
+        if code == CURLE_OK {
+            return HTTPResponse(status: status, body: sink.body, bytesSent: sent, bytesReceived: received)
+        }
+        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if sink.exceeded {
+            return HTTPResponse(
+                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, complete: false)
+        }
+        // The answer started but was cut: give the caller what arrived (a pull keeps whole lines).
+        if status > 0,
+            [CURLE_PARTIAL_FILE, CURLE_RECV_ERROR, CURLE_OPERATION_TIMEDOUT, CURLE_BAD_CONTENT_ENCODING].contains(code)
+        {
+            return HTTPResponse(
+                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, complete: false)
+        }
+        let retryable: Set<CURLcode> = [
+            CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR,
+            CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
+        ]
+        let tls: Set<CURLcode> = [CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE]
+        if tls.contains(code) {
+            throw SyncClientError(.configuration, "the TLS connection to \(baseURL) failed: \(reason)")
+        }
+        throw SyncClientError(
+            .transport, "\(request.method.rawValue) \(url) failed: \(reason)", isRetryable: retryable.contains(code))
+    }
+
+    private func setLong(_ option: CURLoption, _ value: Int) {
+        _ = archive_sync_setopt_long(handle, option, value)
+    }
+
+    private func getLong(_ info: CURLINFO) -> Int {
+        var value = 0
+        _ = archive_sync_getinfo_long(handle, info, &value)
+        return value
+    }
+}

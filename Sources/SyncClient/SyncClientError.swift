@@ -1,0 +1,49 @@
+import ArchiveModel
+import WireProtocol
+
+/// The one error type of SyncClient: why a sync stopped.
+///
+/// `isRetryable` says whether trying again after a pause may help (the session does so itself a
+/// few times before giving up).
+public struct SyncClientError: Error, CustomStringConvertible, Sendable {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The connection failed, timed out or was cut (libcurl's error in the message).
+        public static let transport = Code(rawValue: "transport")
+        /// The server answered with a protocol error (`server` holds it).
+        public static let server = Code(rawValue: "server")
+        /// The server's answer does not follow the protocol.
+        public static let badResponse = Code(rawValue: "bad-response")
+        /// A fork of this replica's own origin: it must be reidentified.
+        public static let ownFork = Code(rawValue: "own-fork")
+        /// The server is this very replica, or a copy of it.
+        public static let sameIdentity = Code(rawValue: "same-identity")
+        /// The URL, token or TLS settings cannot be used.
+        public static let configuration = Code(rawValue: "configuration")
+        /// Applying pulled events locally failed.
+        public static let local = Code(rawValue: "local")
+    }
+
+    public var code: Code
+    public var message: String
+    public var isRetryable: Bool
+    /// The protocol error the server answered, for `.server`.
+    public var server: WireProtocolError?
+    /// The event concerned (for forks).
+    public var event: Dot?
+
+    public init(
+        _ code: Code, _ message: String, isRetryable: Bool = false, server: WireProtocolError? = nil, event: Dot? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.isRetryable = isRetryable
+        self.server = server
+        self.event = event
+    }
+
+    public var description: String { message }
+}

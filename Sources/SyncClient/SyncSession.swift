@@ -1,0 +1,241 @@
+import ArchiveModel
+import Foundation
+import Replica
+import WireProtocol
+
+/// What a finished (or failed) sync did.
+public struct SyncReport: Sendable {
+    public var serverName: String = ""
+    public var serverNode: OriginID?
+    public var pulledEvents = 0
+    public var pushedEvents = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var requests = 0
+    public var retries = 0
+    /// This replica's own events it had lost (restored from an older copy) and pulled back.
+    public var ownEventsRecovered = 0
+    public var knowledge = VectorClock()
+    public var digest: SHA256Digest = .zero
+    public var serverDigest = ""
+    public init() {}
+}
+
+/// Progress of a running sync, for the terminal.
+public struct SyncProgress: Sendable {
+    public enum Phase: String, Sendable { case connecting, pulling, pushing }
+    public var phase: Phase
+    public var pulledEvents: Int
+    public var pushedEvents: Int
+    public var bytesSent: Int
+    public var bytesReceived: Int
+}
+
+/// Runs one sync between a replica and a server: drives `SyncSessionStateMachine` with a
+/// transport and the replica. Blocking; for the command line and tests.
+public final class SyncSession {
+    let replica: Replica
+    let transport: any SyncTransport
+    let configuration: SyncSessionStateMachine.Configuration
+    let progress: (SyncProgress) -> Void
+    let sleep: (Double) -> Void
+
+    public init(
+        replica: Replica, transport: any SyncTransport,
+        configuration: SyncSessionStateMachine.Configuration = .init(),
+        progress: @escaping (SyncProgress) -> Void = { _ in },
+        sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+    ) {
+        self.replica = replica
+        self.transport = transport
+        self.configuration = configuration
+        self.progress = progress
+        self.sleep = sleep
+    }
+
+    /// Syncs until both sides hold the same events; throws `SyncClientError` when it cannot.
+    ///
+    /// A fork of this replica's own origin is recorded in the replica (so that it refuses local
+    /// writes until `reidentify`) before the error is thrown. `report` holds what was done, even
+    /// when it throws.
+    public private(set) var report = SyncReport()
+
+    public func run() throws -> SyncReport {
+        let identity = try replica.identity()
+        if let fork = try replica.forkNotice() {
+            throw SyncClientError(.ownFork, Replica.forkMessage(fork), event: fork)
+        }
+        if case .elsewhere(let madeAt, let nowAt) = try replica.location() {
+            throw SyncClientError(.configuration, Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
+        }
+        var machine = SyncSessionStateMachine(
+            origin: identity.origin, localKnowledge: try replica.knowledge(), configuration: configuration)
+        var action = machine.start()
+        var pending: Pending?
+        var phase = SyncProgress.Phase.connecting
+        func show() {
+            progress(
+                SyncProgress(
+                    phase: phase, pulledEvents: machine.pulledEvents, pushedEvents: machine.pushedEvents,
+                    bytesSent: report.bytesSent, bytesReceived: report.bytesReceived))
+        }
+
+        while true {
+            show()
+            switch action {
+            case .requestInfo:
+                pending = .info
+                action = step(&machine, .info)
+            case .pull(let pull):
+                phase = .pulling
+                pending = .pull(pull)
+                action = step(&machine, .pull(pull))
+            case .apply(let events):
+                do {
+                    _ = try replica.apply(events)
+                    action = machine.applied(events, knowledge: try replica.knowledge())
+                } catch {
+                    action = machine.applyFailed(error)
+                }
+            case .push(let serverKnowledge, let maxEvents, let maxBytes):
+                phase = .pushing
+                let events = try replica.events(missingFrom: serverKnowledge, limit: maxEvents, maxBytes: maxBytes)
+                if events.isEmpty {
+                    action = machine.nothingToPush()
+                    continue
+                }
+                pending = .push(events)
+                action = step(&machine, .push(events))
+            case .retry(let delay, _):
+                report.retries += 1
+                sleep(delay)
+                guard let pending else { throw SyncClientError(.badResponse, "nothing to retry") }
+                action = step(&machine, pending)
+            case .finished:
+                report.pulledEvents = machine.pulledEvents
+                report.pushedEvents = machine.pushedEvents
+                report.ownEventsRecovered = machine.ownEventsBehind
+                report.knowledge = try replica.knowledge()
+                report.digest = try replica.digest()
+                // The server's digest now, to say whether both hold the same articles.
+                if let info = try? info() { report.serverDigest = info.digest }
+                show()
+                return report
+            case .failed(let error):
+                report.pulledEvents = machine.pulledEvents
+                report.pushedEvents = machine.pushedEvents
+                if error.code == .ownFork, let dot = error.event {
+                    try replica.recordFork(at: dot)
+                    throw SyncClientError(.ownFork, Replica.forkMessage(dot), server: error.server, event: dot)
+                }
+                throw error
+            }
+        }
+    }
+
+    /// A request the session may have to repeat.
+    private enum Pending {
+        case info
+        case pull(PullRequest)
+        case push([Event])
+    }
+
+    /// Performs a request and feeds its answer to the machine; a `SyncClientError` becomes the
+    /// machine's next action (a retry or a failure).
+    private func step(_ machine: inout SyncSessionStateMachine, _ pending: Pending) -> SyncSessionStateMachine.Action {
+        do {
+            switch pending {
+            case .info:
+                let info = try info()
+                return machine.infoReceived(info)
+            case .pull(let request):
+                let page = try pull(request)
+                return machine.pullReceived(page)
+            case .push(let events):
+                let response = try push(events)
+                return machine.pushed(response, events: events.count)
+            }
+        } catch let error as SyncClientError {
+            return machine.requestFailed(error)
+        } catch {
+            return machine.requestFailed(SyncClientError(.local, "\(error)"))
+        }
+    }
+
+    // MARK: Requests
+
+    private var headers: [(name: String, value: String)] {
+        [(WireProtocol.versionHeader, String(WireProtocol.version))]
+    }
+
+    private func exchange(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse {
+        report.requests += 1
+        let response = try transport.send(request, maxResponseBytes: maxResponseBytes)
+        report.bytesSent += response.bytesSent
+        report.bytesReceived += response.bytesReceived
+        guard response.status == 200 else {
+            let error = WireProtocolError(status: response.status, body: response.body)
+            throw SyncClientError(
+                .server, "the server refused \(request.path): \(error.message)", isRetryable: error.isRetryable,
+                server: error)
+        }
+        return response
+    }
+
+    private func info() throws -> InfoResponse {
+        let response = try exchange(
+            HTTPRequest(method: .get, path: WireProtocol.Path.info, headers: headers), maxResponseBytes: 1 << 20)
+        guard response.complete else {
+            throw SyncClientError(.transport, "the info answer was cut off", isRetryable: true)
+        }
+        do {
+            let info = try InfoResponse(json: JSONParser.parse(response.body))
+            report.serverName = info.name
+            report.serverNode = info.node
+            report.serverDigest = info.digest
+            return info
+        } catch {
+            throw SyncClientError(.badResponse, "the server's info answer cannot be read: \(error)")
+        }
+    }
+
+    private func pull(_ pull: PullRequest) throws -> PullPage {
+        var body: [UInt8] = []
+        pull.json.write(to: &body, sortKeys: false)
+        let request = HTTPRequest(
+            method: .post, path: WireProtocol.Path.pull,
+            headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
+        // A page holds at most max_bytes of payload; its lines add the hashes and the trailer.
+        let response = try exchange(request, maxResponseBytes: pull.maxBytes * 2 + (1 << 20))
+        do {
+            return try PullPage(response.body)
+        } catch let error as WireProtocolError {
+            if !response.complete {
+                throw SyncClientError(.transport, "the pull page was cut off", isRetryable: true)
+            }
+            throw SyncClientError(.badResponse, "the server sent a page that cannot be read: \(error.message)")
+        }
+    }
+
+    private func push(_ events: [Event]) throws -> PushResponse {
+        let body: [UInt8]
+        do {
+            body = try Gzip.compress(EventBatch.encode(events))
+        } catch {
+            throw SyncClientError(.local, "the batch could not be compressed: \(error)")
+        }
+        let request = HTTPRequest(
+            method: .post, path: WireProtocol.Path.push,
+            headers: headers + [("Content-Type", WireProtocol.ndjsonContentType), ("Content-Encoding", "gzip")],
+            body: body)
+        let response = try exchange(request, maxResponseBytes: 1 << 20)
+        guard response.complete else {
+            throw SyncClientError(.transport, "the push answer was cut off", isRetryable: true)
+        }
+        do {
+            return try PushResponse(json: JSONParser.parse(response.body))
+        } catch {
+            throw SyncClientError(.badResponse, "the server's push answer cannot be read: \(error)")
+        }
+    }
+}

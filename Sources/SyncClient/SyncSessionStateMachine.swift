@@ -1,0 +1,173 @@
+import ArchiveModel
+import EventJournal
+import WireProtocol
+
+/// The sync session as a value: what happened goes in, what to do next comes out.
+///
+/// The order is: ask the server who it is and what it holds (`info`); pull pages of the events
+/// this replica lacks until the server says nothing is left; then push batches of the events the
+/// server lacks until none are left. A transport failure or a retryable server error repeats the
+/// last request after a growing pause, a few times; a page cut off mid-way keeps its whole lines
+/// and asks again. The knowledge vectors are the only state that matters: a session that stops
+/// anywhere can simply be started again. No sockets here: `SyncSession` performs the actions.
+public struct SyncSessionStateMachine: Sendable {
+    public struct Configuration: Sendable {
+        public var pullEvents = 1_000
+        public var pullBytes = 4 << 20
+        public var pushEvents = 1_000
+        public var pushBytes = 4 << 20
+        /// Attempts of one request before the session gives up.
+        public var maxAttempts = 6
+        /// The first pause before a retry, doubled each time (capped at 30 s).
+        public var firstDelay = 0.5
+        public init() {}
+    }
+
+    /// What the driver must do next.
+    public enum Action: Sendable {
+        case requestInfo
+        case pull(PullRequest)
+        /// Apply these events locally in one transaction, then call `applied`.
+        case apply([Event])
+        /// Send the events the server lacks, given what it holds, in batches of at most these sizes;
+        /// call `pushed` with the answer, or `nothingToPush`.
+        case push(serverKnowledge: VectorClock, maxEvents: Int, maxBytes: Int)
+        /// Wait, then repeat the last request.
+        case retry(after: Double, because: SyncClientError)
+        case finished
+        case failed(SyncClientError)
+    }
+
+    private enum Phase: Sendable { case idle, info, pulling, applying, pushing, done }
+
+    public let origin: OriginID
+    public let configuration: Configuration
+    public private(set) var localKnowledge: VectorClock
+    public private(set) var serverKnowledge = VectorClock()
+    public private(set) var server: InfoResponse?
+    /// Events of this replica's own origin the server held and this replica did not (it was
+    /// restored from an older copy): they come back with the pull.
+    public private(set) var ownEventsBehind = 0
+    public private(set) var pulledEvents = 0
+    public private(set) var pushedEvents = 0
+    private var phase = Phase.idle
+    private var attempts = 0
+    private var pendingMore = false
+    private var pendingComplete = true
+
+    public init(origin: OriginID, localKnowledge: VectorClock, configuration: Configuration = Configuration()) {
+        self.origin = origin
+        self.localKnowledge = localKnowledge
+        self.configuration = configuration
+    }
+
+    public mutating func start() -> Action {
+        phase = .info
+        return .requestInfo
+    }
+
+    public mutating func infoReceived(_ info: InfoResponse) -> Action {
+        attempts = 0
+        guard info.protocolVersion == WireProtocol.version else {
+            return fail(
+                SyncClientError(
+                    .badResponse,
+                    "the server speaks protocol version \(info.protocolVersion), not \(WireProtocol.version)"))
+        }
+        if info.node == origin {
+            return fail(
+                SyncClientError(
+                    .sameIdentity,
+                    "the server is this replica or a copy of it (both have origin \(origin.short)); run `archive-sync reidentify` on the copy"
+                ))
+        }
+        server = info
+        serverKnowledge = info.knowledge
+        ownEventsBehind = max(0, info.knowledge[origin] - localKnowledge[origin])
+        return nextPull()
+    }
+
+    public mutating func pullReceived(_ page: PullPage) -> Action {
+        pendingMore = page.trailer?.more ?? true
+        pendingComplete = page.trailer != nil
+        if page.trailer != nil { attempts = 0 }
+        if !page.events.isEmpty {
+            phase = .applying
+            return .apply(page.events)
+        }
+        return afterPage(progress: false)
+    }
+
+    public mutating func applied(_ events: [Event], knowledge: VectorClock) -> Action {
+        localKnowledge = knowledge
+        pulledEvents += events.count
+        return afterPage(progress: true)
+    }
+
+    public mutating func applyFailed(_ error: any Error) -> Action {
+        if let journalError = error as? EventJournalError, journalError.code == .fork, let dot = journalError.event,
+            dot.origin == origin
+        {
+            return fail(SyncClientError(.ownFork, journalError.message, event: dot))
+        }
+        return fail(SyncClientError(.local, "a pulled page could not be applied here: \(error)"))
+    }
+
+    public mutating func pushed(_ response: PushResponse, events: Int) -> Action {
+        attempts = 0
+        pushedEvents += response.applied
+        serverKnowledge = response.knowledge
+        return .push(
+            serverKnowledge: serverKnowledge, maxEvents: configuration.pushEvents, maxBytes: configuration.pushBytes)
+    }
+
+    public mutating func nothingToPush() -> Action {
+        phase = .done
+        return .finished
+    }
+
+    /// A request failed: retried when it may help, else the session fails. A fork of this
+    /// replica's own origin, answered by the server to a push, is reported as `.ownFork`.
+    public mutating func requestFailed(_ error: SyncClientError) -> Action {
+        if let server = error.server, server.code == .fork, let text = server.event,
+            let (prefix, seq) = Dot.parse(text),
+            let forkOrigin = OriginID(hex: prefix), forkOrigin == origin
+        {
+            return fail(
+                SyncClientError(.ownFork, server.message, server: server, event: Dot(origin: forkOrigin, seq: seq)))
+        }
+        guard error.isRetryable, attempts + 1 < configuration.maxAttempts else { return fail(error) }
+        attempts += 1
+        let delay = min(30, configuration.firstDelay * Double(1 << (attempts - 1)))
+        return .retry(after: delay, because: error)
+    }
+
+    private mutating func afterPage(progress: Bool) -> Action {
+        if !pendingComplete {
+            // The page was cut off: ask again from where we are now; give up if nothing moves.
+            if progress {
+                attempts = 0
+            } else {
+                let error = SyncClientError(.transport, "the pull page was cut off before its end", isRetryable: true)
+                return requestFailed(error)
+            }
+            return nextPull()
+        }
+        if pendingMore { return nextPull() }
+        phase = .pushing
+        return .push(
+            serverKnowledge: serverKnowledge, maxEvents: configuration.pushEvents, maxBytes: configuration.pushBytes)
+    }
+
+    private mutating func nextPull() -> Action {
+        phase = .pulling
+        return .pull(
+            PullRequest(
+                knowledge: localKnowledge, maxEvents: configuration.pullEvents, maxBytes: configuration.pullBytes))
+    }
+
+    private mutating func fail(_ error: SyncClientError) -> Action {
+        phase = .done
+        return .failed(error)
+    }
+}

@@ -1,0 +1,46 @@
+/// One HTTP exchange of a sync session.
+public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    public var method: Method
+    /// The path after the base URL, e.g. `/v1/pull`.
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+
+    public init(method: Method, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The answer: status, the body as decoded (gzip undone), and the bytes that crossed the wire.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+    /// Request line, headers and body as sent.
+    public var bytesSent: Int
+    /// Status line, headers and body as received (compressed).
+    public var bytesReceived: Int
+    /// False when the body ended early (the connection was cut after the headers).
+    public var complete: Bool
+
+    public init(status: Int, body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0, complete: Bool = true) {
+        self.status = status
+        self.body = body
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+        self.complete = complete
+    }
+}
+
+/// How a sync session talks to a server: `CurlTransport` in real use.
+///
+/// `send` blocks until the exchange ends. It throws `SyncClientError` with `.transport` when no
+/// answer came (retryable when a retry may help); an answer with any status is returned. A
+/// response body past `maxResponseBytes` (after decompression) is cut off and reported incomplete.
+public protocol SyncTransport: AnyObject {
+    func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse
+}

@@ -1,0 +1,115 @@
+import ArchiveModel
+
+/// `GET /v1/info`: who the server is and what it holds.
+public struct InfoResponse: Sendable, Equatable {
+    public var protocolVersion: Int
+    public var node: OriginID
+    public var name: String
+    public var knowledge: VectorClock
+    public var events: Int
+    public var digest: String
+    public var limits: WireLimits
+
+    public init(
+        protocolVersion: Int = WireProtocol.version, node: OriginID, name: String, knowledge: VectorClock, events: Int,
+        digest: String, limits: WireLimits = .standard
+    ) {
+        self.protocolVersion = protocolVersion
+        self.node = node
+        self.name = name
+        self.knowledge = knowledge
+        self.events = events
+        self.digest = digest
+        self.limits = limits
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("protocol", .integer(Int64(protocolVersion))), ("node", .string(node.hex)), ("name", .string(name)),
+            ("knowledge", knowledge.json), ("events", .integer(Int64(events))), ("digest", .string(digest)),
+            ("limits", limits.json),
+        ])
+    }
+
+    public init(json: JSONValue) throws {
+        guard let version = json["protocol"]?.integerValue, let nodeText = json["node"]?.stringValue,
+            let node = OriginID(hex: nodeText), let knowledge = json["knowledge"]
+        else {
+            throw WireProtocolError(.malformedJSON, "the server's info answer is not what protocol version 1 describes")
+        }
+        self.init(
+            protocolVersion: Int(version), node: node, name: json["name"]?.stringValue ?? "",
+            knowledge: try VectorClock(json: knowledge),
+            events: Int(json["events"]?.integerValue ?? 0), digest: json["digest"]?.stringValue ?? "",
+            limits: json["limits"].map(WireLimits.init(json:)) ?? .standard)
+    }
+}
+
+/// `POST /v1/pull` request: the caller's knowledge and the page size it wants.
+public struct PullRequest: Sendable, Equatable {
+    public var knowledge: VectorClock
+    public var maxEvents: Int
+    public var maxBytes: Int
+
+    public init(knowledge: VectorClock, maxEvents: Int = 1_000, maxBytes: Int = 4 << 20) {
+        self.knowledge = knowledge
+        self.maxEvents = maxEvents
+        self.maxBytes = maxBytes
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("knowledge", knowledge.json), ("max_events", .integer(Int64(maxEvents))),
+            ("max_bytes", .integer(Int64(maxBytes))),
+        ])
+    }
+
+    /// Reads a request body; limits are capped by `limits`. Throws `malformed-json` or
+    /// `malformed-request`.
+    public init(body: [UInt8], limits: WireLimits) throws {
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch {
+            throw WireProtocolError(.malformedJSON, "the pull request is not JSON: \(error)")
+        }
+        guard case .object = json, let knowledge = json["knowledge"] else {
+            throw WireProtocolError(.malformedRequest, "a pull request needs a \"knowledge\" object ({} when empty)")
+        }
+        let maxEvents = json["max_events"]?.integerValue ?? 1_000
+        let maxBytes = json["max_bytes"]?.integerValue ?? Int64(4 << 20)
+        guard maxEvents > 0, maxBytes > 0 else {
+            throw WireProtocolError(.malformedRequest, "max_events and max_bytes must be positive")
+        }
+        self.init(
+            knowledge: try VectorClock(json: knowledge), maxEvents: Int(min(maxEvents, Int64(limits.maxPullEvents))),
+            maxBytes: Int(min(maxBytes, Int64(limits.maxPullBytes))))
+    }
+}
+
+/// `POST /v1/push` answer.
+public struct PushResponse: Sendable, Equatable {
+    public var applied: Int
+    public var alreadyHeld: Int
+    public var knowledge: VectorClock
+
+    public init(applied: Int, alreadyHeld: Int, knowledge: VectorClock) {
+        self.applied = applied
+        self.alreadyHeld = alreadyHeld
+        self.knowledge = knowledge
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("applied", .integer(Int64(applied))), ("already_held", .integer(Int64(alreadyHeld))),
+            ("knowledge", knowledge.json),
+        ])
+    }
+
+    public init(json: JSONValue) throws {
+        guard let applied = json["applied"]?.integerValue, let knowledge = json["knowledge"] else {
+            throw WireProtocolError(.malformedJSON, "the server's push answer is not what protocol version 1 describes")
+        }
+        self.init(
+            applied: Int(applied), alreadyHeld: Int(json["already_held"]?.integerValue ?? 0),
+            knowledge: try VectorClock(json: knowledge))
+    }
+}

@@ -1,0 +1,132 @@
+import ArchiveModel
+import EventJournal
+
+/// The one error type of the protocol: an HTTP status, a code from SPEC.md and a sentence.
+///
+/// The server turns every failure into one of these (`init(mapping:)` is the one place where
+/// errors of the other modules get their status), and the client reads them back from the JSON
+/// body (`init(status:body:)`).
+public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equatable {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let unsupportedVersion = Code(rawValue: "unsupported-version")
+        public static let malformedJSON = Code(rawValue: "malformed-json")
+        public static let malformedEvent = Code(rawValue: "malformed-event")
+        public static let hashMismatch = Code(rawValue: "hash-mismatch")
+        public static let malformedRequest = Code(rawValue: "malformed-request")
+        public static let badGzip = Code(rawValue: "bad-gzip")
+        public static let unauthorized = Code(rawValue: "unauthorized")
+        public static let forbidden = Code(rawValue: "forbidden")
+        public static let notFound = Code(rawValue: "not-found")
+        public static let methodNotAllowed = Code(rawValue: "method-not-allowed")
+        public static let gap = Code(rawValue: "gap")
+        public static let brokenChain = Code(rawValue: "broken-chain")
+        public static let missingCausalPast = Code(rawValue: "missing-causal-past")
+        public static let clockNotAfterPast = Code(rawValue: "clock-not-after-past")
+        public static let fork = Code(rawValue: "fork")
+        public static let tooLarge = Code(rawValue: "too-large")
+        public static let unsupportedEncoding = Code(rawValue: "unsupported-encoding")
+        public static let `internal` = Code(rawValue: "internal")
+        public static let busy = Code(rawValue: "busy")
+
+        /// The HTTP status of each code (SPEC.md's table).
+        public var status: Int {
+            switch self {
+            case .unauthorized: 401
+            case .forbidden: 403
+            case .notFound: 404
+            case .methodNotAllowed: 405
+            case .gap, .brokenChain, .missingCausalPast, .clockNotAfterPast, .fork: 409
+            case .tooLarge: 413
+            case .unsupportedEncoding: 415
+            case .internal: 500
+            case .busy: 503
+            default: 400
+            }
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    /// The event that caused it, as `ORIGIN:SEQ` (full origin id).
+    public var event: String?
+    /// The line of the batch that caused it (1-based).
+    public var line: Int?
+    /// The status the server answered (may differ from `code.status` for unknown codes).
+    public var status: Int
+
+    public init(_ code: Code, _ message: String, event: String? = nil, line: Int? = nil, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.event = event
+        self.line = line
+        self.status = status ?? code.status
+    }
+
+    public var description: String { message }
+
+    /// True for failures worth retrying after a pause: the server's own trouble, not the request's.
+    public var isRetryable: Bool { code == .internal || code == .busy || status >= 500 }
+
+    /// The JSON body of the error response.
+    public var json: JSONValue {
+        var pairs: [(key: String, value: JSONValue)] = [
+            ("error", .string(code.rawValue)), ("message", .string(message)),
+        ]
+        if let event { pairs.append(("event", .string(event))) }
+        if let line { pairs.append(("line", .integer(Int64(line)))) }
+        return .object(pairs)
+    }
+
+    /// Reads an error response; a body that is not the documented JSON still gives an error
+    /// naming the status.
+    public init(status: Int, body: [UInt8]) {
+        if let json = try? JSONParser.parse(body), let code = json["error"]?.stringValue,
+            let message = json["message"]?.stringValue
+        {
+            self.init(
+                Code(rawValue: code), message, event: json["event"]?.stringValue,
+                line: json["line"]?.integerValue.map { Int($0) }, status: status)
+        } else {
+            let text = String(decoding: body.prefix(200), as: UTF8.self)
+            self.init(
+                status >= 500 ? .internal : .malformedRequest,
+                "the server answered HTTP \(status)\(text.isEmpty ? "" : ": \(text)")", status: status)
+        }
+    }
+
+    /// The protocol error for a failure of another module: events refused by the journal, events
+    /// that do not decode, and anything else as `internal`.
+    public init(mapping error: any Error, line: Int? = nil) {
+        switch error {
+        case let error as WireProtocolError:
+            self = error
+            if let line, self.line == nil { self.line = line }
+        case let error as EventJournalError:
+            let code: Code =
+                switch error.code {
+                case .gap: .gap
+                case .brokenChain: .brokenChain
+                case .missingCausalPast: .missingCausalPast
+                case .fork: .fork
+                case .clockNotAfterPast: .clockNotAfterPast
+                default: .internal
+                }
+            self.init(code, error.message, event: error.event.map { "\($0.origin.hex):\($0.seq)" }, line: line)
+        case let error as ArchiveModelError:
+            let code: Code =
+                switch error.code {
+                case .malformedJSON: .malformedJSON
+                case .hashMismatch: .hashMismatch
+                default: .malformedEvent
+                }
+            let prefix = line.map { "line \($0): " } ?? ""
+            self.init(code, prefix + error.description, line: line)
+        default:
+            self.init(.internal, "the server failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import ArchiveModel
+import ArgumentParser
+import Foundation
+import Replica
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Make, list and revoke the bearer tokens `serve` accepts.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a token and print its secret (once: only its hash is kept).",
+            discussion: """
+                Give the secret to the replica that will sync, in a file only it can read: \
+                `archive-sync token create laptop --scope write > laptop.token`, then \
+                `archive-sync sync http://server:8080 --token-file laptop.token` there.
+                """)
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "A name for the token (who uses it).") var name: String
+        @Option(help: "read (info and pull) or write (also push).") var scope: TokenScope
+
+        func run() throws {
+            let secret = try replica.open().createToken(name: name, scope: scope)
+            Terminal.line(secret)
+            if Terminal.stdoutIsTerminal {
+                Terminal.error("This is the only time the secret is shown; store it in a file only its user can read.")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (names and scopes, never secrets).")
+        @OptionGroup var replica: ReplicaOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            for token in try replica.open().tokens() {
+                if output.json {
+                    JSONOutput.print(
+                        .object([
+                            ("name", .string(token.name)), ("scope", .string(token.scope.rawValue)),
+                            ("created_at", .string(Formatting.iso(token.createdAt))),
+                            ("revoked_at", token.revokedAt.map { .string(Formatting.iso($0)) } ?? .null),
+                        ]))
+                } else {
+                    let state = token.revokedAt.map { "revoked \(Formatting.shortDate($0))" } ?? "active"
+                    Terminal.line(
+                        "\(token.name)  \(token.scope.rawValue)  made \(Formatting.shortDate(token.createdAt))  \(state)"
+                    )
+                }
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token: the server refuses it from now on.")
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The token's name.") var name: String
+
+        func run() throws {
+            try replica.open().revokeToken(name: name)
+            Terminal.line("Revoked token \(name).")
+        }
+    }
+}
+
+extension TokenScope: ExpressibleByArgument {}
+
+struct PeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer",
+        abstract: "Name the replicas you sync with, so that `sync NAME` is enough.",
+        subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add (or change) a peer.",
+            discussion:
+                "Example: archive-sync peer add server https://archive.example.org --token-file ~/.archive-sync/server.token"
+        )
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "A short name.") var name: String
+        @Argument(help: "The peer's URL.") var url: String
+        @Option(name: .customLong("token-file"), help: "The file holding the token for this peer (read at each sync).")
+        var tokenFile: String?
+
+        func run() throws {
+            let absolute = tokenFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            try replica.open().addPeer(name: name, url: url, tokenFile: absolute)
+            Terminal.line("Added peer \(name) at \(url).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List peers.")
+        @OptionGroup var replica: ReplicaOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            for peer in try replica.open().peers() {
+                if output.json {
+                    JSONOutput.print(
+                        .object([
+                            ("name", .string(peer.name)), ("url", .string(peer.url)),
+                            ("token_file", peer.tokenFile.map(JSONValue.string) ?? .null),
+                        ]))
+                } else {
+                    Terminal.line("\(peer.name)  \(peer.url)\(peer.tokenFile.map { "  (token: \($0))" } ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a peer.")
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The peer's name.") var name: String
+
+        func run() throws {
+            try replica.open().removePeer(name: name)
+            Terminal.line("Removed peer \(name).")
+        }
+    }
+}
+
+struct ReidentifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reidentify",
+        abstract: "Give a copied replica its own identity (or accept a moved file).",
+        discussion: """
+            A replica file copied to make a second replica, or restored from a backup and \
+            written to before it synced, writes events under the same origin as another \
+            replica: sync detects it and stops. `reidentify` gives this replica a new origin; \
+            events only it held are written again under the new origin, and the copies that \
+            clash are left out (the previous file is kept beside the new one). Afterwards both \
+            replicas sync with nothing lost.
+
+            With --moved, the file was only moved: its identity stays and its new place is \
+            recorded. Stop `archive-sync serve` on this file first.
+            """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(help: "The file was moved, not copied: keep the identity.") var moved = false
+    @Option(help: "A new name for the replica.") var name: String?
+
+    func run() throws {
+        if moved {
+            let target = try replica.open()
+            try target.acceptMove()
+            Terminal.line("Recorded \(target.currentLocation) as this replica's place; its identity is unchanged.")
+            return
+        }
+        let report = try Replica.reidentify(at: replica.path, name: name)
+        if output.json {
+            JSONOutput.print(
+                .object([
+                    ("old_origin", .string(report.oldOrigin.hex)), ("new_origin", .string(report.newOrigin.hex)),
+                    ("reissued", .integer(Int64(report.reissued))),
+                    ("dropped_foreign", .integer(Int64(report.droppedForeign))),
+                    ("backup", report.backup.map(JSONValue.string) ?? .null),
+                ]))
+            return
+        }
+        Terminal.line("This replica is now origin \(report.newOrigin.hex) (was \(report.oldOrigin.hex)).")
+        if report.reissued > 0 {
+            Terminal.line("\(report.reissued) events only it held were written again under the new origin.")
+        }
+        if report.droppedForeign > 0 {
+            Terminal.line(
+                "\(report.droppedForeign) events of other replicas that followed the clashing ones were left out; sync brings them back."
+            )
+        }
+        if let backup = report.backup { Terminal.line("The previous file is kept at \(backup).") }
+        Terminal.line("Sync now to exchange events with the other replicas.")
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Replica
+import SyncServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve this replica to other replicas over HTTP (protocol/SPEC.md).",
+        discussion: """
+            Other replicas sync with it by `archive-sync sync http://HOST:PORT --token-file F`. \
+            Every request needs a bearer token made with `archive-sync token create`, except \
+            /v1/health; the server refuses to start while no token is active, unless \
+            --allow-anonymous is given (then requests without a token may read and write).
+
+            It binds 127.0.0.1 unless told otherwise: to serve other machines, bind 0.0.0.0 \
+            behind a TLS-terminating proxy (the protocol itself is plain HTTP). It logs one line \
+            per request on standard error and stops cleanly on Ctrl-C or SIGTERM. With --port 0 \
+            it picks a free port and prints it.
+            """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @Option(help: "The address to listen on.") var bind = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port).") var port = 8080
+    @Flag(name: .customLong("allow-anonymous"), help: "Accept requests without a token (read and write).")
+    var allowAnonymous = false
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "archive-sync")
+        logger.logLevel = .info
+        let target = try replica.open()
+        let identity = try target.identity()
+        let server = SyncServer(
+            replica: target,
+            configuration: .init(host: bind, port: port, allowAnonymous: allowAnonymous), logger: logger)
+        let bind = self.bind
+        let anonymous = allowAnonymous
+        try await server.run { port in
+            Terminal.line(
+                "Serving replica \"\(identity.name)\" (origin \(identity.origin.short)) on http://\(bind):\(port)"
+                    + (anonymous ? " without authentication" : "") + "; Ctrl-C stops it.")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import ArchiveModel
+import ArgumentParser
+import Foundation
+import Replica
+import SyncClient
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Exchange events with another replica until both hold the same.",
+        discussion: """
+            TARGET is a URL (http://host:port of `archive-sync serve`) or the name of a peer \
+            added with `archive-sync peer add`. The sync pulls every event this replica lacks, \
+            then pushes every event the server lacks, in batches, compressed; concurrent edits \
+            merge field by field or stay as conflicts (see `archive-sync conflicts`).
+
+            A sync cut off at any point can simply be run again: it sends only what is still \
+            missing. Transient failures are retried with a growing pause. The token is read \
+            from --token-file, the peer's token file, or $ARCHIVE_SYNC_TOKEN.
+
+            If the other side holds different events of this replica's own origin, this file \
+            is a copy of another replica or was restored from a backup and written to: sync \
+            says so and refuses to go on until `archive-sync reidentify`.
+            """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "A URL or a peer name.") var target: String
+    @Option(name: .customLong("token-file"), help: "A file holding the bearer token.") var tokenFile: String?
+    @Option(
+        name: .customLong("ca-file"), help: "CA certificates to verify an https server with, instead of the system's.")
+    var caFile: String?
+
+    func run() throws {
+        let local = try replica.open()
+        var url = target
+        var tokenPath = tokenFile
+        var peerName = target
+        if !target.contains("://") {
+            guard let peer = try local.peer(named: target) else {
+                throw CommandError("\(target) is neither a URL nor a peer (see `archive-sync peer list`)")
+            }
+            url = peer.url
+            tokenPath = tokenPath ?? peer.tokenFile
+            peerName = peer.name
+        }
+        let token = try Self.token(from: tokenPath)
+        if url.hasPrefix("http://"), token != nil, !Self.isLoopback(url) {
+            Terminal.error("warning: the token goes to \(url) unencrypted; use https (a TLS proxy in front of serve)")
+        }
+        var options = CurlTransport.Options()
+        options.caFile = caFile
+        let transport = try CurlTransport(baseURL: url, token: token, options: options)
+        let progress = ProgressLine()
+        let session = SyncSession(replica: local, transport: transport) { step in
+            progress.update(
+                "syncing with \(peerName): \(step.phase.rawValue), \(step.pulledEvents) events pulled, "
+                    + "\(step.pushedEvents) pushed, \(Formatting.bytes(step.bytesSent)) sent, "
+                    + "\(Formatting.bytes(step.bytesReceived)) received")
+        }
+        let started = Replica.systemClock()
+        do {
+            let report = try session.run()
+            progress.finish()
+            let finished = Replica.systemClock()
+            try local.record(
+                SyncRecord(
+                    peer: peerName, startedAt: started, finishedAt: finished, sentEvents: report.pushedEvents,
+                    sentBytes: report.bytesSent, receivedEvents: report.pulledEvents,
+                    receivedBytes: report.bytesReceived,
+                    result: "ok"))
+            print(report, url: url, seconds: Double(finished - started) / 1000)
+        } catch {
+            progress.finish()
+            let partial = session.report
+            try? local.record(
+                SyncRecord(
+                    peer: peerName, startedAt: started, finishedAt: Replica.systemClock(),
+                    sentEvents: partial.pushedEvents,
+                    sentBytes: partial.bytesSent, receivedEvents: partial.pulledEvents,
+                    receivedBytes: partial.bytesReceived,
+                    result: "failed: \(ErrorReporting.message(for: error))"))
+            throw error
+        }
+    }
+
+    private func print(_ report: SyncReport, url: String, seconds: Double) {
+        if output.json {
+            JSONOutput.print(
+                .object([
+                    ("server", .string(report.serverName)), ("url", .string(url)),
+                    ("pulled", .integer(Int64(report.pulledEvents))), ("pushed", .integer(Int64(report.pushedEvents))),
+                    ("bytes_sent", .integer(Int64(report.bytesSent))),
+                    ("bytes_received", .integer(Int64(report.bytesReceived))),
+                    ("requests", .integer(Int64(report.requests))), ("retries", .integer(Int64(report.retries))),
+                    ("own_events_recovered", .integer(Int64(report.ownEventsRecovered))),
+                    ("seconds", .string(String(format: "%.3f", seconds))), ("digest", .string(report.digest.hex)),
+                    ("server_digest", .string(report.serverDigest)),
+                    (
+                        "knowledge",
+                        .object(report.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })
+                    ),
+                ]))
+            return
+        }
+        if report.ownEventsRecovered > 0 {
+            Terminal.line(
+                "This replica had lost \(report.ownEventsRecovered) of its own events (it was restored from an older copy); they were pulled back."
+            )
+        }
+        Terminal.line(
+            "Synced with \"\(report.serverName)\" (\(url)): \(report.pulledEvents) events pulled, \(report.pushedEvents) pushed; "
+                + "\(Formatting.bytes(report.bytesSent)) sent, \(Formatting.bytes(report.bytesReceived)) received in "
+                + String(format: "%.2f s", seconds) + (report.retries > 0 ? " (\(report.retries) retries)" : "") + ".")
+        Terminal.line(
+            report.digest.hex == report.serverDigest
+                ? "Both replicas hold the same articles (digest \(report.digest.hex.prefix(16)))."
+                : "Digests differ (here \(report.digest.hex.prefix(16)), there \(report.serverDigest.prefix(16))): the server changed during the sync; sync again."
+        )
+    }
+
+    static func token(from path: String?) throws -> String? {
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                throw CommandError("cannot read the token file \(path)")
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if token.isEmpty { throw CommandError("the token file \(path) is empty") }
+            return token
+        }
+        if let token = ProcessInfo.processInfo.environment["ARCHIVE_SYNC_TOKEN"], !token.isEmpty { return token }
+        return nil
+    }
+
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URL(string: url)?.host else { return false }
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+}
