@@ -5,6 +5,9 @@ import EventJournal
 import Foundation
 import GRDB
 import Replica
+import SyncClient
+import SyncServer
+import WireProtocol
 
 /// The one sentence an error prints on standard error.
 enum ErrorReporting {
@@ -15,6 +18,9 @@ enum ErrorReporting {
         case let error as EventJournalError: return error.message
         case let error as ArticleProjectorError: return error.message
         case let error as CommandError: return error.message
+        case let error as SyncServerError: return error.message
+        case let error as SyncClientError: return error.message
+        case let error as WireProtocolError: return error.message
         case let error as DatabaseError:
             switch error.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED:

@@ -1,0 +1,122 @@
+import ArchiveModel
+import EventJournal
+import SyncClient
+import TestSupport
+import Testing
+import WireProtocol
+
+/// The session's decisions, fed by hand: no sockets, no files.
+struct SyncSessionStateMachineTests {
+    let me = EventFactory.origin(1)
+    let server = EventFactory.origin(2)
+
+    func info(_ knowledge: [Int: Int], node: OriginID? = nil) -> InfoResponse {
+        var clock = VectorClock()
+        for (origin, seq) in knowledge { clock[EventFactory.origin(origin)] = seq }
+        return InfoResponse(node: node ?? server, name: "server", knowledge: clock, events: clock.total, digest: "")
+    }
+
+    func page(_ events: [Event], more: Bool?, knowledge: VectorClock = VectorClock()) -> PullPage {
+        var bytes = EventBatch.encode(events)
+        if let more {
+            PullTrailer(events: events.count, more: more, knowledge: knowledge).json.write(to: &bytes, sortKeys: false)
+            bytes.append(0x0A)
+        }
+        return try! PullPage(bytes)
+    }
+
+    @Test func pullsUntilNothingIsLeftThenPushesUntilNothingIsLeft() throws {
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        guard case .requestInfo = machine.start() else { Issue.record("start"); return }
+        guard case .pull(let first) = machine.infoReceived(info([2: 2])) else { Issue.record("pull"); return }
+        #expect(first.knowledge == VectorClock())
+        let event = try EventFactory.create(2, hlc: 10)
+        guard case .apply(let events) = machine.pullReceived(page([event], more: true)) else { Issue.record("apply"); return }
+        #expect(events.count == 1)
+        var local = VectorClock()
+        local[server] = 1
+        guard case .pull(let second) = machine.applied(events, knowledge: local) else { Issue.record("pull 2"); return }
+        #expect(second.knowledge == local)
+        guard case .push(let serverKnowledge, _, _) = machine.pullReceived(page([], more: false)) else {
+            Issue.record("push")
+            return
+        }
+        #expect(serverKnowledge[server] == 2)
+        var after = serverKnowledge
+        after[me] = 4
+        guard case .push(let next, _, _) = machine.pushed(PushResponse(applied: 4, alreadyHeld: 0, knowledge: after), events: 4)
+        else { Issue.record("push 2"); return }
+        #expect(next == after)
+        guard case .finished = machine.nothingToPush() else { Issue.record("finish"); return }
+        #expect(machine.pulledEvents == 1 && machine.pushedEvents == 4)
+    }
+
+    @Test func refusesToSyncWithItself() {
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = machine.start()
+        guard case .failed(let error) = machine.infoReceived(info([:], node: me)) else { Issue.record("not refused"); return }
+        #expect(error.code == .sameIdentity && error.message.contains("reidentify"))
+    }
+
+    @Test func noticesItWasRestoredFromAnOlderCopy() {
+        var local = VectorClock()
+        local[me] = 3
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: local)
+        _ = machine.start()
+        _ = machine.infoReceived(info([1: 7]))
+        #expect(machine.ownEventsBehind == 4)
+    }
+
+    @Test func retriesTransientFailuresWithGrowingPausesThenGivesUp() {
+        var configuration = SyncSessionStateMachine.Configuration()
+        configuration.maxAttempts = 4
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock(), configuration: configuration)
+        _ = machine.start()
+        let failure = SyncClientError(.transport, "connection refused", isRetryable: true)
+        var delays: [Double] = []
+        for _ in 0..<3 {
+            guard case .retry(let delay, _) = machine.requestFailed(failure) else { Issue.record("no retry"); return }
+            delays.append(delay)
+        }
+        #expect(delays == [0.5, 1, 2])
+        guard case .failed = machine.requestFailed(failure) else { Issue.record("did not give up"); return }
+    }
+
+    @Test func aFinalErrorIsNotRetried() {
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = machine.start()
+        let refused = SyncClientError(.server, "bad token", server: WireProtocolError(.unauthorized, "bad token"))
+        guard case .failed(let error) = machine.requestFailed(refused) else { Issue.record("retried"); return }
+        #expect(error.code == .server)
+    }
+
+    @Test func aForkOfItsOwnOriginIsReportedAsSuch() {
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = machine.start()
+        let fork = WireProtocolError(.fork, "fork", event: "\(me.hex):5")
+        guard case .failed(let error) = machine.requestFailed(SyncClientError(.server, "fork", server: fork)) else {
+            Issue.record("not failed")
+            return
+        }
+        #expect(error.code == .ownFork && error.event == Dot(origin: me, seq: 5))
+        var local = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = local.start()
+        let journalFork = EventJournalError(.fork, "fork", event: Dot(origin: me, seq: 2))
+        guard case .failed(let pulled) = local.applyFailed(journalFork) else { Issue.record("not failed"); return }
+        #expect(pulled.code == .ownFork)
+    }
+
+    @Test func aCutOffPageKeepsItsEventsAndAsksAgain() throws {
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = machine.start()
+        _ = machine.infoReceived(info([2: 5]))
+        let event = try EventFactory.create(2, hlc: 10)
+        guard case .apply = machine.pullReceived(page([event], more: nil)) else { Issue.record("apply"); return }
+        var local = VectorClock()
+        local[server] = 1
+        guard case .pull(let again) = machine.applied([event], knowledge: local) else { Issue.record("pull"); return }
+        #expect(again.knowledge == local)
+        // A cut-off page with nothing in it counts as a failure to retry.
+        guard case .retry = machine.pullReceived(page([], more: nil)) else { Issue.record("no retry"); return }
+    }
+}

@@ -1,0 +1,124 @@
+import ArchiveModel
+import Foundation
+import TestSupport
+import Testing
+import WireProtocol
+
+struct GzipTests {
+    @Test func roundTrips() throws {
+        let text = Array(String(repeating: "朝鲜 events\n", count: 5_000).utf8)
+        let compressed = try Gzip.compress(text)
+        #expect(Gzip.isGzip(compressed))
+        #expect(compressed.count < text.count / 10)
+        #expect(try Gzip.decompress(compressed, limit: 1 << 20) == text)
+    }
+
+    @Test func refusesABombWithoutHoldingIt() throws {
+        let bomb = try Gzip.compress([UInt8](repeating: 0, count: 8 << 20))
+        #expect(bomb.count < 20_000)
+        #expect { try Gzip.decompress(bomb, limit: 1 << 20) } throws: { ($0 as? WireProtocolError)?.code == .tooLarge }
+    }
+
+    @Test(arguments: [0.25, 0.5, 0.9, 0.99])
+    func refusesATruncatedBody(fraction: Double) throws {
+        let compressed = try Gzip.compress(Array(String(repeating: "line of text\n", count: 2_000).utf8))
+        let cut = Array(compressed.prefix(Int(Double(compressed.count) * fraction)))
+        #expect { try Gzip.decompress(cut, limit: 1 << 20) } throws: { ($0 as? WireProtocolError)?.code == .badGzip }
+    }
+
+    @Test func refusesACorruptBody() throws {
+        var compressed = try Gzip.compress(Array(String(repeating: "abc", count: 1_000).utf8))
+        compressed[compressed.count - 6] ^= 0xFF
+        #expect { try Gzip.decompress(compressed, limit: 1 << 20) } throws: { ($0 as? WireProtocolError)?.code == .badGzip }
+        #expect { try Gzip.decompress(Array("not gzip at all, long enough".utf8), limit: 1 << 20) } throws: {
+            ($0 as? WireProtocolError)?.code == .badGzip
+        }
+    }
+
+    @Test func aStreamOfFlushedPiecesDecodesAsOneBody() throws {
+        let stream = try Gzip.Stream()
+        var body: [UInt8] = []
+        for piece in ["first\n", "second\n", "third\n"] {
+            body += Array(try stream.write(Array(piece.utf8)).readableBytesView)
+        }
+        body += Array(try stream.finish().readableBytesView)
+        #expect(try Gzip.decompress(body, limit: 1 << 10) == Array("first\nsecond\nthird\n".utf8))
+    }
+}
+
+struct EventBatchTests {
+    func chain(_ count: Int) throws -> [Event] {
+        var events: [Event] = []
+        var prev = SHA256Digest.zero
+        for seq in 1...count {
+            var clock = VectorClock()
+            clock[EventFactory.origin(1)] = seq - 1
+            let event = try Event.seal(Event.Draft(
+                origin: EventFactory.origin(1), seq: seq, hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0),
+                clock: clock, article: EventFactory.article, kind: .update, changes: [.set(.note, .text("n\(seq)"))],
+                prev: prev))
+            prev = event.hash
+            events.append(event)
+        }
+        return events
+    }
+
+    @Test func encodesAndDecodesLines() throws {
+        let events = try chain(5)
+        let bytes = EventBatch.encode(events)
+        #expect(bytes.filter { $0 == 0x0A }.count == 5)
+        #expect(try EventBatch.decode(bytes).map(\.hash) == events.map(\.hash))
+        #expect(try EventBatch.decode(bytes + Array("\n\n".utf8)).count == 5)
+    }
+
+    @Test func namesTheBadLine() throws {
+        let events = try chain(2)
+        let bytes = EventBatch.encode([events[0]]) + Array("{\"hash\":1}\n".utf8) + EventBatch.encode([events[1]])
+        #expect { try EventBatch.decode(bytes) } throws: {
+            guard let error = $0 as? WireProtocolError else { return false }
+            return error.line == 2 && error.code == .malformedEvent && error.status == 400
+        }
+        #expect { try EventBatch.decode(EventBatch.encode(events), maxEvents: 1) } throws: {
+            ($0 as? WireProtocolError)?.code == .tooLarge
+        }
+    }
+
+    @Test func aPageWithoutItsTrailerWasCutOff() throws {
+        let events = try chain(3)
+        var trailer: [UInt8] = []
+        var knowledge = VectorClock()
+        knowledge[EventFactory.origin(1)] = 3
+        PullTrailer(events: 3, more: false, knowledge: knowledge).json.write(to: &trailer, sortKeys: false)
+        let whole = EventBatch.encode(events) + trailer + [0x0A]
+        let page = try PullPage(whole)
+        #expect(page.events.count == 3 && page.trailer?.more == false && page.trailer?.knowledge == knowledge)
+        // Cut inside the third line: two whole events, no trailer.
+        let lineTwoEnd = EventBatch.encode(Array(events.prefix(2))).count
+        let cut = try PullPage(Array(whole.prefix(lineTwoEnd + 40)))
+        #expect(cut.events.count == 2 && cut.trailer == nil)
+        // A trailer that miscounts is refused.
+        var wrong: [UInt8] = []
+        PullTrailer(events: 5, more: false, knowledge: knowledge).json.write(to: &wrong, sortKeys: false)
+        #expect(throws: WireProtocolError.self) { try PullPage(EventBatch.encode(events) + wrong + [0x0A]) }
+    }
+
+    @Test func errorsRoundTripThroughTheirJSON() throws {
+        let error = WireProtocolError(.fork, "a fork", event: "\(EventFactory.origin(1).hex):2", line: 3)
+        var body: [UInt8] = []
+        error.json.write(to: &body, sortKeys: false)
+        #expect(WireProtocolError(status: 409, body: body) == error)
+        let unknown = WireProtocolError(status: 502, body: Array("<html>bad gateway</html>".utf8))
+        #expect(unknown.isRetryable && unknown.message.contains("502"))
+    }
+
+    @Test func pullRequestsAreCheckedAndCapped() throws {
+        let limits = WireLimits.standard
+        let request = try PullRequest(body: Array(#"{"knowledge":{},"max_events":999999,"max_bytes":5}"#.utf8), limits: limits)
+        #expect(request.maxEvents == limits.maxPullEvents && request.maxBytes == 5)
+        for body in [#"{}"#, #"{"knowledge":[]}"#, #"{"knowledge":{"xyz":1}}"#, #"{"knowledge":{},"max_events":0}"#] {
+            #expect { try PullRequest(body: Array(body.utf8), limits: limits) } throws: {
+                ($0 as? WireProtocolError)?.code == .malformedRequest
+            }
+        }
+    }
+}
