@@ -44,6 +44,20 @@ public struct EventJournal: Sendable {
         return clock
     }
 
+    /// The last event held of every origin: the knowledge vector with the hashes that end each
+    /// chain (sync compares them to find forks the vectors alone cannot show).
+    public func heads(_ db: Database) throws -> [OriginID: Head] {
+        var heads: [OriginID: Head] = [:]
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT origin, seq, hash, hlc, position FROM journal_head"))
+        {
+            guard let origin = OriginID(hex: row[0]) else { continue }
+            heads[origin] = Head(
+                seq: row[1], hash: try digest(row[2]), hlc: HybridTimestamp(packed: row[3]), position: row[4])
+        }
+        return heads
+    }
+
     /// The last event held of `origin`, or nil when none is held.
     public func head(of origin: OriginID, _ db: Database) throws -> Head? {
         guard

@@ -19,8 +19,15 @@ public struct EventWriter {
     private var latestHLC: HybridTimestamp
     private var nameIsKnown: Bool
 
-    init(identity: Replica.Identity, wallClock: @escaping @Sendable () -> Int64, _ db: Database) throws {
+    init(identity: Replica.Identity, path: String, wallClock: @escaping @Sendable () -> Int64, _ db: Database) throws {
         if let fork = try Replica.forkNotice(db) { throw ReplicaError(.forked, Replica.forkMessage(fork)) }
+        // A copy must not write under the identity of the replica it was copied from.
+        let here = Replica.location(of: path)
+        if let home = try String.fetchOne(db, sql: "SELECT value FROM replica_identity WHERE key = 'home'"),
+            home != here
+        {
+            throw ReplicaError(.misplaced, Replica.misplacedMessage(madeAt: home, nowAt: here))
+        }
         self.identity = identity
         self.wallClock = wallClock
         knowledge = try journal.knowledge(db)

@@ -111,13 +111,16 @@ extension Replica {
         }
     }
 
-    /// Adds and removes tags. Adding a tag already present does nothing; removing one the article
-    /// does not have is an error.
+    /// Adds and removes tags.
+    ///
+    /// An add is always written, even for a tag already present: it states the intention, so it
+    /// wins over a remove made concurrently elsewhere (tags are an add-wins set). Removing a tag
+    /// the article does not have is an error.
     public func tag(_ id: ArticleID, add: [String], remove: [String]) throws -> Event {
         try write { writer, db in
             let state = try Self.liveState(id, projector: projector, action: "tag", db)
             let present = Set(state.tags)
-            let adding = Self.uniqueTags(add).filter { !present.contains(Tag($0)) }
+            let adding = Self.uniqueTags(add)
             let removing = Self.uniqueTags(remove)
             if let overlap = adding.first(where: { removing.contains($0) }) {
                 throw ReplicaError(.invalidValue, "the tag \(overlap) is both added and removed")
@@ -126,9 +129,7 @@ extension Replica {
                 throw ReplicaError(.invalidValue, "article \(id) has no tag \(absent)")
             }
             let changes = adding.map(Change.tagAdd) + removing.map(Change.tagRemove)
-            guard !changes.isEmpty else {
-                throw ReplicaError(.nothingToChange, "article \(id) already has these tags; nothing was written")
-            }
+            guard !changes.isEmpty else { throw ReplicaError(.nothingToChange, "no tag to add or remove") }
             return try writer.write(.update, article: id, changes: changes, db).event
         }
     }

@@ -160,7 +160,7 @@ public final class Replica: Sendable {
     /// Runs `body` in one write transaction with an `EventWriter` for this replica's own events.
     public func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
         try pool.write { db in
-            var writer = try EventWriter(identity: Self.identity(db, path: path), wallClock: wallClock, db)
+            var writer = try EventWriter(identity: Self.identity(db, path: path), path: path, wallClock: wallClock, db)
             let result = try body(&writer, db)
             try writer.finish(db)
             return result

@@ -106,6 +106,9 @@ public final class SyncSession {
                 }
                 pending = .push(events)
                 action = step(&machine, .push(events))
+            case .locateFork(let origin, let upTo, let serverKnowledge):
+                let seq = try locateFork(origin: origin, upTo: upTo, serverKnowledge: serverKnowledge)
+                action = machine.forkLocated(at: seq)
             case .retry(let delay, _):
                 report.retries += 1
                 sleep(delay)
@@ -147,7 +150,8 @@ public final class SyncSession {
             switch pending {
             case .info:
                 let info = try info()
-                return machine.infoReceived(info)
+                let hashes = try localHashes(at: info.knowledge)
+                return machine.infoReceived(info, localHashes: hashes)
             case .pull(let request):
                 let page = try pull(request)
                 return machine.pullReceived(page)
@@ -160,6 +164,40 @@ public final class SyncSession {
         } catch {
             return machine.requestFailed(SyncClientError(.local, "\(error)"))
         }
+    }
+
+    /// For every origin of which this replica holds the event the server holds last, its hash here.
+    private func localHashes(at serverKnowledge: VectorClock) throws -> [OriginID: SHA256Digest] {
+        let local = try replica.knowledge()
+        let journal = replica.journal
+        return try replica.read { db in
+            var hashes: [OriginID: SHA256Digest] = [:]
+            for (origin, seq) in serverKnowledge.sortedEntries where local[origin] >= seq {
+                hashes[origin] = try journal.hash(of: Dot(origin: origin, seq: seq), db)
+            }
+            return hashes
+        }
+    }
+
+    /// The first seq of `origin` whose event differs here and on the server, knowing `upTo` does:
+    /// a binary search over single-event pulls (hash chains make "equal at k" mean "equal up to k").
+    private func locateFork(origin: OriginID, upTo: Int, serverKnowledge: VectorClock) throws -> Int {
+        var low = 1
+        var high = upTo
+        while low < high {
+            let middle = (low + high) / 2
+            let journal = replica.journal
+            let local = try replica.read { db in try journal.hash(of: Dot(origin: origin, seq: middle), db) }
+            var vector = serverKnowledge
+            vector[origin] = middle - 1
+            let page = try pull(PullRequest(knowledge: vector, maxEvents: 1, maxBytes: 1))
+            guard let event = page.events.first, event.origin == origin, event.seq == middle else {
+                throw SyncClientError(
+                    .badResponse, "the server did not send event \(origin.short):\(middle) when asked for it")
+            }
+            if event.hash == local { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     // MARK: Requests

@@ -34,6 +34,9 @@ public struct SyncSessionStateMachine: Sendable {
         case push(serverKnowledge: VectorClock, maxEvents: Int, maxBytes: Int)
         /// Wait, then repeat the last request.
         case retry(after: Double, because: SyncClientError)
+        /// This replica's own events and the server's differ at or before `upTo`: find the first
+        /// seq where they do (comparing hashes, `upTo` known to differ) and call `forkLocated`.
+        case locateFork(origin: OriginID, upTo: Int, serverKnowledge: VectorClock)
         case finished
         case failed(SyncClientError)
     }
@@ -66,7 +69,10 @@ public struct SyncSessionStateMachine: Sendable {
         return .requestInfo
     }
 
-    public mutating func infoReceived(_ info: InfoResponse) -> Action {
+    /// The server's info. `localHashes` holds, for every origin of which this replica holds the
+    /// server's last event, the hash of that event here: a different hash is a fork that the
+    /// knowledge vectors alone cannot show.
+    public mutating func infoReceived(_ info: InfoResponse, localHashes: [OriginID: SHA256Digest] = [:]) -> Action {
         attempts = 0
         guard info.protocolVersion == WireProtocol.version else {
             return fail(
@@ -84,7 +90,23 @@ public struct SyncSessionStateMachine: Sendable {
         server = info
         serverKnowledge = info.knowledge
         ownEventsBehind = max(0, info.knowledge[origin] - localKnowledge[origin])
+        for (other, hash) in localHashes.sorted(by: { $0.key < $1.key }) {
+            guard let theirs = info.heads[other], theirs != hash else { continue }
+            let seq = info.knowledge[other]
+            if other == origin {
+                return .locateFork(origin: origin, upTo: seq, serverKnowledge: serverKnowledge)
+            }
+            return fail(foreignFork(Dot(origin: other, seq: seq)))
+        }
         return nextPull()
+    }
+
+    /// The first seq of this replica's own origin where it and the server differ.
+    public mutating func forkLocated(at seq: Int) -> Action {
+        let dot = Dot(origin: origin, seq: seq)
+        return fail(
+            SyncClientError(
+                .ownFork, "this replica's own event \(origin.short):\(seq) differs from the server's", event: dot))
     }
 
     public mutating func pullReceived(_ page: PullPage) -> Action {
@@ -105,12 +127,25 @@ public struct SyncSessionStateMachine: Sendable {
     }
 
     public mutating func applyFailed(_ error: any Error) -> Action {
-        if let journalError = error as? EventJournalError, journalError.code == .fork, let dot = journalError.event,
-            dot.origin == origin
+        if let journalError = error as? EventJournalError, let dot = journalError.event,
+            journalError.code == .fork || journalError.code == .brokenChain
         {
-            return fail(SyncClientError(.ownFork, journalError.message, event: dot))
+            // A fork shows at the event itself; a broken chain at the event before it.
+            let differing = journalError.code == .fork ? dot.seq : dot.seq - 1
+            if dot.origin == origin, differing >= 1 {
+                return .locateFork(origin: origin, upTo: differing, serverKnowledge: serverKnowledge)
+            }
+            return fail(foreignFork(Dot(origin: dot.origin, seq: differing)))
         }
         return fail(SyncClientError(.local, "a pulled page could not be applied here: \(error)"))
+    }
+
+    private func foreignFork(_ dot: Dot) -> SyncClientError {
+        SyncClientError(
+            .server,
+            "the events of replica \(dot.origin.short) differ here and on the server (at or before \(dot.origin.short):\(dot.seq)): "
+                + "a copy of that replica wrote under its identity; run `archive-sync reidentify` on the copy, then sync it with both"
+        )
     }
 
     public mutating func pushed(_ response: PushResponse, events: Int) -> Action {
@@ -129,12 +164,12 @@ public struct SyncSessionStateMachine: Sendable {
     /// A request failed: retried when it may help, else the session fails. A fork of this
     /// replica's own origin, answered by the server to a push, is reported as `.ownFork`.
     public mutating func requestFailed(_ error: SyncClientError) -> Action {
-        if let server = error.server, server.code == .fork, let text = server.event,
-            let (prefix, seq) = Dot.parse(text),
-            let forkOrigin = OriginID(hex: prefix), forkOrigin == origin
+        if let server = error.server, server.code == .fork || server.code == .brokenChain, let text = server.event,
+            let (prefix, seq) = Dot.parse(text), let forkOrigin = OriginID(hex: prefix), forkOrigin == origin
         {
-            return fail(
-                SyncClientError(.ownFork, server.message, server: server, event: Dot(origin: forkOrigin, seq: seq)))
+            // A fork shows at the event itself; a broken chain at the event before it.
+            let differing = server.code == .fork ? seq : seq - 1
+            if differing >= 1 { return .locateFork(origin: origin, upTo: differing, serverKnowledge: serverKnowledge) }
         }
         guard error.isRetryable, attempts + 1 < configuration.maxAttempts else { return fail(error) }
         attempts += 1

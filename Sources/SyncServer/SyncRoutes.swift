@@ -42,9 +42,11 @@ struct SyncRoutes: Sendable {
         let limits = self.limits
         let info = try await replica.read { db in
             let identity = try self.replica.identity(db)
+            let heads = try self.replica.journal.heads(db)
             return InfoResponse(
                 node: identity.origin, name: identity.name, knowledge: try self.replica.journal.knowledge(db),
-                events: try self.replica.journal.count(db), digest: try self.replica.projector.digest(db).hex,
+                heads: heads.mapValues(\.hash), events: try self.replica.journal.count(db),
+                digest: try self.replica.projector.digest(db).hex,
                 limits: limits)
         }
         return try json(info.json, for: request)

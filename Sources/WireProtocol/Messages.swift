@@ -6,18 +6,21 @@ public struct InfoResponse: Sendable, Equatable {
     public var node: OriginID
     public var name: String
     public var knowledge: VectorClock
+    /// For every origin, the hash of the last event the server holds of it.
+    public var heads: [OriginID: SHA256Digest]
     public var events: Int
     public var digest: String
     public var limits: WireLimits
 
     public init(
-        protocolVersion: Int = WireProtocol.version, node: OriginID, name: String, knowledge: VectorClock, events: Int,
-        digest: String, limits: WireLimits = .standard
+        protocolVersion: Int = WireProtocol.version, node: OriginID, name: String, knowledge: VectorClock,
+        heads: [OriginID: SHA256Digest] = [:], events: Int, digest: String, limits: WireLimits = .standard
     ) {
         self.protocolVersion = protocolVersion
         self.node = node
         self.name = name
         self.knowledge = knowledge
+        self.heads = heads
         self.events = events
         self.digest = digest
         self.limits = limits
@@ -26,8 +29,9 @@ public struct InfoResponse: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             ("protocol", .integer(Int64(protocolVersion))), ("node", .string(node.hex)), ("name", .string(name)),
-            ("knowledge", knowledge.json), ("events", .integer(Int64(events))), ("digest", .string(digest)),
-            ("limits", limits.json),
+            ("knowledge", knowledge.json),
+            ("heads", .object(heads.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value.hex)) })),
+            ("events", .integer(Int64(events))), ("digest", .string(digest)), ("limits", limits.json),
         ])
     }
 
@@ -37,9 +41,17 @@ public struct InfoResponse: Sendable, Equatable {
         else {
             throw WireProtocolError(.malformedJSON, "the server's info answer is not what protocol version 1 describes")
         }
+        var heads: [OriginID: SHA256Digest] = [:]
+        for (key, value) in json["heads"]?.objectValue ?? [] {
+            guard let origin = OriginID(hex: key), let text = value.stringValue, let hash = SHA256Digest(hex: text)
+            else {
+                throw WireProtocolError(.malformedJSON, "the server's info answer has a malformed head for \(key)")
+            }
+            heads[origin] = hash
+        }
         self.init(
             protocolVersion: Int(version), node: node, name: json["name"]?.stringValue ?? "",
-            knowledge: try VectorClock(json: knowledge),
+            knowledge: try VectorClock(json: knowledge), heads: heads,
             events: Int(json["events"]?.integerValue ?? 0), digest: json["digest"]?.stringValue ?? "",
             limits: json["limits"].map(WireLimits.init(json:)) ?? .standard)
     }

@@ -146,10 +146,12 @@ struct VerifyCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Who this replica is, what it holds, and its digest.",
+        abstract: "Who this replica is, what it holds, its digest and its last syncs.",
         discussion: """
             The knowledge vector lists, for every replica whose events are held here, how many \
-            of its events are held. Two replicas with the same digest hold the same articles.
+            of its events are held. Two replicas with the same digest hold the same articles. \
+            Each peer (or URL) synced with is listed with its last sync: when, what was sent and \
+            received, and how it ended.
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -158,24 +160,42 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let target = try replica.open()
         let status = try target.status()
+        let syncs = try target.syncRecords()
+        let fork = try target.forkNotice()
+        let location = try target.location()
         if output.json {
-            JSONOutput.print(
-                .object([
-                    ("origin", .string(status.identity.origin.hex)), ("name", .string(status.identity.name)),
-                    ("path", .string(target.path)), ("events", .integer(Int64(status.events))),
-                    ("articles", .integer(Int64(status.counts.articles - status.counts.deleted))),
-                    ("deleted", .integer(Int64(status.counts.deleted))),
-                    ("conflicts", .integer(Int64(status.counts.conflicts))),
-                    ("digest", .string(status.digest.hex)),
-                    (
-                        "knowledge",
-                        .object(status.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })
-                    ),
-                    (
-                        "replicas",
-                        .object(status.names.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value)) })
-                    ),
-                ]))
+            var pairs: [(key: String, value: JSONValue)] = [
+                ("origin", .string(status.identity.origin.hex)), ("name", .string(status.identity.name)),
+                ("path", .string(target.path)), ("events", .integer(Int64(status.events))),
+                ("articles", .integer(Int64(status.counts.articles - status.counts.deleted))),
+                ("deleted", .integer(Int64(status.counts.deleted))),
+                ("conflicts", .integer(Int64(status.counts.conflicts))),
+                ("digest", .string(status.digest.hex)),
+                ("knowledge", .object(status.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })),
+                ("replicas", .object(status.names.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value)) })),
+                (
+                    "peers",
+                    .array(
+                        syncs.map { record in
+                            .object([
+                                ("peer", .string(record.peer)),
+                                ("started_at", .string(Formatting.iso(record.startedAt))),
+                                ("finished_at", .string(Formatting.iso(record.finishedAt))),
+                                ("sent_events", .integer(Int64(record.sentEvents))),
+                                ("sent_bytes", .integer(Int64(record.sentBytes))),
+                                ("received_events", .integer(Int64(record.receivedEvents))),
+                                ("received_bytes", .integer(Int64(record.receivedBytes))),
+                                ("result", .string(record.result)),
+                            ])
+                        })
+                ),
+            ]
+            if let fork { pairs.append(("fork", .string("\(fork.origin.hex):\(fork.seq)"))) }
+            if case .elsewhere(let madeAt, let nowAt) = location {
+                pairs.append(("made_at", .string(madeAt)))
+                pairs.append(("now_at", .string(nowAt)))
+            }
+            JSONOutput.print(.object(pairs))
             return
         }
         Terminal.line("replica:   \(status.identity.name) (origin \(status.identity.origin.hex))")
@@ -189,6 +209,17 @@ struct StatusCommand: ParsableCommand {
             let name = status.names[origin] ?? (origin == status.identity.origin ? status.identity.name : "unnamed")
             let mine = origin == status.identity.origin ? "  (this replica)" : ""
             Terminal.line("  \(origin.hex)  \(seq) events  \(name)\(mine)")
+        }
+        if !syncs.isEmpty { Terminal.line("last syncs:") }
+        for record in syncs {
+            Terminal.line(
+                "  \(record.peer)  \(Formatting.shortDate(record.finishedAt))  sent \(record.sentEvents) events "
+                    + "(\(Formatting.bytes(record.sentBytes))), received \(record.receivedEvents) "
+                    + "(\(Formatting.bytes(record.receivedBytes)))  \(record.result)")
+        }
+        if let fork { Terminal.line("warning:   " + Replica.forkMessage(fork)) }
+        if case .elsewhere(let madeAt, let nowAt) = location {
+            Terminal.line("warning:   " + Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
         }
     }
 }

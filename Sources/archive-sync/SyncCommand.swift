@@ -30,6 +30,12 @@ struct SyncCommand: ParsableCommand {
     @Option(
         name: .customLong("ca-file"), help: "CA certificates to verify an https server with, instead of the system's.")
     var caFile: String?
+    @Option(name: .customLong("batch-size"), help: "Events per push and per pulled page (smaller suits slow links).")
+    var batchSize = 1_000
+
+    func validate() throws {
+        if !(1...5_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 5000") }
+    }
 
     func run() throws {
         let local = try replica.open()
@@ -52,7 +58,10 @@ struct SyncCommand: ParsableCommand {
         options.caFile = caFile
         let transport = try CurlTransport(baseURL: url, token: token, options: options)
         let progress = ProgressLine()
-        let session = SyncSession(replica: local, transport: transport) { step in
+        var configuration = SyncSessionStateMachine.Configuration()
+        configuration.pushEvents = batchSize
+        configuration.pullEvents = batchSize
+        let session = SyncSession(replica: local, transport: transport, configuration: configuration) { step in
             progress.update(
                 "syncing with \(peerName): \(step.phase.rawValue), \(step.pulledEvents) events pulled, "
                     + "\(step.pushedEvents) pushed, \(Formatting.bytes(step.bytesSent)) sent, "

@@ -43,7 +43,8 @@ struct ServerTests {
             var headers = writeHeaders
             headers["Content-Type"] = WireProtocol.ndjsonContentType
             if gzip { headers["Content-Encoding"] = "gzip" }
-            return try client.send(.post, WireProtocol.Path.push, headers: headers, body: gzip ? try Gzip.compress(body) : body)
+            return try client.send(
+                .post, WireProtocol.Path.push, headers: headers, body: gzip ? try Gzip.compress(body) : body)
         }
     }
 
@@ -79,9 +80,11 @@ struct ServerTests {
             for (token, secret) in fixture.tokens { text = text.replacingOccurrences(of: "{\(token)}", with: secret) }
             headers[key] = text
         }
-        let body = Array(try Data(contentsOf: Self.vectorFolder.appendingPathComponent(request["body_file"]?.stringValue ?? "")))
+        let body = Array(
+            try Data(contentsOf: Self.vectorFolder.appendingPathComponent(request["body_file"]?.stringValue ?? "")))
         let response = try fixture.client.send(
-            request["method"]?.stringValue == "GET" ? .get : .post, request["path"]?.stringValue ?? "", headers: headers,
+            request["method"]?.stringValue == "GET" ? .get : .post, request["path"]?.stringValue ?? "",
+            headers: headers,
             body: body)
         let expected = try #require(vector["expect"])
         let answer = String(decoding: response.body, as: UTF8.self)
@@ -90,7 +93,9 @@ struct ServerTests {
         if let error = expected["error"]?.stringValue {
             #expect(json["error"]?.stringValue == error, "\(name): \(answer)")
             #expect((json["message"]?.stringValue ?? "").isEmpty == false)
-            if let line = expected["line"]?.integerValue { #expect(json["line"]?.integerValue == line, "\(name): \(answer)") }
+            if let line = expected["line"]?.integerValue {
+                #expect(json["line"]?.integerValue == line, "\(name): \(answer)")
+            }
             #expect(try fixture.snapshot() == before, "\(name): a refused request changed the server")
         } else {
             if let applied = expected["applied"]?.integerValue { #expect(json["applied"]?.integerValue == applied) }
@@ -119,7 +124,8 @@ struct ServerTests {
         headers["Authorization"] = "Bearer \(fixture.tokens["read"] ?? "")"
         while true {
             var body: [UInt8] = []
-            PullRequest(knowledge: try reader.knowledge(), maxEvents: 1_000, maxBytes: 1 << 30).json.write(to: &body, sortKeys: true)
+            PullRequest(knowledge: try reader.knowledge(), maxEvents: 1_000, maxBytes: 1 << 30).json.write(
+                to: &body, sortKeys: true)
             let response = try fixture.client.send(.post, WireProtocol.Path.pull, headers: headers, body: body)
             #expect(response.status == 200)
             let page = try PullPage(response.body)
@@ -180,9 +186,10 @@ struct ServerTests {
         for seq in 1...5_001 {
             var clock = VectorClock()
             clock[origin] = seq - 1
-            let event = try Event.seal(Event.Draft(
-                origin: origin, seq: seq, hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0), clock: clock,
-                article: EventFactory.article, kind: .update, changes: [.set(.note, .text("\(seq)"))], prev: prev))
+            let event = try Event.seal(
+                Event.Draft(
+                    origin: origin, seq: seq, hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0), clock: clock,
+                    article: EventFactory.article, kind: .update, changes: [.set(.note, .text("\(seq)"))], prev: prev))
             prev = event.hash
             events.append(event)
         }
@@ -199,7 +206,8 @@ struct ServerTests {
         let refused = try cli.run(["serve", "--port", "0"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("token create"))
-        let server = try ServerProcess(database: cli.database, directory: cli.directory, arguments: ["--allow-anonymous"])
+        let server = try ServerProcess(
+            database: cli.database, directory: cli.directory, arguments: ["--allow-anonymous"])
         let client = try RawClient(server)
         #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": "1"]).status == 200)
     }

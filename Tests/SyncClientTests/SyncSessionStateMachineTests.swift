@@ -31,7 +31,9 @@ struct SyncSessionStateMachineTests {
         guard case .pull(let first) = machine.infoReceived(info([2: 2])) else { Issue.record("pull"); return }
         #expect(first.knowledge == VectorClock())
         let event = try EventFactory.create(2, hlc: 10)
-        guard case .apply(let events) = machine.pullReceived(page([event], more: true)) else { Issue.record("apply"); return }
+        guard case .apply(let events) = machine.pullReceived(page([event], more: true)) else {
+            Issue.record("apply"); return
+        }
         #expect(events.count == 1)
         var local = VectorClock()
         local[server] = 1
@@ -44,7 +46,9 @@ struct SyncSessionStateMachineTests {
         #expect(serverKnowledge[server] == 2)
         var after = serverKnowledge
         after[me] = 4
-        guard case .push(let next, _, _) = machine.pushed(PushResponse(applied: 4, alreadyHeld: 0, knowledge: after), events: 4)
+        guard
+            case .push(let next, _, _) = machine.pushed(
+                PushResponse(applied: 4, alreadyHeld: 0, knowledge: after), events: 4)
         else { Issue.record("push 2"); return }
         #expect(next == after)
         guard case .finished = machine.nothingToPush() else { Issue.record("finish"); return }
@@ -54,7 +58,9 @@ struct SyncSessionStateMachineTests {
     @Test func refusesToSyncWithItself() {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = machine.start()
-        guard case .failed(let error) = machine.infoReceived(info([:], node: me)) else { Issue.record("not refused"); return }
+        guard case .failed(let error) = machine.infoReceived(info([:], node: me)) else {
+            Issue.record("not refused"); return
+        }
         #expect(error.code == .sameIdentity && error.message.contains("reidentify"))
     }
 
@@ -93,17 +99,55 @@ struct SyncSessionStateMachineTests {
     @Test func aForkOfItsOwnOriginIsReportedAsSuch() {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = machine.start()
+        // The server refuses a push of event 5: the first differing event is at or before 5.
         let fork = WireProtocolError(.fork, "fork", event: "\(me.hex):5")
-        guard case .failed(let error) = machine.requestFailed(SyncClientError(.server, "fork", server: fork)) else {
-            Issue.record("not failed")
+        guard
+            case .locateFork(let origin, let upTo, _) = machine.requestFailed(
+                SyncClientError(.server, "fork", server: fork))
+        else {
+            Issue.record("not located")
             return
         }
-        #expect(error.code == .ownFork && error.event == Dot(origin: me, seq: 5))
+        #expect(origin == me && upTo == 5)
+        guard case .failed(let error) = machine.forkLocated(at: 3) else { Issue.record("not failed"); return }
+        #expect(error.code == .ownFork && error.event == Dot(origin: me, seq: 3))
+        // A pulled event that breaks this replica's chain at 7: it differs at 6 or before.
         var local = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = local.start()
-        let journalFork = EventJournalError(.fork, "fork", event: Dot(origin: me, seq: 2))
-        guard case .failed(let pulled) = local.applyFailed(journalFork) else { Issue.record("not failed"); return }
-        #expect(pulled.code == .ownFork)
+        let broken = EventJournalError(.brokenChain, "broken", event: Dot(origin: me, seq: 7))
+        guard case .locateFork(_, let pulledUpTo, _) = local.applyFailed(broken) else {
+            Issue.record("not located"); return
+        }
+        #expect(pulledUpTo == 6)
+        // Another replica's events that differ here and there: a copy elsewhere must be reidentified.
+        var foreign = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = foreign.start()
+        guard
+            case .failed(let other) = foreign.applyFailed(
+                EventJournalError(.fork, "fork", event: Dot(origin: server, seq: 2)))
+        else { Issue.record("not failed"); return }
+        #expect(other.message.contains("reidentify"))
+    }
+
+    @Test func aForkTheVectorsCannotShowIsFoundByComparingHeads() {
+        var local = VectorClock()
+        local[me] = 4
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: local)
+        _ = machine.start()
+        var info = info([1: 4])
+        info.heads = [me: SHA256Digest.of([1])]
+        guard case .locateFork(_, let upTo, _) = machine.infoReceived(info, localHashes: [me: SHA256Digest.of([2])])
+        else {
+            Issue.record("not found")
+            return
+        }
+        #expect(upTo == 4)
+        var same = SyncSessionStateMachine(origin: me, localKnowledge: local)
+        _ = same.start()
+        guard case .pull = same.infoReceived(info, localHashes: [me: SHA256Digest.of([1])]) else {
+            Issue.record("equal heads must not stop the sync")
+            return
+        }
     }
 
     @Test func aCutOffPageKeepsItsEventsAndAsksAgain() throws {

@@ -29,7 +29,9 @@ struct GzipTests {
     @Test func refusesACorruptBody() throws {
         var compressed = try Gzip.compress(Array(String(repeating: "abc", count: 1_000).utf8))
         compressed[compressed.count - 6] ^= 0xFF
-        #expect { try Gzip.decompress(compressed, limit: 1 << 20) } throws: { ($0 as? WireProtocolError)?.code == .badGzip }
+        #expect { try Gzip.decompress(compressed, limit: 1 << 20) } throws: {
+            ($0 as? WireProtocolError)?.code == .badGzip
+        }
         #expect { try Gzip.decompress(Array("not gzip at all, long enough".utf8), limit: 1 << 20) } throws: {
             ($0 as? WireProtocolError)?.code == .badGzip
         }
@@ -53,10 +55,13 @@ struct EventBatchTests {
         for seq in 1...count {
             var clock = VectorClock()
             clock[EventFactory.origin(1)] = seq - 1
-            let event = try Event.seal(Event.Draft(
-                origin: EventFactory.origin(1), seq: seq, hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0),
-                clock: clock, article: EventFactory.article, kind: .update, changes: [.set(.note, .text("n\(seq)"))],
-                prev: prev))
+            let event = try Event.seal(
+                Event.Draft(
+                    origin: EventFactory.origin(1), seq: seq,
+                    hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0),
+                    clock: clock, article: EventFactory.article, kind: .update,
+                    changes: [.set(.note, .text("n\(seq)"))],
+                    prev: prev))
             prev = event.hash
             events.append(event)
         }
@@ -113,7 +118,8 @@ struct EventBatchTests {
 
     @Test func pullRequestsAreCheckedAndCapped() throws {
         let limits = WireLimits.standard
-        let request = try PullRequest(body: Array(#"{"knowledge":{},"max_events":999999,"max_bytes":5}"#.utf8), limits: limits)
+        let request = try PullRequest(
+            body: Array(#"{"knowledge":{},"max_events":999999,"max_bytes":5}"#.utf8), limits: limits)
         #expect(request.maxEvents == limits.maxPullEvents && request.maxBytes == 5)
         for body in [#"{}"#, #"{"knowledge":[]}"#, #"{"knowledge":{"xyz":1}}"#, #"{"knowledge":{},"max_events":0}"#] {
             #expect { try PullRequest(body: Array(body.utf8), limits: limits) } throws: {

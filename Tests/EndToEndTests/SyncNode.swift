@@ -1,0 +1,57 @@
+import ArchiveModel
+import Foundation
+import Replica
+import TestSupport
+import Testing
+
+/// A replica on its own: its file, its `archive-sync serve` process and a write token for it.
+final class SyncNode: @unchecked Sendable {
+    let name: String
+    let cli: CLI
+    let tokenFile: String
+    private(set) var server: ServerProcess?
+
+    init(_ name: String, serve: Bool = true) throws {
+        self.name = name
+        cli = try CLI("node-\(name)")
+        try cli.ok(["init", "--name", name])
+        let token = try cli.ok(["token", "create", "peers", "--scope", "write"]).stdout
+        tokenFile = try cli.directory.write("peers.token", token)
+        if serve { try start() }
+    }
+
+    func start() throws {
+        server = try ServerProcess(database: cli.database, directory: cli.directory)
+    }
+
+    func stop() {
+        server?.stop()
+        server = nil
+    }
+
+    var url: String { server?.url ?? "http://127.0.0.1:9" }
+
+    /// The replica, opened in this process (the server process may have it open too).
+    func replica() throws -> Replica { try Replica.open(at: cli.database) }
+
+    /// `archive-sync sync` from this node to `other`'s server.
+    @discardableResult
+    func sync(with other: SyncNode, url: String? = nil) throws -> CLI.Result {
+        try cli.run(["sync", url ?? other.url, "--token-file", other.tokenFile])
+    }
+
+    /// Syncs and expects success.
+    func syncOK(with other: SyncNode, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let result = try sync(with: other)
+        #expect(result.status == 0, "\(name) → \(other.name): \(result.stderr)", sourceLocation: sourceLocation)
+    }
+
+    /// The set of (origin, seq, hash) this node holds.
+    func journal() throws -> Set<String> {
+        let replica = try replica()
+        return Set(
+            try replica.events(missingFrom: VectorClock(), limit: 1_000_000, maxBytes: .max).map {
+                "\($0.origin.hex):\($0.seq):\($0.hash.hex)"
+            })
+    }
+}
