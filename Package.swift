@@ -72,7 +72,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["ArchiveModel"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["ArchiveModel", "Replica", "ArticleGenerator"],
+            path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveModelTests", dependencies: ["ArchiveModel", "ArticleGenerator", "TestSupport"]),
         .testTarget(
             name: "EventJournalTests",

@@ -84,10 +84,11 @@ struct ConvergencePropertyTests {
 }
 
 /// Three replicas writing random edits offline and syncing with each other at random.
+/// Three replicas writing random edits offline and syncing with each other at random.
 struct HistorySimulation {
     var replicas: [Replica]
     let seed: UInt64
-    let urls: [String]
+    let editor = RandomEditor()
 
     init(seed: UInt64, directory: TemporaryDirectory, random: inout SplitMix64) throws {
         self.seed = seed
@@ -102,64 +103,18 @@ struct HistorySimulation {
                 at: directory.file("replica-\(index).db"), name: ["laptop", "server", "phone"][index],
                 origin: .random(using: &random), wallClock: { clock.read() })
         }
-        urls = (0..<6).map { "https://news.example.org/a/story-\($0)/\(5_000_000 + $0).html" }
     }
 
     mutating func run(steps: Int, random: inout SplitMix64) throws {
         for _ in 0..<steps {
-            let index = Int(random.next() % 3)
-            let replica = replicas[index]
-            let roll = random.next() % 100
-            do {
-                switch roll {
-                case 0..<15:
-                    let url = urls[Int(random.next() % UInt64(urls.count))]
-                    _ = try replica.capture(
-                        url: url, title: pick(["First", "Second", "朝鲜"], &random), body: "<p>\(roll)</p>\n",
-                        capturedAt: Int64(random.next() % 3) * 1000, path: "story.txt")
-                case 15..<50:
-                    guard let id = try randomArticle(replica, &random) else { continue }
-                    let field = pick([Field.title, .body, .url, .note, .path, .capturedAt, .frontMatter], &random)
-                    let value: FieldValue
-                    switch field {
-                    case .capturedAt: value = .integer(Int64(random.next() % 4))
-                    case .frontMatter: value = .text(pick(["", "---\na: 1\n---\n", "---\nb: 2\n---\n"], &random))
-                    case .path: value = .text(pick(["a.txt", "b/c.txt", "d.md"], &random))
-                    case .url: value = .text(pick(["https://x.org/1", "https://x.org/2"], &random))
-                    default: value = .text(pick(["alpha", "beta", "gamma", "δέλτα", "朝鲜"], &random))
-                    }
-                    _ = try replica.edit(id, values: [(field, value)])
-                case 50..<58:
-                    guard let id = try randomArticle(replica, &random) else { continue }
-                    _ = try replica.delete(id)
-                case 58..<64:
-                    guard let id = try randomArticle(replica, &random) else { continue }
-                    _ = try replica.restore(id)
-                case 64..<76:
-                    guard let id = try randomArticle(replica, &random) else { continue }
-                    let tag = pick(["korea", "asia", "todo"], &random)
-                    if random.next() % 2 == 0 {
-                        _ = try replica.tag(id, add: [tag], remove: [])
-                    } else {
-                        _ = try replica.tag(id, add: [], remove: [tag])
-                    }
-                case 76..<82:
-                    let conflicts = try replica.conflicts()
-                    guard let conflict = conflicts.randomElement(using: &random),
-                        let head = conflict.heads.randomElement(using: &random)
-                    else { continue }
-                    _ = try replica.resolve(
-                        conflict.article, field: conflict.field,
-                        take: "\(head.head.dot.origin.hex):\(head.head.dot.seq)",
-                        value: nil)
-                default:
-                    // A partial sync: some of what another replica has, in its journal order.
-                    let other = replicas[Int(random.next() % 3)]
-                    let missing = try other.events(missingFrom: replica.knowledge(), limit: Int(random.next() % 12) + 1)
-                    _ = try replica.apply(missing)
-                }
-            } catch is ReplicaError {
-                // An action that does not apply here (nothing to change, deleted, …): skipped.
+            let replica = replicas[Int(random.next() % 3)]
+            if random.next() % 100 < 82 {
+                try editor.act(on: replica, random: &random)
+            } else {
+                // A partial sync: some of what another replica has, in its journal order.
+                let other = replicas[Int(random.next() % 3)]
+                let missing = try other.events(missingFrom: replica.knowledge(), limit: Int(random.next() % 12) + 1)
+                _ = try replica.apply(missing)
             }
         }
     }
@@ -177,15 +132,5 @@ struct HistorySimulation {
                 }
             }
         }
-    }
-
-    private func randomArticle(_ replica: Replica, _ random: inout SplitMix64) throws -> ArticleID? {
-        let ids = urls.map { ArticleID(url: $0) }
-        let held = try ids.filter { id in (try? replica.article(id)) != nil }
-        return held.isEmpty ? nil : held[Int(random.next() % UInt64(held.count))]
-    }
-
-    private func pick<T>(_ items: [T], _ random: inout SplitMix64) -> T {
-        items[Int(random.next() % UInt64(items.count))]
     }
 }
