@@ -43,6 +43,9 @@ extension Event {
         }
     }
 
+    /// The canonical JSON object of the event (without its hash).
+    public var canonicalObject: JSONValue { Event.canonicalObject(of: draft) }
+
     /// The event as one line of JSON with its hash first: the wire and export form.
     public var wireLine: [UInt8] {
         var line: [UInt8] = Array("{\"hash\":\"".utf8)
@@ -56,7 +59,11 @@ extension Event {
     ///
     /// Throws `malformedJSON`, `malformedEvent` or `hashMismatch`.
     public init<Bytes: Collection>(wireLine: Bytes) throws where Bytes.Element == UInt8 {
-        let json = try JSONParser.parse(wireLine)
+        try self.init(wireJSON: JSONParser.parse(wireLine))
+    }
+
+    /// Reads an event from the parsed JSON of its wire form (see `init(wireLine:)`).
+    public init(wireJSON json: JSONValue) throws {
         guard case .object(var pairs) = json else {
             throw ArchiveModelError(.malformedEvent, "an event must be a JSON object")
         }

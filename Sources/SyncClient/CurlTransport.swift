@@ -25,7 +25,7 @@ public final class CurlTransport: SyncTransport {
     private let baseURL: String
     private let token: String?
     private let options: Options
-    private static let userAgent = "archive-sync/0.1 (libcurl)"
+    private static let userAgent = "archive-sync/0.1"
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
     /// A transport for the server at `baseURL` (`http://host:port` or `https://…`, no trailing path).
@@ -80,6 +80,7 @@ public final class CurlTransport: SyncTransport {
         var headerLines = request.headers.map { "\($0.name): \($0.value)" }
         if let token { headerLines.append("Authorization: Bearer \(token)") }
         headerLines.append("Expect:")  // no 100-continue round trip before a POST body
+        headerLines.append("Accept:")  // nothing to negotiate: fewer bytes per request
         for line in headerLines { headers = curl_slist_append(headers, line) }
         defer { curl_slist_free_all(headers) }
 

@@ -83,9 +83,6 @@ public final class SyncSession {
         while true {
             show()
             switch action {
-            case .requestInfo:
-                pending = .info
-                action = step(&machine, .info)
             case .pull(let pull):
                 phase = .pulling
                 pending = .pull(pull)
@@ -106,6 +103,8 @@ public final class SyncSession {
                 }
                 pending = .push(events)
                 action = step(&machine, .push(events))
+            case .checkHeads(let serverKnowledge):
+                action = machine.headsChecked(localHashes: try localHashes(at: serverKnowledge))
             case .locateFork(let origin, let upTo, let serverKnowledge):
                 let seq = try locateFork(origin: origin, upTo: upTo, serverKnowledge: serverKnowledge)
                 action = machine.forkLocated(at: seq)
@@ -120,8 +119,9 @@ public final class SyncSession {
                 report.ownEventsRecovered = machine.ownEventsBehind
                 report.knowledge = try replica.knowledge()
                 report.digest = try replica.digest()
-                // The server's digest now, to say whether both hold the same articles.
-                if let info = try? info() { report.serverDigest = info.digest }
+                report.serverName = machine.serverName
+                report.serverNode = machine.serverNode
+                report.serverDigest = machine.serverDigest
                 show()
                 return report
             case .failed(let error):
@@ -138,7 +138,6 @@ public final class SyncSession {
 
     /// A request the session may have to repeat.
     private enum Pending {
-        case info
         case pull(PullRequest)
         case push([Event])
     }
@@ -148,15 +147,11 @@ public final class SyncSession {
     private func step(_ machine: inout SyncSessionStateMachine, _ pending: Pending) -> SyncSessionStateMachine.Action {
         do {
             switch pending {
-            case .info:
-                let info = try info()
-                let hashes = try localHashes(at: info.knowledge)
-                return machine.infoReceived(info, localHashes: hashes)
             case .pull(let request):
                 let page = try pull(request)
                 return machine.pullReceived(page)
             case .push(let events):
-                let response = try push(events)
+                let response = try push(events, serverKnowledge: machine.serverKnowledge)
                 return machine.pushed(response, events: events.count)
             }
         } catch let error as SyncClientError {
@@ -220,23 +215,6 @@ public final class SyncSession {
         return response
     }
 
-    private func info() throws -> InfoResponse {
-        let response = try exchange(
-            HTTPRequest(method: .get, path: WireProtocol.Path.info, headers: headers), maxResponseBytes: 1 << 20)
-        guard response.complete else {
-            throw SyncClientError(.transport, "the info answer was cut off", isRetryable: true)
-        }
-        do {
-            let info = try InfoResponse(json: JSONParser.parse(response.body))
-            report.serverName = info.name
-            report.serverNode = info.node
-            report.serverDigest = info.digest
-            return info
-        } catch {
-            throw SyncClientError(.badResponse, "the server's info answer cannot be read: \(error)")
-        }
-    }
-
     private func pull(_ pull: PullRequest) throws -> PullPage {
         var body: [UInt8] = []
         pull.json.write(to: &body, sortKeys: false)
@@ -246,7 +224,10 @@ public final class SyncSession {
         // A page holds at most max_bytes of payload; its lines add the hashes and the trailer.
         let response = try exchange(request, maxResponseBytes: pull.maxBytes * 2 + (1 << 20))
         do {
-            return try PullPage(response.body)
+            let journal = replica.journal
+            return try replica.read { db in
+                try PullPage(response.body) { dot, field in try journal.value(setBy: dot, field: field, db) }
+            }
         } catch let error as WireProtocolError {
             if !response.complete {
                 throw SyncClientError(.transport, "the pull page was cut off", isRetryable: true)
@@ -255,12 +236,19 @@ public final class SyncSession {
         }
     }
 
-    private func push(_ events: [Event]) throws -> PushResponse {
+    private func push(_ events: [Event], serverKnowledge: VectorClock) throws -> PushResponse {
         let body: [UInt8]
         do {
-            body = try Gzip.compress(EventBatch.encode(events))
+            // Long values the server can rebuild from what it holds go as deltas.
+            let journal = replica.journal
+            let lines = try replica.read { db in
+                try EventBatch.encode(events) { event, field in
+                    try journal.base(for: event, field: field, coveredBy: serverKnowledge, db)
+                }
+            }
+            body = try Gzip.compress(lines)
         } catch {
-            throw SyncClientError(.local, "the batch could not be compressed: \(error)")
+            throw SyncClientError(.local, "the batch could not be encoded: \(error)")
         }
         let request = HTTPRequest(
             method: .post, path: WireProtocol.Path.push,

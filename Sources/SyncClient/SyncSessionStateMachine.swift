@@ -4,9 +4,10 @@ import WireProtocol
 
 /// The sync session as a value: what happened goes in, what to do next comes out.
 ///
-/// The order is: ask the server who it is and what it holds (`info`); pull pages of the events
-/// this replica lacks until the server says nothing is left; then push batches of the events the
-/// server lacks until none are left. A transport failure or a retryable server error repeats the
+/// The order is: pull pages of the events this replica lacks until the server says nothing is
+/// left (each page's trailer also says who the server is and what it holds, so no other request
+/// is needed); compare the hashes that end each origin's chain here and there (a fork the
+/// vectors cannot show); then push batches of the events the server lacks until none are left. A transport failure or a retryable server error repeats the
 /// last request after a growing pause, a few times; a page cut off mid-way keeps its whole lines
 /// and asks again. The knowledge vectors are the only state that matters: a session that stops
 /// anywhere can simply be started again. No sockets here: `SyncSession` performs the actions.
@@ -25,10 +26,12 @@ public struct SyncSessionStateMachine: Sendable {
 
     /// What the driver must do next.
     public enum Action: Sendable {
-        case requestInfo
         case pull(PullRequest)
         /// Apply these events locally in one transaction, then call `applied`.
         case apply([Event])
+        /// Look up the hash of event (origin, seq) here for every entry of the server's knowledge
+        /// this replica holds, then call `headsChecked`.
+        case checkHeads(serverKnowledge: VectorClock)
         /// Send the events the server lacks, given what it holds, in batches of at most these sizes;
         /// call `pushed` with the answer, or `nothingToPush`.
         case push(serverKnowledge: VectorClock, maxEvents: Int, maxBytes: Int)
@@ -41,13 +44,17 @@ public struct SyncSessionStateMachine: Sendable {
         case failed(SyncClientError)
     }
 
-    private enum Phase: Sendable { case idle, info, pulling, applying, pushing, done }
+    private enum Phase: Sendable { case idle, pulling, applying, checking, pushing, done }
 
     public let origin: OriginID
     public let configuration: Configuration
     public private(set) var localKnowledge: VectorClock
     public private(set) var serverKnowledge = VectorClock()
-    public private(set) var server: InfoResponse?
+    public private(set) var serverHeads: [OriginID: SHA256Digest] = [:]
+    public private(set) var serverName = ""
+    public private(set) var serverNode: OriginID?
+    /// The server's digest as last reported (by a pull trailer or a push answer).
+    public private(set) var serverDigest = ""
     /// Events of this replica's own origin the server held and this replica did not (it was
     /// restored from an older copy): they come back with the pull.
     public private(set) var ownEventsBehind = 0
@@ -65,40 +72,49 @@ public struct SyncSessionStateMachine: Sendable {
     }
 
     public mutating func start() -> Action {
-        phase = .info
-        return .requestInfo
+        nextPull()
     }
 
-    /// The server's info. `localHashes` holds, for every origin of which this replica holds the
-    /// server's last event, the hash of that event here: a different hash is a fork that the
-    /// knowledge vectors alone cannot show.
-    public mutating func infoReceived(_ info: InfoResponse, localHashes: [OriginID: SHA256Digest] = [:]) -> Action {
-        attempts = 0
-        guard info.protocolVersion == WireProtocol.version else {
-            return fail(
-                SyncClientError(
-                    .badResponse,
-                    "the server speaks protocol version \(info.protocolVersion), not \(WireProtocol.version)"))
+    public mutating func pullReceived(_ page: PullPage) -> Action {
+        if let trailer = page.trailer {
+            attempts = 0
+            if let node = trailer.node, node == origin {
+                return fail(
+                    SyncClientError(
+                        .sameIdentity,
+                        "the server is this replica or a copy of it (both have origin \(origin.short)); run `archive-sync reidentify` on the copy"
+                    ))
+            }
+            if serverNode == nil { ownEventsBehind = max(0, trailer.knowledge[origin] - localKnowledge[origin]) }
+            serverNode = trailer.node
+            serverName = trailer.name
+            serverKnowledge = trailer.knowledge
+            serverHeads = trailer.heads
+            serverDigest = trailer.digest
         }
-        if info.node == origin {
-            return fail(
-                SyncClientError(
-                    .sameIdentity,
-                    "the server is this replica or a copy of it (both have origin \(origin.short)); run `archive-sync reidentify` on the copy"
-                ))
+        pendingMore = page.trailer?.more ?? true
+        pendingComplete = page.trailer != nil
+        if !page.events.isEmpty {
+            phase = .applying
+            return .apply(page.events)
         }
-        server = info
-        serverKnowledge = info.knowledge
-        ownEventsBehind = max(0, info.knowledge[origin] - localKnowledge[origin])
+        return afterPage(progress: false)
+    }
+
+    /// The hashes here of the events that end the server's chains (see `checkHeads`): a different
+    /// hash is a fork that the knowledge vectors alone cannot show.
+    public mutating func headsChecked(localHashes: [OriginID: SHA256Digest]) -> Action {
         for (other, hash) in localHashes.sorted(by: { $0.key < $1.key }) {
-            guard let theirs = info.heads[other], theirs != hash else { continue }
-            let seq = info.knowledge[other]
+            guard let theirs = serverHeads[other], theirs != hash else { continue }
+            let seq = serverKnowledge[other]
             if other == origin {
                 return .locateFork(origin: origin, upTo: seq, serverKnowledge: serverKnowledge)
             }
             return fail(foreignFork(Dot(origin: other, seq: seq)))
         }
-        return nextPull()
+        phase = .pushing
+        return .push(
+            serverKnowledge: serverKnowledge, maxEvents: configuration.pushEvents, maxBytes: configuration.pushBytes)
     }
 
     /// The first seq of this replica's own origin where it and the server differ.
@@ -107,17 +123,6 @@ public struct SyncSessionStateMachine: Sendable {
         return fail(
             SyncClientError(
                 .ownFork, "this replica's own event \(origin.short):\(seq) differs from the server's", event: dot))
-    }
-
-    public mutating func pullReceived(_ page: PullPage) -> Action {
-        pendingMore = page.trailer?.more ?? true
-        pendingComplete = page.trailer != nil
-        if page.trailer != nil { attempts = 0 }
-        if !page.events.isEmpty {
-            phase = .applying
-            return .apply(page.events)
-        }
-        return afterPage(progress: false)
     }
 
     public mutating func applied(_ events: [Event], knowledge: VectorClock) -> Action {
@@ -152,6 +157,7 @@ public struct SyncSessionStateMachine: Sendable {
         attempts = 0
         pushedEvents += response.applied
         serverKnowledge = response.knowledge
+        if !response.digest.isEmpty { serverDigest = response.digest }
         return .push(
             serverKnowledge: serverKnowledge, maxEvents: configuration.pushEvents, maxBytes: configuration.pushBytes)
     }
@@ -189,9 +195,8 @@ public struct SyncSessionStateMachine: Sendable {
             return nextPull()
         }
         if pendingMore { return nextPull() }
-        phase = .pushing
-        return .push(
-            serverKnowledge: serverKnowledge, maxEvents: configuration.pushEvents, maxBytes: configuration.pushBytes)
+        phase = .checking
+        return .checkHeads(serverKnowledge: serverKnowledge)
     }
 
     private mutating func nextPull() -> Action {

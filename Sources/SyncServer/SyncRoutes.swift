@@ -56,17 +56,28 @@ struct SyncRoutes: Sendable {
         try checkVersion(request)
         try await authorize(request, for: .write)
         let body = try await self.body(of: request)
-        let events = try EventBatch.decode(body, maxEvents: limits.maxPushEvents)
+        let maxEvents = limits.maxPushEvents
+        let journal = replica.journal
+        // Delta-coded values are rebuilt from events this server holds.
+        let events = try await replica.read { db in
+            try EventBatch.decode(body, maxEvents: maxEvents) { dot, field in
+                try journal.value(setBy: dot, field: field, db)
+            }
+        }
         let report: ApplyReport
         do {
             report = try await replica.apply(events)
         } catch {
             throw WireProtocolError(mapping: error, line: line(of: error, in: events))
         }
-        let knowledge = try await replica.read { db in try self.replica.journal.knowledge(db) }
+        let (knowledge, digest) = try await replica.read { db in
+            (try self.replica.journal.knowledge(db), try self.replica.projector.digest(db))
+        }
         return try json(
-            PushResponse(applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: knowledge).json,
-            for: request)
+            PushResponse(
+                applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: knowledge, digest: digest.hex
+            )
+            .json, for: request)
     }
 
     func pull(_ request: Request) async throws -> Response {
@@ -86,24 +97,38 @@ struct SyncRoutes: Sendable {
                 let limit = min(Self.pullStep, pull.maxEvents - sent)
                 let budget = pull.maxBytes - bytes
                 let step = vector
-                let events = try await replica.read { db in
-                    try replica.journal.events(missingFrom: step, limit: limit, maxBytes: budget, db).map(\.event)
+                let known = pull.knowledge
+                let (events, lines) = try await replica.read { db in
+                    let events = try replica.journal.events(missingFrom: step, limit: limit, maxBytes: budget, db).map(
+                        \.event)
+                    // Long values the caller can rebuild from what it held when it asked go as deltas.
+                    let lines = try EventBatch.encode(events) { event, field in
+                        try replica.journal.base(for: event, field: field, coveredBy: known, db)
+                    }
+                    return (events, lines)
                 }
                 guard let first = events.first, sent == 0 || first.payload.count <= budget else { break }
-                var chunk: [UInt8] = []
+                let chunk = lines
                 for event in events {
-                    chunk.append(contentsOf: event.wireLine)
-                    chunk.append(0x0A)
                     vector[event.origin] = event.seq
                     sent += 1
                     bytes += event.payload.count
                 }
                 try await writer.write(try stream?.write(chunk) ?? ByteBuffer(bytes: chunk))
             }
-            let knowledge = try await replica.read { db in try replica.journal.knowledge(db) }
-            let more = knowledge.entries.contains { $0.value > vector[$0.key] }
+            let (reached, count) = (vector, sent)
+            let trailerLine = try await replica.read { db in
+                let identity = try replica.identity(db)
+                let heads = try replica.journal.heads(db)
+                let knowledge = VectorClock(heads.mapValues(\.seq))
+                let more = knowledge.entries.contains { $0.value > reached[$0.key] }
+                return PullTrailer(
+                    events: count, more: more, knowledge: knowledge, heads: heads.mapValues(\.hash),
+                    node: identity.origin,
+                    name: identity.name, digest: try replica.projector.digest(db).hex)
+            }
             var trailer: [UInt8] = []
-            PullTrailer(events: sent, more: more, knowledge: knowledge).json.write(to: &trailer, sortKeys: false)
+            trailerLine.json.write(to: &trailer, sortKeys: false)
             trailer.append(0x0A)
             if let stream {
                 var last = try stream.write(trailer)

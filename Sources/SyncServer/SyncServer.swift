@@ -55,7 +55,7 @@ public struct SyncServer: Sendable {
         let app = Application(
             router: router,
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "archive-sync"),
+                address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         let group = ServiceGroup(

@@ -18,9 +18,30 @@ public enum EventBatch {
         return out
     }
 
+    /// `encode`, with long text values delta-coded against bases the receiver holds, found by
+    /// `findBase` (see `ValueDelta`).
+    public static func encode(_ events: [Event], findBase: ValueDelta.BaseFinder) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(events.reduce(0) { $0 + $1.payload.count + 80 })
+        for event in events {
+            out.append(contentsOf: try ValueDelta.wireLine(of: event, findBase: findBase))
+            out.append(0x0A)
+        }
+        return out
+    }
+
+    /// Reads one event line, rebuilding delta-coded values with `resolve`.
+    static func event(_ line: ArraySlice<UInt8>, resolve: ValueDelta.BaseResolver?) throws -> Event {
+        let json = try JSONParser.parse(line)
+        guard let resolve else { return try Event(wireJSON: json) }
+        return try Event(wireJSON: ValueDelta.expand(json, resolve: resolve))
+    }
+
     /// Decodes a push batch: every non-empty line an event. Throws `WireProtocolError` naming the
     /// line (`malformed-json`, `malformed-event`, `hash-mismatch`) or `too-large` past `maxEvents`.
-    public static func decode(_ bytes: [UInt8], maxEvents: Int = .max) throws -> [Event] {
+    public static func decode(
+        _ bytes: [UInt8], maxEvents: Int = .max, resolve: ValueDelta.BaseResolver? = nil
+    ) throws -> [Event] {
         var events: [Event] = []
         var lineNumber = 0
         try forEachLine(bytes) { line in
@@ -30,7 +51,7 @@ public enum EventBatch {
                 throw WireProtocolError(.tooLarge, "a push may hold at most \(maxEvents) events; split the batch")
             }
             do {
-                events.append(try Event(wireLine: line))
+                events.append(try event(line, resolve: resolve))
             } catch {
                 throw WireProtocolError(mapping: error, line: lineNumber)
             }
@@ -50,24 +71,41 @@ public enum EventBatch {
     }
 }
 
-/// The last line of a pull page.
+/// The last line of a pull page: how many events the page held, whether more are left, and
+/// what the server is and holds, so that a sync needs no other request to start.
 public struct PullTrailer: Sendable, Equatable {
     public var events: Int
     public var more: Bool
     /// The server's knowledge vector when it wrote the page.
     public var knowledge: VectorClock
+    /// The hash of the server's last event of every origin (to find forks).
+    public var heads: [OriginID: SHA256Digest]
+    public var node: OriginID?
+    public var name: String
+    public var digest: String
 
-    public init(events: Int, more: Bool, knowledge: VectorClock) {
+    public init(
+        events: Int, more: Bool, knowledge: VectorClock, heads: [OriginID: SHA256Digest] = [:], node: OriginID? = nil,
+        name: String = "", digest: String = ""
+    ) {
         self.events = events
         self.more = more
         self.knowledge = knowledge
+        self.heads = heads
+        self.node = node
+        self.name = name
+        self.digest = digest
     }
 
     public var json: JSONValue {
-        .object([
+        var pairs: [(key: String, value: JSONValue)] = [
             ("end", .bool(true)), ("events", .integer(Int64(events))), ("more", .bool(more)),
-            ("knowledge", knowledge.json),
-        ])
+            ("knowledge", knowledge.json), ("heads", HeadsJSON.encode(heads)),
+        ]
+        if let node { pairs.append(("node", .string(node.hex))) }
+        pairs.append(("name", .string(name)))
+        pairs.append(("digest", .string(digest)))
+        return .object(pairs)
     }
 
     /// Reads a trailer line; nil when the line is not one (an event line).
@@ -77,7 +115,30 @@ public struct PullTrailer: Sendable, Equatable {
         guard json["end"]?.boolValue == true, let events = json["events"]?.integerValue,
             let more = json["more"]?.boolValue, let knowledge = json["knowledge"]
         else { throw WireProtocolError(.malformedJSON, "the pull page ends with a malformed trailer") }
-        self.init(events: Int(events), more: more, knowledge: try VectorClock(json: knowledge))
+        self.init(
+            events: Int(events), more: more, knowledge: try VectorClock(json: knowledge),
+            heads: try HeadsJSON.decode(json["heads"]), node: json["node"]?.stringValue.flatMap(OriginID.init(hex:)),
+            name: json["name"]?.stringValue ?? "", digest: json["digest"]?.stringValue ?? "")
+    }
+}
+
+/// `{origin: hash}`: the hash of the last event held of each origin.
+public enum HeadsJSON {
+    public static func encode(_ heads: [OriginID: SHA256Digest]) -> JSONValue {
+        .object(heads.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value.hex)) })
+    }
+
+    public static func decode(_ json: JSONValue?) throws -> [OriginID: SHA256Digest] {
+        var heads: [OriginID: SHA256Digest] = [:]
+        for (key, value) in json?.objectValue ?? [] {
+            guard let origin = OriginID(hex: key), let text = value.stringValue, let hash = SHA256Digest(hex: text)
+            else {
+                throw WireProtocolError(
+                    .malformedJSON, "a head must map an origin id to 64 hex digits; \(key) does not")
+            }
+            heads[origin] = hash
+        }
+        return heads
     }
 }
 
@@ -87,7 +148,8 @@ public struct PullPage: Sendable {
     public var trailer: PullTrailer?
 
     /// Decodes a page; a page cut off inside a line keeps the complete lines before it.
-    public init(_ bytes: [UInt8]) throws {
+    /// `resolve` rebuilds delta-coded values from this replica's journal.
+    public init(_ bytes: [UInt8], resolve: ValueDelta.BaseResolver? = nil) throws {
         events = []
         trailer = nil
         var lines: [ArraySlice<UInt8>] = []
@@ -107,7 +169,7 @@ public struct PullPage: Sendable {
                 self.trailer = trailer
             } else {
                 do {
-                    events.append(try Event(wireLine: line))
+                    events.append(try EventBatch.event(line, resolve: resolve))
                 } catch {
                     throw WireProtocolError(mapping: error, line: index + 1)
                 }

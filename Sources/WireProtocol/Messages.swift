@@ -30,7 +30,7 @@ public struct InfoResponse: Sendable, Equatable {
         .object([
             ("protocol", .integer(Int64(protocolVersion))), ("node", .string(node.hex)), ("name", .string(name)),
             ("knowledge", knowledge.json),
-            ("heads", .object(heads.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value.hex)) })),
+            ("heads", HeadsJSON.encode(heads)),
             ("events", .integer(Int64(events))), ("digest", .string(digest)), ("limits", limits.json),
         ])
     }
@@ -41,14 +41,7 @@ public struct InfoResponse: Sendable, Equatable {
         else {
             throw WireProtocolError(.malformedJSON, "the server's info answer is not what protocol version 1 describes")
         }
-        var heads: [OriginID: SHA256Digest] = [:]
-        for (key, value) in json["heads"]?.objectValue ?? [] {
-            guard let origin = OriginID(hex: key), let text = value.stringValue, let hash = SHA256Digest(hex: text)
-            else {
-                throw WireProtocolError(.malformedJSON, "the server's info answer has a malformed head for \(key)")
-            }
-            heads[origin] = hash
-        }
+        let heads = try HeadsJSON.decode(json["heads"])
         self.init(
             protocolVersion: Int(version), node: node, name: json["name"]?.stringValue ?? "",
             knowledge: try VectorClock(json: knowledge), heads: heads,
@@ -102,17 +95,20 @@ public struct PushResponse: Sendable, Equatable {
     public var applied: Int
     public var alreadyHeld: Int
     public var knowledge: VectorClock
+    /// The server's digest after the batch.
+    public var digest: String
 
-    public init(applied: Int, alreadyHeld: Int, knowledge: VectorClock) {
+    public init(applied: Int, alreadyHeld: Int, knowledge: VectorClock, digest: String = "") {
         self.applied = applied
         self.alreadyHeld = alreadyHeld
         self.knowledge = knowledge
+        self.digest = digest
     }
 
     public var json: JSONValue {
         .object([
             ("applied", .integer(Int64(applied))), ("already_held", .integer(Int64(alreadyHeld))),
-            ("knowledge", knowledge.json),
+            ("knowledge", knowledge.json), ("digest", .string(digest)),
         ])
     }
 
@@ -122,6 +118,6 @@ public struct PushResponse: Sendable, Equatable {
         }
         self.init(
             applied: Int(applied), alreadyHeld: Int(json["already_held"]?.integerValue ?? 0),
-            knowledge: try VectorClock(json: knowledge))
+            knowledge: try VectorClock(json: knowledge), digest: json["digest"]?.stringValue ?? "")
     }
 }

@@ -152,3 +152,29 @@ struct SyncScenarioTests {
         #expect(status["peers"]?.arrayValue?.first?["result"]?.stringValue == "ok")
     }
 }
+
+extension SyncScenarioTests {
+    @Test func editedBodiesTravelAsDeltasBothWays() throws {
+        let server = try SyncNode("server")
+        let writer = try SyncNode("writer", serve: false)
+        let reader = try SyncNode("reader", serve: false)
+        try importGenerated(writer, 0..<30)
+        try writer.syncOK(with: server)
+        try reader.syncOK(with: server)
+        // Revision 1 of 20 articles: a sentence added to each body (and some titles changed).
+        try writer.cli.ok([
+            "generate", writer.cli.directory.file("articles"), "--count", "20", "--seed", "21", "--revision", "1",
+        ])
+        let imported = try writer.cli.ok(["import", writer.cli.directory.file("articles"), "--json"]).json()
+        #expect(imported["updated"]?.integerValue == 20)
+        let pushed = try writer.cli.ok(["sync", server.url, "--token-file", server.tokenFile, "--json"]).json()
+        #expect(pushed["pushed"]?.integerValue == 20)
+        #expect((pushed["bytes_sent"]?.integerValue ?? .max) < 12_000, "the 20 edits were not sent as deltas")
+        let pulled = try reader.cli.ok(["sync", server.url, "--token-file", server.tokenFile, "--json"]).json()
+        #expect(pulled["pulled"]?.integerValue == 20)
+        #expect((pulled["bytes_received"]?.integerValue ?? .max) < 12_000, "the 20 edits were not pulled as deltas")
+        #expect(try reader.journal() == writer.journal())
+        #expect(try reader.replica().digest() == writer.replica().digest())
+        #expect(try reader.replica().verify().ok)
+    }
+}

@@ -10,47 +10,58 @@ struct SyncSessionStateMachineTests {
     let me = EventFactory.origin(1)
     let server = EventFactory.origin(2)
 
-    func info(_ knowledge: [Int: Int], node: OriginID? = nil) -> InfoResponse {
+    func vector(_ entries: [Int: Int]) -> VectorClock {
         var clock = VectorClock()
-        for (origin, seq) in knowledge { clock[EventFactory.origin(origin)] = seq }
-        return InfoResponse(node: node ?? server, name: "server", knowledge: clock, events: clock.total, digest: "")
+        for (origin, seq) in entries { clock[EventFactory.origin(origin)] = seq }
+        return clock
     }
 
-    func page(_ events: [Event], more: Bool?, knowledge: VectorClock = VectorClock()) -> PullPage {
+    /// A pull page: events, then (unless `cut`) a trailer from the server `node`.
+    func page(
+        _ events: [Event], more: Bool, knowledge: [Int: Int] = [:], heads: [OriginID: SHA256Digest] = [:],
+        node: OriginID? = nil, cut: Bool = false
+    ) -> PullPage {
         var bytes = EventBatch.encode(events)
-        if let more {
-            PullTrailer(events: events.count, more: more, knowledge: knowledge).json.write(to: &bytes, sortKeys: false)
+        if !cut {
+            PullTrailer(
+                events: events.count, more: more, knowledge: vector(knowledge), heads: heads, node: node ?? server,
+                name: "server", digest: "d"
+            ).json.write(to: &bytes, sortKeys: false)
             bytes.append(0x0A)
         }
         return try! PullPage(bytes)
     }
 
-    @Test func pullsUntilNothingIsLeftThenPushesUntilNothingIsLeft() throws {
+    @Test func pullsUntilNothingIsLeftChecksHeadsThenPushesUntilNothingIsLeft() throws {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
-        guard case .requestInfo = machine.start() else { Issue.record("start"); return }
-        guard case .pull(let first) = machine.infoReceived(info([2: 2])) else { Issue.record("pull"); return }
+        guard case .pull(let first) = machine.start() else { Issue.record("pull"); return }
         #expect(first.knowledge == VectorClock())
         let event = try EventFactory.create(2, hlc: 10)
-        guard case .apply(let events) = machine.pullReceived(page([event], more: true)) else {
-            Issue.record("apply"); return
+        guard case .apply(let events) = machine.pullReceived(page([event], more: true, knowledge: [2: 2])) else {
+            Issue.record("apply")
+            return
         }
-        #expect(events.count == 1)
-        var local = VectorClock()
-        local[server] = 1
-        guard case .pull(let second) = machine.applied(events, knowledge: local) else { Issue.record("pull 2"); return }
-        #expect(second.knowledge == local)
-        guard case .push(let serverKnowledge, _, _) = machine.pullReceived(page([], more: false)) else {
+        #expect(events.count == 1 && machine.serverName == "server")
+        guard case .pull(let second) = machine.applied(events, knowledge: vector([2: 1])) else {
+            Issue.record("pull 2"); return
+        }
+        #expect(second.knowledge == vector([2: 1]))
+        guard case .checkHeads(let knowledge) = machine.pullReceived(page([], more: false, knowledge: [2: 2])) else {
+            Issue.record("check heads")
+            return
+        }
+        #expect(knowledge == vector([2: 2]))
+        guard case .push(let serverKnowledge, _, _) = machine.headsChecked(localHashes: [:]) else {
             Issue.record("push")
             return
         }
-        #expect(serverKnowledge[server] == 2)
-        var after = serverKnowledge
-        after[me] = 4
+        #expect(serverKnowledge == vector([2: 2]))
+        let after = vector([1: 4, 2: 2])
         guard
             case .push(let next, _, _) = machine.pushed(
-                PushResponse(applied: 4, alreadyHeld: 0, knowledge: after), events: 4)
+                PushResponse(applied: 4, alreadyHeld: 0, knowledge: after, digest: "after"), events: 4)
         else { Issue.record("push 2"); return }
-        #expect(next == after)
+        #expect(next == after && machine.serverDigest == "after")
         guard case .finished = machine.nothingToPush() else { Issue.record("finish"); return }
         #expect(machine.pulledEvents == 1 && machine.pushedEvents == 4)
     }
@@ -58,18 +69,17 @@ struct SyncSessionStateMachineTests {
     @Test func refusesToSyncWithItself() {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = machine.start()
-        guard case .failed(let error) = machine.infoReceived(info([:], node: me)) else {
-            Issue.record("not refused"); return
+        guard case .failed(let error) = machine.pullReceived(page([], more: false, node: me)) else {
+            Issue.record("not refused")
+            return
         }
         #expect(error.code == .sameIdentity && error.message.contains("reidentify"))
     }
 
     @Test func noticesItWasRestoredFromAnOlderCopy() {
-        var local = VectorClock()
-        local[me] = 3
-        var machine = SyncSessionStateMachine(origin: me, localKnowledge: local)
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: vector([1: 3]))
         _ = machine.start()
-        _ = machine.infoReceived(info([1: 7]))
+        _ = machine.pullReceived(page([], more: false, knowledge: [1: 7]))
         #expect(machine.ownEventsBehind == 4)
     }
 
@@ -96,7 +106,7 @@ struct SyncSessionStateMachineTests {
         #expect(error.code == .server)
     }
 
-    @Test func aForkOfItsOwnOriginIsReportedAsSuch() {
+    @Test func aForkOfItsOwnOriginIsLocatedThenReported() {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = machine.start()
         // The server refuses a push of event 5: the first differing event is at or before 5.
@@ -130,21 +140,22 @@ struct SyncSessionStateMachineTests {
     }
 
     @Test func aForkTheVectorsCannotShowIsFoundByComparingHeads() {
-        var local = VectorClock()
-        local[me] = 4
-        var machine = SyncSessionStateMachine(origin: me, localKnowledge: local)
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: vector([1: 4]))
         _ = machine.start()
-        var info = info([1: 4])
-        info.heads = [me: SHA256Digest.of([1])]
-        guard case .locateFork(_, let upTo, _) = machine.infoReceived(info, localHashes: [me: SHA256Digest.of([2])])
+        guard case .checkHeads = machine.pullReceived(page([], more: false, knowledge: [1: 4], heads: [me: .of([1])]))
         else {
+            Issue.record("no check")
+            return
+        }
+        guard case .locateFork(_, let upTo, _) = machine.headsChecked(localHashes: [me: .of([2])]) else {
             Issue.record("not found")
             return
         }
         #expect(upTo == 4)
-        var same = SyncSessionStateMachine(origin: me, localKnowledge: local)
+        var same = SyncSessionStateMachine(origin: me, localKnowledge: vector([1: 4]))
         _ = same.start()
-        guard case .pull = same.infoReceived(info, localHashes: [me: SHA256Digest.of([1])]) else {
+        _ = same.pullReceived(page([], more: false, knowledge: [1: 4], heads: [me: .of([1])]))
+        guard case .push = same.headsChecked(localHashes: [me: .of([1])]) else {
             Issue.record("equal heads must not stop the sync")
             return
         }
@@ -153,14 +164,17 @@ struct SyncSessionStateMachineTests {
     @Test func aCutOffPageKeepsItsEventsAndAsksAgain() throws {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = machine.start()
-        _ = machine.infoReceived(info([2: 5]))
         let event = try EventFactory.create(2, hlc: 10)
-        guard case .apply = machine.pullReceived(page([event], more: nil)) else { Issue.record("apply"); return }
-        var local = VectorClock()
-        local[server] = 1
-        guard case .pull(let again) = machine.applied([event], knowledge: local) else { Issue.record("pull"); return }
-        #expect(again.knowledge == local)
+        guard case .apply = machine.pullReceived(page([event], more: true, cut: true)) else {
+            Issue.record("apply"); return
+        }
+        guard case .pull(let again) = machine.applied([event], knowledge: vector([2: 1])) else {
+            Issue.record("pull"); return
+        }
+        #expect(again.knowledge == vector([2: 1]))
         // A cut-off page with nothing in it counts as a failure to retry.
-        guard case .retry = machine.pullReceived(page([], more: nil)) else { Issue.record("no retry"); return }
+        guard case .retry = machine.pullReceived(page([], more: true, cut: true)) else {
+            Issue.record("no retry"); return
+        }
     }
 }

@@ -128,3 +128,62 @@ struct EventBatchTests {
         }
     }
 }
+
+struct ValueDeltaTests {
+    func event(seq: Int, prev: SHA256Digest, body: String, kind: EventKind = .update) throws -> Event {
+        var clock = VectorClock()
+        clock[EventFactory.origin(1)] = seq - 1
+        return try Event.seal(
+            Event.Draft(
+                origin: EventFactory.origin(1), seq: seq, hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0),
+                clock: clock,
+                article: EventFactory.article, kind: kind, changes: [.set(.body, .text(body)), .tagAdd("x\(seq)")],
+                prev: prev))
+    }
+
+    static let oldBody = String(repeating: "<p>朝鲜半岛的局势。</p>", count: 40)
+    static let newBody =
+        String(repeating: "<p>朝鲜半岛的局势。</p>", count: 20) + "<p>新增一段：会谈恢复。</p>"
+        + String(repeating: "<p>朝鲜半岛的局势。</p>", count: 20)
+
+    @Test func aLongValueTravelsAsADeltaAndRebuildsTheSameEvent() throws {
+        let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
+        let edited = try event(seq: 2, prev: base.hash, body: Self.newBody)
+        let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, Self.oldBody) }
+        #expect(line.count < edited.wireLine.count / 3)
+        #expect(String(decoding: line, as: UTF8.self).contains("\"delta\""))
+        let decoded = try EventBatch.decode(line) { dot, field in
+            dot == base.dot && field == .body ? Self.oldBody : nil
+        }
+        #expect(decoded.first?.hash == edited.hash)
+        #expect(decoded.first?.value(of: .body) == .text(Self.newBody))
+    }
+
+    @Test func aDeltaWhoseBaseIsNotHeldIsRefused() throws {
+        let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
+        let edited = try event(seq: 2, prev: base.hash, body: Self.newBody)
+        let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, Self.oldBody) }
+        #expect { try EventBatch.decode(line) { _, _ in nil } } throws: {
+            ($0 as? WireProtocolError)?.code == .malformedEvent
+        }
+        // A base that is held but different rebuilds another value: the hash check refuses it.
+        let otherBase = Self.oldBody.replacingOccurrences(of: "局势", with: "形势")
+        #expect { try EventBatch.decode(line) { _, _ in otherBase } } throws: {
+            ($0 as? WireProtocolError)?.code == .hashMismatch
+        }
+    }
+
+    @Test func shortValuesAndCreatesGoWhole() throws {
+        let create = try event(seq: 1, prev: .zero, body: Self.oldBody, kind: .update)
+        let short = try event(seq: 2, prev: create.hash, body: "<p>short</p>")
+        #expect(try ValueDelta.wireLine(of: short) { _, _ in (create.dot, Self.oldBody) } == short.wireLine)
+    }
+
+    @Test(arguments: [("abc", "abXc"), ("朝鲜", "朝鲜人"), ("朝鲜", "韩国"), ("", "new"), ("same", "same"), ("éa", "éb")])
+    func differencesCutAtCharacterBoundaries(base: String, new: String) {
+        let (prefix, suffix, insert) = ValueDelta.differenceForTests(from: base, to: new)
+        let rebuilt = Array(base.utf8)[0..<prefix] + insert + Array(base.utf8)[(base.utf8.count - suffix)...]
+        #expect(String(validating: Array(rebuilt), as: UTF8.self) == new)
+        #expect(String(validating: insert, as: UTF8.self) != nil)
+    }
+}

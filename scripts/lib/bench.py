@@ -7,7 +7,10 @@ reference it is compared with. Peak memory is the maximum resident set size of t
 """
 import argparse
 import os
+import re
 import shutil
+import socket
+import threading
 import statistics
 import subprocess
 import sys
@@ -164,6 +167,234 @@ def replica_table(results):
     return "\n".join(lines)
 
 
+class CountingProxy:
+    """A TCP proxy on loopback that counts the bytes crossing it both ways: the bytes on the wire
+    of whatever talks through it (archive-sync or git), measured the same way for both."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.bytes = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def reset(self):
+        with self.lock:
+            total, self.bytes = self.bytes, 0
+        return total
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for source, destination in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, destination), daemon=True).start()
+
+    def _pump(self, source, destination):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                with self.lock:
+                    self.bytes += len(data)
+                destination.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                destination.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+
+class Background:
+    """A long-running process under GNU time, for the peak memory of a server."""
+
+    def __init__(self, command, env=None, cwd=None, wait_for=None):
+        self.rss = tempfile.NamedTemporaryFile(mode="r")
+        self.out = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", self.rss.name, *map(str, command)],
+                                        env=env, cwd=cwd, stdout=self.out, stderr=subprocess.DEVNULL)
+        self.text = ""
+        deadline = time.time() + 30
+        while wait_for and time.time() < deadline:
+            self.out.seek(0)
+            self.text = self.out.read().decode(errors="replace")
+            if re.search(wait_for, self.text):
+                break
+            time.sleep(0.05)
+
+    def stop(self):
+        """Stops the process (SIGTERM to it, through time) and returns its peak RSS in MB."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            os.kill(int(pid), 15)
+        self.process.wait(timeout=60)
+        try:
+            return int(self.rss.read().strip().splitlines()[-1]) / 1024
+        except (ValueError, IndexError):
+            return float("nan")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def sync_json(bin_path, url, token_file, env):
+    """Runs `archive-sync sync --json`; returns (wall s, client RSS MB, report dict)."""
+    with tempfile.NamedTemporaryFile(mode="r") as out, tempfile.NamedTemporaryFile(mode="r") as rss:
+        start = time.perf_counter()
+        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, bin_path, "sync", url, "--token-file",
+                                 token_file, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - start
+        if result.returncode != 0:
+            raise RuntimeError(f"sync failed: {result.stderr[-2000:]}")
+        import json
+        return wall, int(rss.read().strip().splitlines()[-1]) / 1024, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def edit_files(bin_path, folder, count, round_number, seed=7):
+    """Rewrites `count` generated articles with revision `round_number` (a sentence added)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        run([bin_path, "generate", scratch, "--count", str(count), "--from", "0", "--seed", str(seed),
+             "--revision", str(round_number)])
+        for path in Path(scratch).rglob("*.txt"):
+            target = Path(folder) / path.relative_to(scratch)
+            shutil.copyfile(path, target)
+
+
+def git(*arguments, cwd, env=None):
+    return run(["git", *arguments], cwd=cwd, env=env)
+
+
+def bench_sync(bin_path, name, folder, runs):
+    """First sync into an empty replica, 20 edits, nothing to send; and the same with git."""
+    count = len(files_of([folder]))
+    log(f"[sync {name}] {count} articles")
+    work = Path(tempfile.mkdtemp(prefix=f"bench-sync-{count}-"))
+    results = {"name": name, "articles": count}
+    try:
+        archive = work / "archive"
+        shutil.copytree(folder, archive, ignore=shutil.ignore_patterns(".complete"))
+        laptop_env = dict(os.environ, ARCHIVE_SYNC_DB=str(work / "laptop.db"))
+        run([bin_path, "init", "--name", "laptop"], env=laptop_env)
+        log("  importing the laptop's archive (not timed) ...")
+        run([bin_path, "import", str(archive)], env=laptop_env)
+
+        first, incremental, idle = [], [], []
+        for index in range(runs):
+            server_env = dict(os.environ, ARCHIVE_SYNC_DB=str(work / f"server-{index}.db"))
+            run([bin_path, "init", "--name", f"server-{index}"], env=server_env)
+            token = work / f"token-{index}"
+            with open(token, "w") as out:
+                subprocess.run([bin_path, "token", "create", "laptop", "--scope", "write"], env=server_env, stdout=out, check=True)
+            port = free_port()
+            server = Background([bin_path, "serve", "--port", str(port)], env=server_env, wait_for=r"http://")
+            proxy = CountingProxy(port)
+            url = f"http://127.0.0.1:{proxy.port}"
+            wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
+            first.append((wall, rss, proxy.reset(), report["pushed"]))
+            log(f"  first sync run {index + 1}: {wall:.2f} s, {first[-1][2] / 1e6:.1f} MB on the wire, client {rss:.0f} MB")
+            edit_files(bin_path, archive, 20, index + 1)
+            run([bin_path, "import", str(archive)], env=laptop_env)
+            wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
+            incremental.append((wall, rss, proxy.reset(), report["pushed"]))
+            wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
+            idle.append((wall, rss, proxy.reset(), report["pushed"]))
+            server_rss = server.stop()
+            first[-1] = first[-1] + (server_rss,)
+            (work / f"server-{index}.db").unlink(missing_ok=True)
+            for suffix in ("-wal", "-shm"):
+                (work / f"server-{index}.db{suffix}").unlink(missing_ok=True)
+
+        git_first, git_incremental, git_idle = [], [], []
+        env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org",
+                   GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.org")
+        for index in range(runs):
+            base = work / f"git-{index}"
+            base.mkdir()
+            run(["git", "init", "--bare", "-q", "remote.git"], cwd=base)
+            port = free_port()
+            daemon = Background(["git", "daemon", "--reuseaddr", f"--base-path={base}", "--export-all",
+                                 "--enable=receive-pack", f"--port={port}", "--listen=127.0.0.1", str(base)], cwd=base)
+            time.sleep(0.5)
+            proxy = CountingProxy(port)
+            url = f"git://127.0.0.1:{proxy.port}/remote.git"
+            clone = base / "laptop"
+            shutil.copytree(folder, clone, ignore=shutil.ignore_patterns(".complete"))
+            run(["git", "init", "-q", "-b", "main"], cwd=clone)
+            git("add", "-A", cwd=clone, env=env)
+            git("commit", "-q", "-m", "archive", cwd=clone, env=env)
+            proxy.reset()
+            wall, rss = git("push", "-q", url, "main", cwd=clone, env=env)
+            git_first.append((wall, rss, proxy.reset()))
+            log(f"  git first push run {index + 1}: {wall:.2f} s, {git_first[-1][2] / 1e6:.1f} MB on the wire")
+            other = base / "other"
+            git("clone", "-q", "-b", "main", url, str(other), cwd=base, env=env)
+            proxy.reset()
+            edit_files(bin_path, clone, 20, index + 1)
+            git("commit", "-q", "-am", "20 edits", cwd=clone, env=env)
+            push_wall, push_rss = git("push", "-q", url, "main", cwd=clone, env=env)
+            pull_wall, pull_rss = git("pull", "-q", "--ff-only", url, "main", cwd=other, env=env)
+            git_incremental.append((push_wall + pull_wall, max(push_rss, pull_rss), proxy.reset()))
+            push_wall, push_rss = git("push", "-q", url, "main", cwd=clone, env=env)
+            pull_wall, pull_rss = git("pull", "-q", "--ff-only", url, "main", cwd=other, env=env)
+            git_idle.append((push_wall + pull_wall, max(push_rss, pull_rss), proxy.reset()))
+            daemon_rss = daemon.stop()
+            git_first[-1] = git_first[-1] + (daemon_rss,)
+            shutil.rmtree(base, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def summary(rows):
+        return {"s": median([r[0] for r in rows]), "rss": max(r[1] for r in rows), "bytes": median([r[2] for r in rows])}
+
+    results.update({
+        "first": summary(first), "first_server_rss": max(r[4] for r in first), "first_events": first[0][3],
+        "incremental": summary(incremental), "incremental_events": incremental[0][3], "idle": summary(idle),
+        "git_first": summary(git_first), "git_daemon_rss": max(r[3] for r in git_first),
+        "git_incremental": summary(git_incremental), "git_idle": summary(git_idle),
+    })
+    return results
+
+
+def sync_table(results):
+    lines = [
+        "| archive | work | archive-sync | git (daemon on loopback) | archive-sync vs git |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        f, g = r["first"], r["git_first"]
+        lines.append(
+            f"| {r['name']} | first sync into an empty replica / `git push` of the folder "
+            f"| {f['s']:.2f} s, {r['first_events'] / f['s']:,.0f} events/s, {f['bytes'] / 1e6:.1f} MB on the wire, "
+            f"client {f['rss']:.0f} MB, server {r['first_server_rss']:.0f} MB "
+            f"| {g['s']:.2f} s, {g['bytes'] / 1e6:.1f} MB on the wire, client {g['rss']:.0f} MB, daemon {r['git_daemon_rss']:.0f} MB "
+            f"| {g['s'] / f['s']:.2f}x faster, {f['bytes'] / g['bytes']:.2f}x the bytes |")
+        i, gi = r["incremental"], r["git_incremental"]
+        lines.append(
+            f"| {r['name']} | 20 edits: sync / `git push` + `git pull` "
+            f"| {i['s'] * 1000:.0f} ms, {i['bytes'] / 1e3:.1f} KB, {r['incremental_events']} events "
+            f"| {gi['s'] * 1000:.0f} ms, {gi['bytes'] / 1e3:.1f} KB "
+            f"| {gi['s'] / i['s']:.1f}x faster, {i['bytes'] / gi['bytes']:.2f}x the bytes |")
+        n, gn = r["idle"], r["git_idle"]
+        lines.append(
+            f"| {r['name']} | nothing to send: sync / push + pull "
+            f"| {n['s'] * 1000:.0f} ms, {n['bytes'] / 1e3:.1f} KB | {gn['s'] * 1000:.0f} ms, {gn['bytes'] / 1e3:.1f} KB "
+            f"| {gn['s'] / n['s']:.1f}x faster, {n['bytes'] / gn['bytes']:.2f}x the bytes |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True)
@@ -185,6 +416,13 @@ def main():
         report += ["## Replica: import, rebuild, search", "", replica_table(results), "",
                    "Search latency per query (ms, whole command): " + "; ".join(
                        f"{r['name']}: " + ", ".join(f"{q} {t:.0f}" for q, t in r["search_ms"].items()) for r in results), ""]
+    if args.only in (None, "sync"):
+        sync_results = []
+        for count in ([20_000] if args.quick else [20_000, 100_000]):
+            sync_results.append(bench_sync(args.bin, f"generated {count:,}", generated(args.bin, count)[0], args.runs))
+        report += ["## Sync over loopback, beside git", "",
+                   "Wall time of the whole command (median), bytes counted by a proxy in front of each server, "
+                   "peak memory from GNU time.", "", sync_table(sync_results), ""]
     text = "\n".join(report)
     print(text)
     RESULTS.mkdir(exist_ok=True)

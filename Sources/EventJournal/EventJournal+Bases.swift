@@ -1,0 +1,32 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+extension EventJournal {
+    /// The latest event of `event`'s article, other than `event`, that sets `field` and that a
+    /// replica knowing `vector` holds: a base to delta-code `event`'s value against on the wire.
+    ///
+    /// Looks at the article's last 64 events at most; nil when none fits.
+    public func base(
+        for event: Event, field: Field, coveredBy vector: VectorClock, _ db: Database
+    ) throws -> (dot: Dot, value: String)? {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT payload, hash FROM journal WHERE article = ? ORDER BY position DESC LIMIT 64"),
+            arguments: [event.article.hex])
+        for row in rows {
+            guard let hash = SHA256Digest(bytes: Array(row[1] as Data)) else { continue }
+            let candidate = try Event(payload: Array(row[0] as Data), hash: hash, verify: false)
+            guard candidate.dot != event.dot, vector.covers(origin: candidate.origin, seq: candidate.seq),
+                case .text(let value)? = candidate.value(of: field)
+            else { continue }
+            return (candidate.dot, value)
+        }
+        return nil
+    }
+
+    /// The value event `dot` set for `field`, if this journal holds the event and it set one.
+    public func value(setBy dot: Dot, field: Field, _ db: Database) throws -> String? {
+        try event(dot, db)?.event.value(of: field)?.text
+    }
+}
