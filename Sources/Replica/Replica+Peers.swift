@@ -79,23 +79,35 @@ extension Replica {
     }
 
     /// Records how a sync went (the last one per peer is kept).
+    ///
+    /// Bookkeeping, not data: written without waiting for the disk (a power cut may lose the
+    /// record of the last sync, never an event), which keeps a sync with nothing to do quick.
     public func record(_ sync: SyncRecord) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
-                                           received_bytes, result)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
-                        sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
-                        received_events = excluded.received_events, received_bytes = excluded.received_bytes,
-                        result = excluded.result
-                    """,
-                arguments: [
-                    sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
-                    sync.receivedBytes, sync.result,
-                ])
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            try db.inTransaction {
+                try Self.insert(sync, db)
+                return .commit
+            }
         }
+    }
+
+    private static func insert(_ sync: SyncRecord, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
+                                       received_bytes, result)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+                    sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
+                    received_events = excluded.received_events, received_bytes = excluded.received_bytes,
+                    result = excluded.result
+                """,
+            arguments: [
+                sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
+                sync.receivedBytes, sync.result,
+            ])
     }
 
     /// The last sync with every peer or URL synced with.

@@ -72,6 +72,7 @@ public final class SyncSession {
             origin: identity.origin, localKnowledge: try replica.knowledge(), configuration: configuration)
         var action = machine.start()
         var pending: Pending?
+        var batcher: PushBatcher?
         var phase = SyncProgress.Phase.connecting
         func show() {
             progress(
@@ -96,13 +97,20 @@ public final class SyncSession {
                 }
             case .push(let serverKnowledge, let maxEvents, let maxBytes):
                 phase = .pushing
-                let events = try replica.events(missingFrom: serverKnowledge, limit: maxEvents, maxBytes: maxBytes)
-                if events.isEmpty {
+                if batcher == nil { batcher = PushBatcher(replica: replica, maxEvents: maxEvents, maxBytes: maxBytes) }
+                let batch: PushBatcher.Batch?
+                do {
+                    batch = try batcher?.batch(after: serverKnowledge)
+                } catch {
+                    throw SyncClientError(.local, "the batch could not be prepared: \(error)")
+                }
+                guard let batch else {
                     action = machine.nothingToPush()
                     continue
                 }
-                pending = .push(events)
-                action = step(&machine, .push(events))
+                batcher?.prepareNext(after: batch)
+                pending = .push(batch)
+                action = step(&machine, .push(batch))
             case .checkHeads(let serverKnowledge):
                 action = machine.headsChecked(localHashes: try localHashes(at: serverKnowledge))
             case .locateFork(let origin, let upTo, let serverKnowledge):
@@ -139,7 +147,7 @@ public final class SyncSession {
     /// A request the session may have to repeat.
     private enum Pending {
         case pull(PullRequest)
-        case push([Event])
+        case push(PushBatcher.Batch)
     }
 
     /// Performs a request and feeds its answer to the machine; a `SyncClientError` becomes the
@@ -150,9 +158,9 @@ public final class SyncSession {
             case .pull(let request):
                 let page = try pull(request)
                 return machine.pullReceived(page)
-            case .push(let events):
-                let response = try push(events, serverKnowledge: machine.serverKnowledge)
-                return machine.pushed(response, events: events.count)
+            case .push(let batch):
+                let response = try push(batch.body)
+                return machine.pushed(response, events: batch.events.count)
             }
         } catch let error as SyncClientError {
             return machine.requestFailed(error)
@@ -236,20 +244,7 @@ public final class SyncSession {
         }
     }
 
-    private func push(_ events: [Event], serverKnowledge: VectorClock) throws -> PushResponse {
-        let body: [UInt8]
-        do {
-            // Long values the server can rebuild from what it holds go as deltas.
-            let journal = replica.journal
-            let lines = try replica.read { db in
-                try EventBatch.encode(events) { event, field in
-                    try journal.base(for: event, field: field, coveredBy: serverKnowledge, db)
-                }
-            }
-            body = try Gzip.compress(lines)
-        } catch {
-            throw SyncClientError(.local, "the batch could not be encoded: \(error)")
-        }
+    private func push(_ body: [UInt8]) throws -> PushResponse {
         let request = HTTPRequest(
             method: .post, path: WireProtocol.Path.push,
             headers: headers + [("Content-Type", WireProtocol.ndjsonContentType), ("Content-Encoding", "gzip")],

@@ -15,7 +15,7 @@ struct GzipTests {
 
     @Test func refusesABombWithoutHoldingIt() throws {
         let bomb = try Gzip.compress([UInt8](repeating: 0, count: 8 << 20))
-        #expect(bomb.count < 20_000)
+        #expect(bomb.count < (8 << 20) / 100)  // more than a hundredfold
         #expect { try Gzip.decompress(bomb, limit: 1 << 20) } throws: { ($0 as? WireProtocolError)?.code == .tooLarge }
     }
 
