@@ -51,6 +51,7 @@ let package = Package(
             name: "SyncServer",
             dependencies: [
                 "ArchiveModel", "EventJournal", "Replica", "WireProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,8 @@
  happened after. Applying an event e that sets f removes the heads e happened after and adds e;
  since events arrive in causal order, no held event happened after e. The value is the head with
  the highest (hlc, origin), except `deleted`, which is false when any head says false.
- Tags: an add-wins set: a tag is present while one of its tagAdds has no tagRemove after it.
+  Tags: an add-wins set: a tag is present while one of its tagAdds has no tagRemove after it (a
+ tagAdd drops the adds it happened after: presence is unchanged and the set stays small).
  An event that does not set `deleted` itself sets it to false (an edit undoes a concurrent delete).
 */
 
@@ -150,7 +151,11 @@ public struct ArticleState: Hashable, Sendable {
             case .tagAdd(let text):
                 let tag = Tag(text)
                 if tagAdds[tag] == nil { result.tagsAdded.append(tag) }
-                tagAdds[tag, default: []].insert(event.dot)
+                // Adds this one happened after say nothing more: dropping them keeps the set to
+                // the concurrent adds (a later remove that saw this add saw those too).
+                var adds = (tagAdds[tag] ?? []).filter { !event.happened(after: $0) }
+                adds.insert(event.dot)
+                tagAdds[tag] = adds
             case .tagRemove(let text):
                 let tag = Tag(text)
                 guard var adds = tagAdds[tag] else { continue }

@@ -34,6 +34,10 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The most bytes of values one event may hold: 4 MiB, a hundred times the largest article
+    /// of the corpus, and small enough that any event fits a sync page.
+    public static let maxValueBytes = 4 << 20
+
     public let draft: Draft
     /// The canonical encoding: the bytes the hash covers and the journal stores.
     public let payload: [UInt8]
@@ -104,6 +108,13 @@ extension Event {
         }
         if draft.seq == 1, draft.prev != .zero { throw fail("the first event of an origin must have a zero prev") }
         guard !draft.changes.isEmpty else { throw fail("an event must change something") }
+        let size = draft.changes.reduce(0) { total, change in
+            if case .set(_, .text(let text)) = change { return total + text.utf8.count }
+            return total + 64
+        }
+        guard size <= Event.maxValueBytes else {
+            throw fail("its values hold \(size) bytes; an event holds at most \(Event.maxValueBytes) (4 MiB)")
+        }
         if let name = draft.name { try FieldRules.validateName(name) }
 
         var fields = Set<Field>()

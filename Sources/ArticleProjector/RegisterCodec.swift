@@ -2,7 +2,7 @@
  The binary form of an article's register heads and tag adds, stored in its row
  (article.heads, article.tag_adds) so that applying an event reads and writes one row.
 
-   heads     repeated: field (1 byte, index in Field.allCases), head count (1 byte), then per head:
+   heads     repeated: field (1 byte, index in Field.allCases), head count (2 bytes, big-endian), then per head:
              origin (16 bytes), seq (4 bytes, big-endian), hlc (8 bytes, packed, big-endian),
              value hash (32 bytes)
    tag_adds  repeated: tag length (2 bytes, big-endian), tag (UTF-8), add count (2 bytes), then
@@ -20,8 +20,8 @@ enum RegisterCodec {
         for (index, field) in Field.allCases.enumerated() {
             guard let heads = registers[field]?.heads, !heads.isEmpty else { continue }
             out.append(UInt8(index))
-            out.append(UInt8(min(heads.count, 255)))
-            for head in heads.sorted(by: { $0.dot < $1.dot }).prefix(255) {
+            appendInteger(UInt64(heads.count), bytes: 2, to: &out)
+            for head in heads.sorted(by: { $0.dot < $1.dot }) {
                 appendOrigin(head.dot.origin, to: &out)
                 appendInteger(UInt64(head.dot.seq), bytes: 4, to: &out)
                 appendInteger(UInt64(bitPattern: head.hlc.packed), bytes: 8, to: &out)
@@ -38,7 +38,7 @@ enum RegisterCodec {
             let fieldIndex = Int(try reader.byte())
             guard fieldIndex < Field.allCases.count else { throw corrupt("an unknown field in register heads") }
             let field = Field.allCases[fieldIndex]
-            let count = Int(try reader.byte())
+            let count = Int(try reader.integer(2))
             for _ in 0..<count {
                 let origin = try reader.origin()
                 let seq = Int(try reader.integer(4))

@@ -9,7 +9,7 @@ extension EventJournal {
     /// Looks at the article's last 64 events at most; nil when none fits.
     public func base(
         for event: Event, field: Field, coveredBy vector: VectorClock, _ db: Database
-    ) throws -> (dot: Dot, value: String)? {
+    ) throws -> (dot: Dot, hash: SHA256Digest, value: String)? {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: "SELECT payload, hash FROM journal WHERE article = ? ORDER BY position DESC LIMIT 64"),
@@ -20,13 +20,15 @@ extension EventJournal {
             guard candidate.dot != event.dot, vector.covers(origin: candidate.origin, seq: candidate.seq),
                 case .text(let value)? = candidate.value(of: field)
             else { continue }
-            return (candidate.dot, value)
+            return (candidate.dot, candidate.hash, value)
         }
         return nil
     }
 
-    /// The value event `dot` set for `field`, if this journal holds the event and it set one.
-    public func value(setBy dot: Dot, field: Field, _ db: Database) throws -> String? {
-        try event(dot, db)?.event.value(of: field)?.text
+    /// The hash of event `dot` and the value it set for `field`, if this journal holds the event
+    /// and it set one.
+    public func value(setBy dot: Dot, field: Field, _ db: Database) throws -> (hash: SHA256Digest, value: String)? {
+        guard let event = try event(dot, db)?.event, case .text(let value)? = event.value(of: field) else { return nil }
+        return (event.hash, value)
     }
 }

@@ -28,6 +28,8 @@ public struct ImportProgress: Sendable {
 struct ImportSource: Sendable {
     var root: String
     var relativePath: String
+    /// A file given by name rather than found in a folder: its archive folder is unknown.
+    var single = false
     var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
 }
 
@@ -48,19 +50,31 @@ extension Replica {
     public func importFiles(
         _ arguments: [String], chunkSize: Int = 500, progress: (ImportProgress) -> Void = { _ in }
     ) throws -> ImportReport {
-        let sources = try Self.collectSources(arguments)
+        // Folders are walked twice (once to count, for progress), never held whole in memory.
+        let roots = try Self.roots(arguments)
+        var counter = SourceWalker(roots)
+        var total = 0
+        while counter.next() != nil { total += 1 }
+        var walker = SourceWalker(roots)
         var report = ImportReport()
         // Articles written by this import, to refuse a second file describing one of them.
-        var claimed = Set<ArticleID>()
-        var done = 0
+        var claimed = Set<UInt64>()
         var start = 0
-        while start < sources.count {
-            let chunk = Array(sources[start..<min(start + chunkSize, sources.count)])
+        var done = 0
+        while true {
+            var chunk: [ImportSource] = []
+            while chunk.count < chunkSize, let source = walker.next() { chunk.append(source) }
+            if chunk.isEmpty { break }
             start += chunk.count
             var parsed: [(source: ImportSource, file: ArticleFile?, error: String?, size: Int)] = []
             for source in chunk {
                 do {
                     let bytes = try Self.readFile(source.absolutePath)
+                    if bytes.count > Event.maxValueBytes {
+                        parsed.append(
+                            (source, nil, "the file is larger than 4 MiB, the most one article may hold", bytes.count))
+                        continue
+                    }
                     do {
                         parsed.append(
                             (source, try ArticleFile.parse(bytes, name: source.absolutePath), nil, bytes.count))
@@ -75,7 +89,7 @@ extension Replica {
             let claimedBefore = claimed
             let chunkResult = try write { writer, db in
                 var chunkReport = ImportReport()
-                var chunkClaims = Set<ArticleID>()
+                var chunkClaims = Set<UInt64>()
                 for item in items {
                     chunkReport.files += 1
                     chunkReport.bytes += item.size
@@ -99,18 +113,18 @@ extension Replica {
             report.refused += chunkResult.0.refused
             claimed.formUnion(chunkResult.1)
             done += chunk.count
-            progress(ImportProgress(filesDone: done, filesTotal: sources.count, bytesDone: report.bytes))
+            progress(ImportProgress(filesDone: done, filesTotal: max(total, done), bytesDone: report.bytes))
         }
         return report
     }
 
     private static func importOne(
-        _ file: ArticleFile, from source: ImportSource, claimed: Set<ArticleID>,
-        chunkClaims: inout Set<ArticleID>, report: inout ImportReport, writer: inout EventWriter,
+        _ file: ArticleFile, from source: ImportSource, claimed: Set<UInt64>,
+        chunkClaims: inout Set<UInt64>, report: inout ImportReport, writer: inout EventWriter,
         projector: ArticleProjector, _ db: Database
     ) throws {
         let name = source.absolutePath
-        let path = source.relativePath
+        var path = source.relativePath
         do { try FieldRules.validatePath(path) } catch let error as ArchiveModelError {
             report.refused.append((name, error.message))
             return
@@ -123,6 +137,11 @@ extension Replica {
         } else {
             target = file.articleID
             state = try projector.load(target, db)?.state
+            // One file given by name, of an article known at a path ending with that name: the
+            // same file, read from its folder, not a move.
+            if source.single, let known = state?.text(.path), (known as NSString).lastPathComponent == path {
+                path = known
+            }
             if let state, !state.text(.path).isEmpty, state.text(.path) != path,
                 FileManager.default.fileExists(atPath: source.root + "/" + state.text(.path))
             {
@@ -135,12 +154,14 @@ extension Replica {
                 return
             }
         }
-        if claimed.contains(target) || chunkClaims.contains(target) {
+        // Ids as 64-bit numbers: the set of articles an import touched stays small in memory.
+        let claim = UInt64(target.hex, radix: 16) ?? 0
+        if claimed.contains(claim) || chunkClaims.contains(claim) {
             let other = state.map { source.root + "/" + $0.text(.path) } ?? "another file"
             report.refused.append((name, "it describes the same article (\(target)) as \(other), imported just before"))
             return
         }
-        chunkClaims.insert(target)
+        chunkClaims.insert(claim)
 
         let fileValues = file.fieldValues + [(.path, .text(path))]
         guard let state else {
@@ -182,42 +203,19 @@ extension Replica {
         if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
     }
 
-    static func collectSources(_ arguments: [String]) throws -> [ImportSource] {
-        var sources: [ImportSource] = []
-        let fileManager = FileManager.default
-        for argument in arguments {
+    /// The folders and files to import, checked to exist (throws before anything is written).
+    static func roots(_ arguments: [String]) throws -> [(path: String, isFolder: Bool)] {
+        try arguments.map { argument in
             var isDirectory: ObjCBool = false
-            guard fileManager.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
                 throw ReplicaError(.fileSystem, "there is no file or folder \(argument); nothing was imported")
             }
-            let trimmed = argument.count > 1 && argument.hasSuffix("/") ? String(argument.dropLast()) : argument
-            if isDirectory.boolValue {
-                guard let walker = fileManager.enumerator(atPath: trimmed) else {
-                    throw ReplicaError(.fileSystem, "the folder \(argument) cannot be read; nothing was imported")
-                }
-                var found: [String] = []
-                while let relative = walker.nextObject() as? String {
-                    let last = (relative as NSString).lastPathComponent
-                    if last.hasPrefix(".") {
-                        if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
-                            walker.skipDescendants()
-                        }
-                        continue
-                    }
-                    guard (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular,
-                        importExtensions.contains((last as NSString).pathExtension.lowercased())
-                    else { continue }
-                    found.append(relative)
-                }
-                found.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                sources += found.map { ImportSource(root: trimmed, relativePath: $0) }
-            } else {
-                let url = URL(fileURLWithPath: trimmed)
-                let root = (trimmed as NSString).deletingLastPathComponent
-                sources.append(ImportSource(root: root.isEmpty ? "." : root, relativePath: url.lastPathComponent))
+            if isDirectory.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: argument)) == nil {
+                throw ReplicaError(.fileSystem, "the folder \(argument) cannot be read; nothing was imported")
             }
+            let trimmed = argument.count > 1 && argument.hasSuffix("/") ? String(argument.dropLast()) : argument
+            return (trimmed, isDirectory.boolValue)
         }
-        return sources
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {

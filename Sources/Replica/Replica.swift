@@ -138,23 +138,39 @@ public final class Replica: Sendable {
     /// Applies events written elsewhere, in order, in one transaction: all or nothing.
     ///
     /// Events already held are skipped (idempotent); any refusal (gap, fork, broken chain,
-    /// missing causal past) throws and applies none of the batch.
+    /// missing causal past, a clock more than a day ahead of this replica's) throws and applies
+    /// none of the batch.
     public func apply(_ events: [Event]) throws -> ApplyReport {
-        try pool.write { db in
-            var report = ApplyReport()
-            var batch = try projector.batch(db)
-            for event in events {
-                switch try journal.append(event, db) {
-                case .appended:
-                    try batch.apply(event, db)
-                    report.appended += 1
-                case .alreadyHeld:
-                    report.alreadyHeld += 1
-                }
+        let now = wallClock()
+        return try pool.write { db in try Self.apply(events, now: now, journal: journal, projector: projector, db) }
+    }
+
+    /// The most an event's hybrid clock may be ahead of this replica's wall clock: a day.
+    public static let maxClockLead: Int64 = 86_400_000
+
+    static func apply(
+        _ events: [Event], now: Int64, journal: EventJournal, projector: ArticleProjector, _ db: Database
+    ) throws -> ApplyReport {
+        var report = ApplyReport()
+        var batch = try projector.batch(db)
+        for event in events {
+            if event.hlc.milliseconds > now + maxClockLead {
+                throw EventJournalError(
+                    .clockAhead,
+                    "event \(event.origin.short):\(event.seq) is dated more than a day after this replica's clock; "
+                        + "the clock of the replica that wrote it (or this one) is wrong",
+                    event: event.dot)
             }
-            try batch.finish(db)
-            return report
+            switch try journal.append(event, db) {
+            case .appended:
+                try batch.apply(event, db)
+                report.appended += 1
+            case .alreadyHeld:
+                report.alreadyHeld += 1
+            }
         }
+        try batch.finish(db)
+        return report
     }
 
     /// Runs `body` in one write transaction with an `EventWriter` for this replica's own events.
@@ -204,22 +220,8 @@ extension Replica {
 
     /// `apply(_:)` for async callers: one transaction, all or nothing.
     public func apply(_ events: [Event]) async throws -> ApplyReport {
-        let journal = self.journal
-        let projector = self.projector
-        return try await pool.write { db in
-            var report = ApplyReport()
-            var batch = try projector.batch(db)
-            for event in events {
-                switch try journal.append(event, db) {
-                case .appended:
-                    try batch.apply(event, db)
-                    report.appended += 1
-                case .alreadyHeld:
-                    report.alreadyHeld += 1
-                }
-            }
-            try batch.finish(db)
-            return report
+        let (journal, projector, now) = (self.journal, self.projector, wallClock())
+        return try await pool.write { db in try Self.apply(events, now: now, journal: journal, projector: projector, db)
         }
     }
 }

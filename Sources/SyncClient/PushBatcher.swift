@@ -25,8 +25,16 @@ final class PushBatcher: @unchecked Sendable {
     private let replica: Replica
     private let maxEvents: Int
     private let maxBytes: Int
+    /// The batch being prepared ahead: what it is for, and its result once done.
+    private final class Ahead: @unchecked Sendable {
+        let basis: VectorClock
+        let done = DispatchSemaphore(value: 0)
+        var result: Result<Batch?, any Error>?
+        init(basis: VectorClock) { self.basis = basis }
+    }
+
     private let lock = NSLock()
-    private var ahead: (basis: VectorClock, done: DispatchSemaphore, result: Result<Batch?, any Error>?)?
+    private var ahead: Ahead?
 
     init(replica: Replica, maxEvents: Int, maxBytes: Int) {
         self.replica = replica
@@ -35,7 +43,8 @@ final class PushBatcher: @unchecked Sendable {
     }
 
     /// The batch of events a server knowing `serverKnowledge` lacks; nil when it lacks none.
-    /// Uses the batch prepared ahead when it was prepared for exactly this knowledge.
+    /// Uses the batch prepared ahead when it was prepared for exactly this knowledge (waiting for
+    /// it if need be); its errors are this call's errors.
     func batch(after serverKnowledge: VectorClock) throws -> Batch? {
         lock.lock()
         let prepared = ahead
@@ -43,26 +52,21 @@ final class PushBatcher: @unchecked Sendable {
         lock.unlock()
         if let prepared, prepared.basis == serverKnowledge {
             prepared.done.wait()
-            lock.lock()
-            defer { lock.unlock() }
-            return try prepared.result?.get() ?? nil
+            if let result = prepared.result { return try result.get() }
         }
         return try prepare(after: serverKnowledge)
     }
 
     /// Starts preparing, in the background, the batch that follows `batch`.
     func prepareNext(after batch: Batch) {
-        let basis = batch.knowledgeAfter
-        let done = DispatchSemaphore(value: 0)
+        let next = Ahead(basis: batch.knowledgeAfter)
         lock.lock()
-        ahead = (basis, done, nil)
+        ahead = next
         lock.unlock()
         DispatchQueue.global(qos: .userInitiated).async {
-            let result = Result { try self.prepare(after: basis) }
-            self.lock.lock()
-            if self.ahead?.basis == basis { self.ahead?.result = result }
-            self.lock.unlock()
-            done.signal()
+            // The result goes to the box itself, which `batch(after:)` holds even after taking it.
+            next.result = Result { try self.prepare(after: next.basis) }
+            next.done.signal()
         }
     }
 

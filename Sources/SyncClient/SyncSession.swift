@@ -193,7 +193,7 @@ public final class SyncSession {
             let local = try replica.read { db in try journal.hash(of: Dot(origin: origin, seq: middle), db) }
             var vector = serverKnowledge
             vector[origin] = middle - 1
-            let page = try pull(PullRequest(knowledge: vector, maxEvents: 1, maxBytes: 1))
+            let page = try pull(PullRequest(knowledge: vector, maxEvents: 1, maxBytes: 1, deltas: false))
             guard let event = page.events.first, event.origin == origin, event.seq == middle else {
                 throw SyncClientError(
                     .badResponse, "the server did not send event \(origin.short):\(middle) when asked for it")
@@ -230,13 +230,20 @@ public final class SyncSession {
             method: .post, path: WireProtocol.Path.pull,
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
         // A page holds at most max_bytes of payload; its lines add the hashes and the trailer.
-        let response = try exchange(request, maxResponseBytes: pull.maxBytes * 2 + (1 << 20))
+        // A page holds at most max_bytes of payload, or one event (whose escaped line may be up to
+        // six times its values); lines add hashes and the trailer.
+        let response = try exchange(
+            request, maxResponseBytes: max(pull.maxBytes * 2, 6 * Event.maxValueBytes) + (1 << 20))
         do {
             let journal = replica.journal
             return try replica.read { db in
                 try PullPage(response.body) { dot, field in try journal.value(setBy: dot, field: field, db) }
             }
         } catch let error as WireProtocolError {
+            if error.code == .fork {
+                // A delta based on an event this replica holds differently: a fork, located next.
+                throw SyncClientError(.server, error.message, server: error)
+            }
             if !response.complete {
                 throw SyncClientError(.transport, "the pull page was cut off", isRetryable: true)
             }

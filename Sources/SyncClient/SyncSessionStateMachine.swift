@@ -77,7 +77,7 @@ public struct SyncSessionStateMachine: Sendable {
 
     public mutating func pullReceived(_ page: PullPage) -> Action {
         if let trailer = page.trailer {
-            attempts = 0
+            if !page.events.isEmpty || !trailer.more { attempts = 0 }
             if let node = trailer.node, node == origin {
                 return fail(
                     SyncClientError(
@@ -94,6 +94,10 @@ public struct SyncSessionStateMachine: Sendable {
         }
         pendingMore = page.trailer?.more ?? true
         pendingComplete = page.trailer != nil
+        if pendingComplete, pendingMore, page.events.isEmpty {
+            return requestFailed(
+                SyncClientError(.badResponse, "the server said events were left but sent none", isRetryable: true))
+        }
         if !page.events.isEmpty {
             phase = .applying
             return .apply(page.events)

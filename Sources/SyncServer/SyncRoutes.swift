@@ -1,6 +1,7 @@
 import ArchiveModel
 import EventJournal
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -12,6 +13,8 @@ struct SyncRoutes: Sendable {
     let replica: Replica
     let limits: WireLimits
     let allowAnonymous: Bool
+    /// At most two pushes are decoded and applied at once (each may hold 64 MiB).
+    let pushGate = ConcurrencyGate(width: 2)
 
     static let versionHeader = HTTPField.Name(WireProtocol.versionHeader)!
     /// Events read from the journal per step of a streamed pull page.
@@ -55,29 +58,36 @@ struct SyncRoutes: Sendable {
     func push(_ request: Request) async throws -> Response {
         try checkVersion(request)
         try await authorize(request, for: .write)
-        let body = try await self.body(of: request)
-        let maxEvents = limits.maxPushEvents
-        let journal = replica.journal
-        // Delta-coded values are rebuilt from events this server holds.
-        let events = try await replica.read { db in
-            try EventBatch.decode(body, maxEvents: maxEvents) { dot, field in
-                try journal.value(setBy: dot, field: field, db)
+        return try await pushGate.run {
+            let body = try await self.body(of: request)
+            let maxEvents = self.limits.maxPushEvents
+            let replica = self.replica
+            let journal = replica.journal
+            // Delta-coded values are rebuilt from events this server holds.
+            let events = try await replica.read { db in
+                try EventBatch.decode(body, maxEvents: maxEvents) { dot, field in
+                    try journal.value(setBy: dot, field: field, db)
+                }
             }
+            let report: ApplyReport
+            do {
+                report = try await replica.apply(events)
+            } catch let error as DatabaseError
+                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            {
+                throw WireProtocolError(.busy, "the replica is busy with another writer; try again in a moment")
+            } catch {
+                throw WireProtocolError(mapping: error, line: self.line(of: error, in: events))
+            }
+            let (knowledge, digest) = try await replica.read { db in
+                (try journal.knowledge(db), try replica.projector.digest(db))
+            }
+            return try self.json(
+                PushResponse(
+                    applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: knowledge, digest: digest.hex
+                )
+                .json, for: request)
         }
-        let report: ApplyReport
-        do {
-            report = try await replica.apply(events)
-        } catch {
-            throw WireProtocolError(mapping: error, line: line(of: error, in: events))
-        }
-        let (knowledge, digest) = try await replica.read { db in
-            (try self.replica.journal.knowledge(db), try self.replica.projector.digest(db))
-        }
-        return try json(
-            PushResponse(
-                applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: knowledge, digest: digest.hex
-            )
-            .json, for: request)
     }
 
     func pull(_ request: Request) async throws -> Response {
@@ -102,6 +112,7 @@ struct SyncRoutes: Sendable {
                     let events = try replica.journal.events(missingFrom: step, limit: limit, maxBytes: budget, db).map(
                         \.event)
                     // Long values the caller can rebuild from what it held when it asked go as deltas.
+                    guard pull.deltas else { return (events, EventBatch.encode(events)) }
                     let lines = try EventBatch.encode(events) { event, field in
                         try replica.journal.base(for: event, field: field, coveredBy: known, db)
                     }

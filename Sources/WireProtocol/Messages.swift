@@ -55,17 +55,21 @@ public struct PullRequest: Sendable, Equatable {
     public var knowledge: VectorClock
     public var maxEvents: Int
     public var maxBytes: Int
+    /// Whether the server may delta-code long values against events `knowledge` covers (false
+    /// when `knowledge` is not what the caller holds, as in the probes that locate a fork).
+    public var deltas: Bool
 
-    public init(knowledge: VectorClock, maxEvents: Int = 1_000, maxBytes: Int = 4 << 20) {
+    public init(knowledge: VectorClock, maxEvents: Int = 1_000, maxBytes: Int = 4 << 20, deltas: Bool = true) {
         self.knowledge = knowledge
         self.maxEvents = maxEvents
         self.maxBytes = maxBytes
+        self.deltas = deltas
     }
 
     public var json: JSONValue {
         .object([
             ("knowledge", knowledge.json), ("max_events", .integer(Int64(maxEvents))),
-            ("max_bytes", .integer(Int64(maxBytes))),
+            ("max_bytes", .integer(Int64(maxBytes))), ("deltas", .bool(deltas)),
         ])
     }
 
@@ -79,6 +83,12 @@ public struct PullRequest: Sendable, Equatable {
         guard case .object = json, let knowledge = json["knowledge"] else {
             throw WireProtocolError(.malformedRequest, "a pull request needs a \"knowledge\" object ({} when empty)")
         }
+        for key in ["max_events", "max_bytes"] where json[key] != nil && json[key]?.integerValue == nil {
+            throw WireProtocolError(.malformedRequest, "\(key) must be an integer")
+        }
+        if let deltas = json["deltas"], deltas.boolValue == nil {
+            throw WireProtocolError(.malformedRequest, "deltas must be true or false")
+        }
         let maxEvents = json["max_events"]?.integerValue ?? 1_000
         let maxBytes = json["max_bytes"]?.integerValue ?? Int64(4 << 20)
         guard maxEvents > 0, maxBytes > 0 else {
@@ -86,7 +96,7 @@ public struct PullRequest: Sendable, Equatable {
         }
         self.init(
             knowledge: try VectorClock(json: knowledge), maxEvents: Int(min(maxEvents, Int64(limits.maxPullEvents))),
-            maxBytes: Int(min(maxBytes, Int64(limits.maxPullBytes))))
+            maxBytes: Int(min(maxBytes, Int64(limits.maxPullBytes))), deltas: json["deltas"]?.boolValue ?? true)
     }
 }
 

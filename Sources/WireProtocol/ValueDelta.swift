@@ -3,9 +3,9 @@
  text field (a new body that adds a sentence to the old one) may carry, instead of
    {"set":"body","value":"…whole new body…"}
  the change
-   {"set":"body","delta":{"base":"ORIGIN:SEQ","prefix":P,"suffix":S,"insert":"…"}}
- where ORIGIN:SEQ is an earlier event of the same article, setting the same field, that the
- receiver holds; the value is the base's first P bytes, then `insert`, then its last S bytes
+      {"set":"body","delta":{"base":"ORIGIN:SEQ","hash":"…","prefix":P,"suffix":S,"insert":"…"}}
+ where ORIGIN:SEQ (whose hash is `hash`) is an earlier event of the same article, setting the same
+ field, that the receiver holds; the value is the base's first P bytes, then `insert`, then its last S bytes
  (UTF-8). The receiver rebuilds the value before anything else, so the event and its hash are
  exactly those of the plain form: a delta only shortens the line.
 */
@@ -17,9 +17,11 @@ public enum ValueDelta {
     public static let minimumLength = 256
 
     /// Finds, for an event that sets `field`, an earlier value of it the receiver holds.
-    public typealias BaseFinder = (_ event: Event, _ field: Field) throws -> (dot: Dot, value: String)?
-    /// Returns the value event `dot` set for `field`, from the receiver's journal.
-    public typealias BaseResolver = (_ dot: Dot, _ field: Field) throws -> String?
+    public typealias BaseFinder = (_ event: Event, _ field: Field) throws -> (
+        dot: Dot, hash: SHA256Digest, value: String
+    )?
+    /// Returns the hash of event `dot` and the value it set for `field`, from the receiver's journal.
+    public typealias BaseResolver = (_ dot: Dot, _ field: Field) throws -> (hash: SHA256Digest, value: String)?
 
     /// The wire line of `event`, with its long text values delta-coded against the bases
     /// `findBase` gives, when that makes the line shorter.
@@ -46,6 +48,7 @@ public enum ValueDelta {
                         "delta",
                         .object([
                             ("base", .string("\(base.dot.origin.hex):\(base.dot.seq)")),
+                            ("hash", .string(base.hash.hex)),
                             ("prefix", .integer(Int64(prefix))),
                             ("suffix", .integer(Int64(suffix))),
                             ("insert", .string(String(decoding: insert, as: UTF8.self))),
@@ -63,7 +66,8 @@ public enum ValueDelta {
 
     /// The event JSON with every delta-coded value rebuilt from its base; other lines unchanged.
     /// Throws `malformed-event` for a delta whose base the receiver does not hold or that does
-    /// not fit it.
+    /// not fit it, and `fork` (naming the base) when the receiver holds another event under the
+    /// base's origin and seq: the two sides' histories of that origin differ.
     public static func expand(_ json: JSONValue, resolve: BaseResolver) throws -> JSONValue {
         guard case .object(let pairs) = json, let changes = json["changes"]?.arrayValue,
             changes.contains(where: { $0["delta"] != nil })
@@ -72,15 +76,22 @@ public enum ValueDelta {
             guard let delta = change["delta"] else { return change }
             guard let fieldName = change["set"]?.stringValue, let field = Field(rawValue: fieldName),
                 let baseText = delta["base"]?.stringValue, let (prefixText, seq) = Dot.parse(baseText),
-                let origin = OriginID(hex: prefixText), let prefix = delta["prefix"]?.integerValue,
+                let origin = OriginID(hex: prefixText), let hashText = delta["hash"]?.stringValue,
+                let baseHash = SHA256Digest(hex: hashText), let prefix = delta["prefix"]?.integerValue,
                 let suffix = delta["suffix"]?.integerValue, let insert = delta["insert"]?.stringValue
             else { throw WireProtocolError(.malformedEvent, "a delta-coded change is malformed") }
             guard let base = try resolve(Dot(origin: origin, seq: seq), field) else {
                 throw WireProtocolError(
                     .malformedEvent, "a delta-coded \(fieldName) refers to event \(baseText), which is not held here")
             }
-            let baseBytes = Array(base.utf8)
-            guard prefix >= 0, suffix >= 0, Int(prefix) + Int(suffix) <= baseBytes.count else {
+            guard base.hash == baseHash else {
+                throw WireProtocolError(
+                    .fork, "event \(origin.short):\(seq) differs here and on the other side (a delta was based on it)",
+                    event: baseText)
+            }
+            let baseBytes = Array(base.value.utf8)
+            guard prefix >= 0, suffix >= 0, prefix <= Int64(baseBytes.count), suffix <= Int64(baseBytes.count) - prefix
+            else {
                 throw WireProtocolError(.malformedEvent, "a delta-coded \(fieldName) does not fit its base \(baseText)")
             }
             let bytes = baseBytes[0..<Int(prefix)] + Array(insert.utf8) + baseBytes[(baseBytes.count - Int(suffix))...]

@@ -26,6 +26,7 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
         public static let brokenChain = Code(rawValue: "broken-chain")
         public static let missingCausalPast = Code(rawValue: "missing-causal-past")
         public static let clockNotAfterPast = Code(rawValue: "clock-not-after-past")
+        public static let clockAhead = Code(rawValue: "clock-ahead")
         public static let fork = Code(rawValue: "fork")
         public static let tooLarge = Code(rawValue: "too-large")
         public static let unsupportedEncoding = Code(rawValue: "unsupported-encoding")
@@ -39,7 +40,7 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
             case .forbidden: 403
             case .notFound: 404
             case .methodNotAllowed: 405
-            case .gap, .brokenChain, .missingCausalPast, .clockNotAfterPast, .fork: 409
+            case .gap, .brokenChain, .missingCausalPast, .clockNotAfterPast, .clockAhead, .fork: 409
             case .tooLarge: 413
             case .unsupportedEncoding: 415
             case .internal: 500
@@ -113,6 +114,7 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
                 case .missingCausalPast: .missingCausalPast
                 case .fork: .fork
                 case .clockNotAfterPast: .clockNotAfterPast
+                case .clockAhead: .clockAhead
                 default: .internal
                 }
             self.init(code, error.message, event: error.event.map { "\($0.origin.hex):\($0.seq)" }, line: line)

@@ -1,4 +1,5 @@
 import ArchiveModel
+import EventJournal
 import Foundation
 import GRDB
 import Replica
@@ -15,7 +16,7 @@ struct EditingTests {
     init() throws {
         work = try TemporaryDirectory("editing")
         laptop = try Replica.create(at: work.file("laptop.db"), name: "laptop")
-        let clock = SteppingClock(start: 1_731_686_344_000, step: 5)
+        let clock = SteppingClock(start: Replica.systemClock(), step: 5)
         server = try Replica.create(at: work.file("server.db"), name: "server", wallClock: { clock.read() })
     }
 
@@ -184,5 +185,21 @@ struct EditingTests {
         _ = try laptop.rebuild()
         #expect(try laptop.verify().ok)
         #expect(try laptop.article(id).state.text(.title) == "朝鲜 talks")
+    }
+
+    @Test func anEventDatedMoreThanADayAheadIsRefused() throws {
+        let id = try captureOnLaptop()
+        let create = try laptop.events(missingFrom: VectorClock())
+        let future = try Event.seal(
+            Event.Draft(
+                origin: EventFactory.origin(7), seq: 1,
+                hlc: HybridTimestamp(milliseconds: Replica.systemClock() + 3 * 86_400_000, counter: 0),
+                clock: try laptop.knowledge(), article: id, kind: .update,
+                changes: [.set(.note, .text("from the future"))],
+                prev: .zero))
+        #expect { try server.apply(create + [future]) } throws: {
+            ($0 as? EventJournalError)?.code == .clockAhead
+        }
+        #expect(try server.status().events == 0)
     }
 }

@@ -151,4 +151,26 @@ struct ImportTests {
         #expect(report.refused.first?.reason.contains("a.txt") == true)
         #expect(try replica.article(file.articleID).state.text(.title) == file.title)
     }
+
+    @Test func aFileLargerThanAnEventMayHoldIsRefusedAndTheRestImported() throws {
+        try writeGenerated(0..<2, into: "archive")
+        let huge = "<!--1-->\n[Huge](https://e.org/huge)\n------\n\n" + String(repeating: "<p>x</p>", count: 600_000)
+        try work.write("archive/huge.txt", huge)
+        let report = try replica.importFiles([work.file("archive")])
+        #expect(report.created == 2)
+        #expect(report.refused.first?.reason.contains("4 MiB") == true)
+    }
+
+    @Test func oneFileImportedByNameKeepsThePathItHasInItsFolder() throws {
+        try writeGenerated(0..<3, into: "archive")
+        _ = try replica.importFiles([work.file("archive")])
+        let (path, file) = ArticleGenerator(seed: 3).article(1)
+        var changed = file
+        changed.title = "Changed on its own"
+        try work.write("archive/\(path)", changed.render())
+        let report = try replica.importFiles([work.file("archive/\(path)")])
+        #expect(report.updated == 1 && report.moved == 0)
+        let state = try replica.article(file.articleID).state
+        #expect(state.text(.path) == path && state.text(.title) == "Changed on its own")
+    }
 }

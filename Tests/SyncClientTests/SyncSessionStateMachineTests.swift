@@ -177,4 +177,17 @@ struct SyncSessionStateMachineTests {
             Issue.record("no retry"); return
         }
     }
+
+    @Test func aServerThatSaysMoreButSendsNothingIsNotFollowedForever() {
+        var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
+        _ = machine.start()
+        var actions = 0
+        var action = machine.pullReceived(page([], more: true, knowledge: [2: 5]))
+        while case .retry = action, actions < 20 {
+            actions += 1
+            action = machine.pullReceived(page([], more: true, knowledge: [2: 5]))
+        }
+        guard case .failed = action else { Issue.record("looped"); return }
+        #expect(actions < 10)
+    }
 }

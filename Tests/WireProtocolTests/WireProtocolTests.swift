@@ -149,34 +149,43 @@ struct ValueDeltaTests {
     @Test func aLongValueTravelsAsADeltaAndRebuildsTheSameEvent() throws {
         let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
         let edited = try event(seq: 2, prev: base.hash, body: Self.newBody)
-        let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, Self.oldBody) }
-        #expect(line.count < edited.wireLine.count / 3)
+        let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, base.hash, Self.oldBody) }
+        #expect(line.count < edited.wireLine.count / 2)
         #expect(String(decoding: line, as: UTF8.self).contains("\"delta\""))
         let decoded = try EventBatch.decode(line) { dot, field in
-            dot == base.dot && field == .body ? Self.oldBody : nil
+            dot == base.dot && field == Field.body ? (base.hash, Self.oldBody) : nil
         }
         #expect(decoded.first?.hash == edited.hash)
         #expect(decoded.first?.value(of: .body) == .text(Self.newBody))
     }
 
-    @Test func aDeltaWhoseBaseIsNotHeldIsRefused() throws {
+    @Test func aDeltaWhoseBaseIsNotHeldOrIsAnotherEventIsRefused() throws {
         let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
         let edited = try event(seq: 2, prev: base.hash, body: Self.newBody)
-        let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, Self.oldBody) }
+        let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, base.hash, Self.oldBody) }
         #expect { try EventBatch.decode(line) { _, _ in nil } } throws: {
             ($0 as? WireProtocolError)?.code == .malformedEvent
         }
-        // A base that is held but different rebuilds another value: the hash check refuses it.
-        let otherBase = Self.oldBody.replacingOccurrences(of: "局势", with: "形势")
-        #expect { try EventBatch.decode(line) { _, _ in otherBase } } throws: {
-            ($0 as? WireProtocolError)?.code == .hashMismatch
+        // Another event under the base's origin and seq: the histories differ, a fork.
+        let other = Self.oldBody.replacingOccurrences(of: "局势", with: "形势")
+        #expect { try EventBatch.decode(line) { _, _ in (SHA256Digest.of([9]), other) } } throws: {
+            guard let error = $0 as? WireProtocolError else { return false }
+            return error.code == .fork && error.event == "\(base.origin.hex):1"
+        }
+        // Absurd offsets are refused, not trusted.
+        let text = String(decoding: line, as: UTF8.self)
+        let hostile = text.replacingOccurrences(
+            of: #""prefix":\d+"#, with: "\"prefix\":9223372036854775807", options: .regularExpression)
+        #expect { try EventBatch.decode(Array(hostile.utf8)) { _, _ in (base.hash, Self.oldBody) } } throws: {
+            ($0 as? WireProtocolError)?.code == .malformedEvent
         }
     }
 
     @Test func shortValuesAndCreatesGoWhole() throws {
         let create = try event(seq: 1, prev: .zero, body: Self.oldBody, kind: .update)
         let short = try event(seq: 2, prev: create.hash, body: "<p>short</p>")
-        #expect(try ValueDelta.wireLine(of: short) { _, _ in (create.dot, Self.oldBody) } == short.wireLine)
+        #expect(
+            try ValueDelta.wireLine(of: short) { _, _ in (create.dot, create.hash, Self.oldBody) } == short.wireLine)
     }
 
     @Test(arguments: [("abc", "abXc"), ("朝鲜", "朝鲜人"), ("朝鲜", "韩国"), ("", "new"), ("same", "same"), ("éa", "éb")])
