@@ -135,7 +135,9 @@ public final class CurlTransport: SyncTransport {
         if code == CURLE_OK {
             return HTTPResponse(status: status, body: sink.body, bytesSent: sent, bytesReceived: received)
         }
-        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let detail = errorBuffer.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { String(cString: $0) } ?? ""
+        }
         let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         if sink.exceeded {
             return HTTPResponse(

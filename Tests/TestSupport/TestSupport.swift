@@ -7,7 +7,7 @@ public enum TestPaths {
     public static let repository: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-        /// The real article corpus: $ARCHIVE_SYNC_CORPUS, else shared/corpus beside the repository
+    /// The real article corpus: $ARCHIVE_SYNC_CORPUS, else shared/corpus beside the repository
     /// (../shared/corpus) or beside one of its parent folders.
     public static var corpus: URL {
         if let path = ProcessInfo.processInfo.environment["ARCHIVE_SYNC_CORPUS"], !path.isEmpty {
@@ -16,7 +16,9 @@ public enum TestPaths {
         var folder = repository.deletingLastPathComponent()
         while folder.path != "/" {
             let candidate = folder.appendingPathComponent("shared/corpus")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("articles").path) { return candidate }
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("articles").path) {
+                return candidate
+            }
             folder = folder.deletingLastPathComponent()
         }
         return repository.deletingLastPathComponent().appendingPathComponent("shared/corpus")

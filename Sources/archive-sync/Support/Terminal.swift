@@ -26,9 +26,10 @@ enum Terminal {
     static func write(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
                 if written <= 0 {
                     if written < 0, errno == EINTR { continue }
                     // The reader went away (a closed pipe): stop quietly, as `head` expects.
