@@ -118,7 +118,8 @@ struct SyncCommand: ParsableCommand {
             )
         }
         Terminal.line(
-            "Synced with \"\(report.serverName)\" (\(url)): \(report.pulledEvents) events pulled, \(report.pushedEvents) pushed; "
+            "Synced with \"\(report.serverName)\" (\(url)): \(Formatting.count(report.pulledEvents, "event")) pulled, "
+                + "\(report.pushedEvents) pushed; "
                 + "\(Formatting.bytes(report.bytesSent)) sent, \(Formatting.bytes(report.bytesReceived)) received in "
                 + String(format: "%.2f s", seconds) + (report.retries > 0 ? " (\(report.retries) retries)" : "") + ".")
         Terminal.line(

@@ -49,6 +49,11 @@ enum Formatting {
         }
     }
 
+    /// `1 event`, `2 events`.
+    static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    }
+
     /// `1.2 MB` style sizes.
     static func bytes(_ count: Int) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
