@@ -25,6 +25,15 @@ public struct HistoryEntry: Sendable {
     public var writes: [FieldWrite]
     public var tagsAdded: [String]
     public var tagsRemoved: [String]
+
+    init(_ item: EventJournal.StoredEvent, names: [OriginID: String], writes: [FieldWrite]) {
+        position = item.position
+        event = item.event
+        replicaName = names[item.event.origin]
+        self.writes = writes
+        tagsAdded = item.event.changes.compactMap { if case .tagAdd(let tag) = $0 { tag } else { nil } }
+        tagsRemoved = item.event.changes.compactMap { if case .tagRemove(let tag) = $0 { tag } else { nil } }
+    }
 }
 
 extension Replica {
@@ -59,18 +68,12 @@ extension Replica {
                     ? try journal.events(after: cursor, limit: batchSize, db)
                     : try journal.events(before: cursor, limit: batchSize, db)
                 for item in batch {
-                    try body(
-                        HistoryEntry(
-                            position: item.position, event: item.event, replicaName: names[item.event.origin],
-                            writes: item.event.changes.compactMap { change in
-                                guard case .set(let field, let value) = change else { return nil }
-                                return HistoryEntry.FieldWrite(
-                                    field: field, before: value, written: value, after: value, conflict: false)
-                            },
-                            tagsAdded: item.event.changes.compactMap { if case .tagAdd(let t) = $0 { t } else { nil } },
-                            tagsRemoved: item.event.changes.compactMap {
-                                if case .tagRemove(let t) = $0 { t } else { nil }
-                            }))
+                    let writes = item.event.changes.compactMap { change -> HistoryEntry.FieldWrite? in
+                        guard case .set(let field, let value) = change else { return nil }
+                        return HistoryEntry.FieldWrite(
+                            field: field, before: value, written: value, after: value, conflict: false)
+                    }
+                    try body(HistoryEntry(item, names: names, writes: writes))
                 }
                 guard let last = batch.last, batch.count == batchSize else { return }
                 cursor = last.position
@@ -95,9 +98,6 @@ extension Replica {
                     field: field, before: shownBefore, written: value, after: shownAfter,
                     conflict: after.registers[field]?.isConflict ?? false))
         }
-        return HistoryEntry(
-            position: item.position, event: item.event, replicaName: names[item.event.origin], writes: writes,
-            tagsAdded: item.event.changes.compactMap { if case .tagAdd(let t) = $0 { t } else { nil } },
-            tagsRemoved: item.event.changes.compactMap { if case .tagRemove(let t) = $0 { t } else { nil } })
+        return HistoryEntry(item, names: names, writes: writes)
     }
 }
