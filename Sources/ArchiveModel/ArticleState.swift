@@ -65,19 +65,13 @@ public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// What one event did to an article's visible state.
-public struct StateChange: Sendable, Equatable {
+public struct StateChange: Sendable {
     /// Fields whose value changed, with the old and new value.
     public var values: [(field: Field, old: FieldValue, new: FieldValue)] = []
     /// Fields whose conflict state or heads changed.
     public var touchedFields: Set<Field> = []
     public var tagsAdded: [Tag] = []
     public var tagsRemoved: [Tag] = []
-
-    public static func == (lhs: StateChange, rhs: StateChange) -> Bool {
-        lhs.values.map { "\($0.field)\($0.old)\($0.new)" } == rhs.values.map { "\($0.field)\($0.old)\($0.new)" }
-            && lhs.touchedFields == rhs.touchedFields && lhs.tagsAdded == rhs.tagsAdded
-            && lhs.tagsRemoved == rhs.tagsRemoved
-    }
 }
 
 /// An article as the projection holds it: its registers and its surviving tag adds.

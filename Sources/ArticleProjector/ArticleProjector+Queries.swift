@@ -55,31 +55,32 @@ extension ArticleProjector {
             case .title: "a.title, a.id"
             case .path: "a.path, a.id"
             }
-        var sql = "SELECT a.key FROM article a"
+        var sql = Self.summarySelect
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY \(orderBy)"
         if let limit { sql += " LIMIT \(max(0, limit))" }
-        return try Int64.fetchAll(db, sql: sql, arguments: arguments).map { try summary(key: $0, db) }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.summary)
     }
 
-    /// The summary of one article (for list and search lines).
-    public func summary(key: Int64, _ db: Database) throws -> ArticleSummary {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT id, title, url, path, captured_at, deleted, last_hlc FROM article WHERE key = ?"),
-                arguments: [key])
-        else { throw ArticleProjectorError(.corruptRow, "article row \(key) vanished") }
-        let tags = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT tag FROM article_tag WHERE article = ?"), arguments: [key]
-        ).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let conflicts = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT field FROM article_conflict WHERE article = ?"), arguments: [key]
-        ).compactMap(Field.init(rawValue:)).sorted()
+    /// One row per article with everything a summary shows, tags and conflicted fields included
+    /// (joined with the unit separator, which neither may contain): one query for a whole list.
+    static let summarySelect = """
+        SELECT a.id, a.title, a.url, a.path, a.captured_at, a.deleted, a.last_hlc,
+               (SELECT group_concat(tag, char(31)) FROM article_tag WHERE article = a.key),
+               (SELECT group_concat(field, char(31)) FROM article_conflict WHERE article = a.key)
+        FROM article a
+        """
+
+    static func summary(_ row: Row) -> ArticleSummary {
+        func parts(_ text: String?) -> [String] {
+            (text ?? "").split(separator: "\u{1F}").map(String.init)
+        }
         return ArticleSummary(
             id: ArticleID(hex: row[0]) ?? ArticleID(url: ""), title: row[1], url: row[2], path: row[3],
             capturedAt: row[4], deleted: row[5],
-            tags: tags, conflicts: conflicts, lastHLC: HybridTimestamp(packed: row[6]), snippet: nil)
+            tags: parts(row[7]).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
+            conflicts: parts(row[8]).compactMap(Field.init(rawValue:)).sorted(),
+            lastHLC: HybridTimestamp(packed: row[6]), snippet: nil)
     }
 
     /// Ids of articles that start with `prefix` (how the command line accepts short ids).
@@ -110,8 +111,11 @@ extension ArticleProjector {
             ORDER BY bm25(article_search, 4.0, 1.0) LIMIT ?
             """
         let needles = SearchText.needles(for: query)
-        return try Int64.fetchAll(db, sql: sql, arguments: [expression, limit]).map { key in
-            var hit = try summary(key: key, db)
+        return try Int64.fetchAll(db, sql: sql, arguments: [expression, limit]).compactMap { key in
+            guard let row = try Row.fetchOne(db, sql: Self.summarySelect + " WHERE a.key = ?", arguments: [key]) else {
+                return nil
+            }
+            var hit = Self.summary(row)
             let body = try String.fetchOne(db, sql: "SELECT body FROM article WHERE key = ?", arguments: [key]) ?? ""
             hit.snippet = Self.snippet(of: SearchText.plainText(ofHTML: body), around: needles)
             return hit

@@ -27,38 +27,39 @@ extension Replica {
         } catch {
             throw ReplicaError(.fileSystem, "cannot create the folder \(directory): \(Self.describe(error))")
         }
-        let keys = try read { db in
-            try Int64.fetchAll(db, sql: "SELECT key FROM article WHERE deleted = 0 ORDER BY path, id")
-        }
+        let total = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM article WHERE deleted = 0") ?? 0 }
         var report = ExportReport()
-        var owners: [String: ArticleID] = [:]
-        var index = 0
-        while index < keys.count {
-            let batch = Array(keys[index..<min(index + 500, keys.count)])
-            index += batch.count
+        // Articles come in (path, id) order, so a clash can only be with the last one written.
+        var cursor: (path: String, id: ArticleID)?
+        var owner: (path: String, id: ArticleID)?
+        var done = 0
+        while true {
+            let after = cursor
             let files = try read { db in
-                try batch.compactMap { key -> (ArticleID, String, [UInt8], FileBaseline)? in
-                    guard
-                        let row = try Row.fetchOne(
-                            db,
-                            sql:
-                                "SELECT id, path, front_matter, captured_at, title, url, body FROM article WHERE key = ?",
-                            arguments: [key]),
-                        let id = ArticleID(hex: row[0])
-                    else { return nil }
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id, path, front_matter, captured_at, title, url, body FROM article
+                        WHERE deleted = 0 AND (path, id) > (?, ?) ORDER BY path, id LIMIT 500
+                        """, arguments: [after?.path ?? "", after?.id.hex ?? ""]
+                ).compactMap { row -> (ArticleID, String, [UInt8], FileBaseline)? in
+                    guard let id = ArticleID(hex: row[0]) else { return nil }
                     let file = ArticleFile(
                         frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
                     let baseline = FileBaseline(file.fieldValues + [(.path, .text(row[1]))])
                     return (id, row[1], file.render(), baseline)
                 }
             }
+            if files.isEmpty { break }
+            done += files.count
             var exported: [(ArticleID, FileBaseline)] = []
             for (id, path, bytes, baseline) in files {
-                if let other = owners[path] {
-                    report.clashes.append((id, path, other))
+                cursor = (path, id)
+                if let owner, owner.path == path {
+                    report.clashes.append((id, path, owner.id))
                     continue
                 }
-                owners[path] = id
+                owner = (path, id)
                 exported.append((id, baseline))
                 let target = directory + "/" + path
                 if let existing = fileManager.contents(atPath: target), existing.elementsEqual(bytes) {
@@ -74,7 +75,7 @@ extension Replica {
             try pool.write { db in
                 for (id, baseline) in written { try baseline.save(id, db) }
             }
-            progress(index, keys.count)
+            progress(done, total)
         }
         return report
     }

@@ -15,6 +15,17 @@ public struct ImportReport: Sendable {
     public var unchanged = 0
     public var refused: [(file: String, reason: String)] = []
     public init() {}
+
+    /// Adds the counts of one chunk of the import.
+    mutating func add(_ other: ImportReport) {
+        files += other.files
+        bytes += other.bytes
+        created += other.created
+        updated += other.updated
+        moved += other.moved
+        unchanged += other.unchanged
+        refused += other.refused
+    }
 }
 
 /// Progress of a running import, for the terminal.
@@ -104,13 +115,7 @@ extension Replica {
                 }
                 return (chunkReport, chunkClaims)
             }
-            report.files += chunkResult.0.files
-            report.bytes += chunkResult.0.bytes
-            report.created += chunkResult.0.created
-            report.updated += chunkResult.0.updated
-            report.moved += chunkResult.0.moved
-            report.unchanged += chunkResult.0.unchanged
-            report.refused += chunkResult.0.refused
+            report.add(chunkResult.0)
             claimed.formUnion(chunkResult.1)
             done += chunk.count
             progress(ImportProgress(filesDone: done, filesTotal: max(total, done), bytesDone: report.bytes))

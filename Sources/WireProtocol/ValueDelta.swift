@@ -105,7 +105,7 @@ public enum ValueDelta {
 
     /// The common prefix and suffix of two UTF-8 texts (cut at character boundaries) and what lies
     /// between them in `new`.
-    static func difference(from base: [UInt8], to new: [UInt8]) -> (prefix: Int, suffix: Int, insert: [UInt8]) {
+    package static func difference(from base: [UInt8], to new: [UInt8]) -> (prefix: Int, suffix: Int, insert: [UInt8]) {
         let limit = min(base.count, new.count)
         var prefix = 0
         while prefix < limit, base[prefix] == new[prefix] { prefix += 1 }
@@ -114,11 +114,6 @@ public enum ValueDelta {
         while suffix < limit - prefix, base[base.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
         while suffix > 0, new[new.count - suffix] & 0xC0 == 0x80 { suffix -= 1 }
         return (prefix, suffix, Array(new[prefix..<(new.count - suffix)]))
-    }
-
-    /// `difference` on texts, for tests.
-    public static func differenceForTests(from base: String, to new: String) -> (Int, Int, [UInt8]) {
-        difference(from: Array(base.utf8), to: Array(new.utf8))
     }
 
     private static func plain(_ change: Change) -> JSONValue {

@@ -21,8 +21,10 @@ struct CommandLineTests {
 
         let shown = try cli.ok(["show", short, "--json"]).json()
         #expect(shown["id"]?.stringValue == id)
-        #expect(
-            try cli.ok(["show", short, "--raw"]).stdout.hasPrefix("---\n") || shown["front_matter"]?.stringValue == "")
+        // --raw prints the article file exactly as it was imported.
+        let original = try #require(
+            (0..<40).map { ArticleGenerator(seed: 5).article($0).file }.first { $0.articleID.hex == id })
+        #expect(Array(try cli.ok(["show", short, "--raw"]).stdout.utf8) == original.render())
 
         let hits = try cli.ok(["search", "朝鲜", "--json", "--limit", "100"]).jsonLines()
         #expect(!hits.isEmpty)

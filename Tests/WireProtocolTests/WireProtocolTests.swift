@@ -190,7 +190,7 @@ struct ValueDeltaTests {
 
     @Test(arguments: [("abc", "abXc"), ("朝鲜", "朝鲜人"), ("朝鲜", "韩国"), ("", "new"), ("same", "same"), ("éa", "éb")])
     func differencesCutAtCharacterBoundaries(base: String, new: String) {
-        let (prefix, suffix, insert) = ValueDelta.differenceForTests(from: base, to: new)
+        let (prefix, suffix, insert) = ValueDelta.difference(from: Array(base.utf8), to: Array(new.utf8))
         let rebuilt = Array(base.utf8)[0..<prefix] + insert + Array(base.utf8)[(base.utf8.count - suffix)...]
         #expect(String(validating: Array(rebuilt), as: UTF8.self) == new)
         #expect(String(validating: insert, as: UTF8.self) != nil)
