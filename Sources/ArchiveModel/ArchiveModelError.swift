@@ -21,6 +21,8 @@ public struct ArchiveModelError: Error, Equatable, CustomStringConvertible, Send
         public static let brokenLink = Code(rawValue: "broken-link")
         public static let missingDashes = Code(rawValue: "missing-dashes")
         public static let missingBlankLine = Code(rawValue: "missing-blank-line")
+        // Files and values: SQLite would cut a text at a NUL byte, so none is accepted anywhere.
+        public static let nulByte = Code(rawValue: "nul-byte")
         // Values and events.
         public static let invalidValue = Code(rawValue: "invalid-value")
         public static let malformedJSON = Code(rawValue: "malformed-json")

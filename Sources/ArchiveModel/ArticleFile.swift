@@ -10,7 +10,7 @@
    <body>                          the HTML body, every byte to the end of the file, kept verbatim
 
  Lines end with LF. A carriage return in the header is refused (the body is kept as it is, CRs
- included), as are invalid UTF-8, a byte-order mark and an empty file, so that
+ included), as are invalid UTF-8, a NUL byte anywhere, a byte-order mark and an empty file, so that
  `render(parse(bytes)) == bytes` for every file that parses.
 */
 
@@ -67,6 +67,9 @@ public struct ArticleFile: Hashable, Sendable {
         }
         if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
             throw fail(.invalidUTF8, "the file is not valid UTF-8 (first bad byte at offset \(offset))")
+        }
+        if let offset = bytes.firstIndex(of: 0) {
+            throw fail(.nulByte, "the file holds a NUL byte at offset \(offset); article files are text, remove it")
         }
 
         var cursor = 0
