@@ -89,12 +89,19 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one article: its fields, tags, conflicts and body.",
-        discussion: "With --raw, prints the article exactly as `export` would write its file.")
+        discussion: """
+            Text from the replica and its peers is shown with control and bidi characters escaped \
+            (ESC as \\x1b, U+202E as \\u{202e}), so an article cannot drive the terminal.
+
+            With --raw, prints the article exactly as `export` would write its file, byte for byte, \
+            when standard output is a pipe or a file (archive-sync show --raw ID > a.txt). On a \
+            terminal, --raw shows the same text with control and bidi characters escaped.
+            """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The article's id or a unique prefix of it.") var id: String
-    @Flag(help: "Print the article file itself.") var raw = false
+    @Flag(help: "Print the article file itself (verbatim unless standard output is a terminal).") var raw = false
 
     func run() throws {
         let target = try replica.open()
@@ -105,7 +112,12 @@ struct ShowCommand: ParsableCommand {
             let file = ArticleFile(
                 frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
                 url: state.text(.url), body: state.text(.body))
-            Terminal.write(String(decoding: file.render(), as: UTF8.self), to: 1)
+            let text = String(decoding: file.render(), as: UTF8.self)
+            if Terminal.stdoutIsTerminal {
+                Terminal.text(text)
+            } else {
+                Terminal.writeVerbatim(text)
+            }
             return
         }
         if output.json {
@@ -130,7 +142,7 @@ struct ShowCommand: ParsableCommand {
         }
         if !state.text(.frontMatter).isEmpty {
             Terminal.line("front matter:")
-            Terminal.write(state.text(.frontMatter), to: 1)
+            Terminal.text(state.text(.frontMatter))
         }
         Terminal.line("")
         Terminal.line(state.text(.body))

@@ -4,7 +4,27 @@ import Replica
 
 /// The JSON shapes the command line prints (`--json`), in one place so they stay consistent.
 enum JSONOutput {
-    static func print(_ value: JSONValue) { Terminal.line(value.compactText) }
+    /// Prints one JSON value on one line. The JSON writer escapes C0 controls; DEL, C1 controls,
+    /// bidi marks and U+2028/U+2029 are written as `\uXXXX` here too, so that the line passes
+    /// through the terminal unchanged and still parses to the same value.
+    static func print(_ value: JSONValue) { Terminal.line(escapingForTerminal(value.compactText)) }
+
+    /// `json` with every scalar `DisplayText` would escape written as a JSON `\uXXXX` escape
+    /// (such scalars can only stand inside strings, and all of them are below U+10000).
+    static func escapingForTerminal(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: { DisplayText.needsEscape($0) }) else { return json }
+        var out = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            if DisplayText.needsEscape(scalar) {
+                let hex = String(scalar.value, radix: 16)
+                out.append(
+                    contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
 
     static func summary(_ article: ArticleSummary) -> JSONValue {
         var pairs: [(key: String, value: JSONValue)] = [

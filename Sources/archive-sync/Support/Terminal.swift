@@ -1,3 +1,4 @@
+import ArchiveModel
 import Foundation
 
 #if canImport(Glibc)
@@ -7,22 +8,36 @@ import Darwin
 #endif
 
 /// Standard output and error, and whether a person is watching them.
+///
+/// Stored and peer-supplied text is hostile, so `line` and `error` pass every text through
+/// `DisplayText.escaped(_:keepingLineBreaks:)`; only `writeVerbatim` writes bytes as they are.
 enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
 
-    /// Writes one line to standard output.
+    /// Writes one line to standard output, escaped (line breaks and tabs kept).
     static func line(_ text: String) {
-        var text = text
+        var text = DisplayText.escaped(text, keepingLineBreaks: true)
         text.append("\n")
         write(text, to: STDOUT_FILENO)
     }
 
-    /// Writes one line to standard error.
+    /// Writes one line to standard error, escaped (line breaks and tabs kept).
     static func error(_ text: String) {
-        write(text + "\n", to: STDERR_FILENO)
+        write(DisplayText.escaped(text, keepingLineBreaks: true) + "\n", to: STDERR_FILENO)
     }
 
+    /// Writes text to standard output, escaped (line breaks and tabs kept), without adding a line end.
+    static func text(_ text: String) {
+        write(DisplayText.escaped(text, keepingLineBreaks: true), to: STDOUT_FILENO)
+    }
+
+    /// Writes bytes to standard output exactly as they are (`show --raw` into a pipe or a file).
+    static func writeVerbatim(_ text: String) {
+        write(text, to: STDOUT_FILENO)
+    }
+
+    /// Writes `text` as it is; callers escape what they did not write themselves.
     static func write(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { buffer in
@@ -60,7 +75,7 @@ final class ProgressLine: @unchecked Sendable {
         guard force || now - lastDraw >= 0.1 else { return }
         lastDraw = now
         drawn = true
-        Terminal.write("\r\u{1B}[K" + text(), to: STDERR_FILENO)
+        Terminal.write("\r\u{1B}[K" + DisplayText.escaped(text()), to: STDERR_FILENO)
     }
 
     /// Clears the line so that what follows starts clean.
