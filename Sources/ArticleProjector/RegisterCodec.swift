@@ -2,11 +2,16 @@
  The binary form of an article's register heads and tag adds, stored in its row
  (article.heads, article.tag_adds) so that applying an event reads and writes one row.
 
-   heads     repeated: field (1 byte, index in Field.allCases), head count (2 bytes, big-endian), then per head:
-             origin (16 bytes), seq (4 bytes, big-endian), hlc (8 bytes, packed, big-endian),
-             value hash (32 bytes)
-   tag_adds  repeated: tag length (2 bytes, big-endian), tag (UTF-8), add count (2 bytes), then
-             per add: origin (16 bytes), seq (4 bytes)
+   heads     repeated: field (1 byte, index in Field.allCases), head count (a count, below), then
+             per head: origin (16 bytes), seq (4 bytes, big-endian), hlc (8 bytes, packed,
+             big-endian), value hash (32 bytes)
+   tag_adds  repeated: tag length (2 bytes, big-endian; a tag holds at most 100 bytes), tag
+             (UTF-8), add count (a count, below), then per add: origin (16 bytes), seq (4 bytes)
+   count     below 0xFFFF: 2 bytes, big-endian. From 0xFFFF on: the escape 0xFFFF, then the count
+             in 4 bytes, big-endian. Rows written before the escape existed stored every count in
+             2 bytes, which wrapped past 65,535 (corrupting the row); they read the same as long as
+             no count was exactly 65,535, and `archive-sync rebuild` rewrites any row from the
+             journal. Counts above UInt32.max cannot occur: seqs are at most Int32.max per origin.
 
  Fields and tags are written in sorted order and heads and adds sorted by dot, so equal states
  give equal bytes.
@@ -20,7 +25,7 @@ enum RegisterCodec {
         for (index, field) in Field.allCases.enumerated() {
             guard let heads = registers[field]?.heads, !heads.isEmpty else { continue }
             out.append(UInt8(index))
-            appendInteger(UInt64(heads.count), bytes: 2, to: &out)
+            appendCount(heads.count, to: &out)
             for head in heads.sorted(by: { $0.dot < $1.dot }) {
                 appendOrigin(head.dot.origin, to: &out)
                 appendInteger(UInt64(head.dot.seq), bytes: 4, to: &out)
@@ -38,7 +43,7 @@ enum RegisterCodec {
             let fieldIndex = Int(try reader.byte())
             guard fieldIndex < Field.allCases.count else { throw corrupt("an unknown field in register heads") }
             let field = Field.allCases[fieldIndex]
-            let count = Int(try reader.integer(2))
+            let count = try reader.count()
             for _ in 0..<count {
                 let origin = try reader.origin()
                 let seq = Int(try reader.integer(4))
@@ -58,7 +63,7 @@ enum RegisterCodec {
             let dots = (tagAdds[tag] ?? []).sorted()
             appendInteger(UInt64(text.count), bytes: 2, to: &out)
             out.append(contentsOf: text)
-            appendInteger(UInt64(dots.count), bytes: 2, to: &out)
+            appendCount(dots.count, to: &out)
             for dot in dots {
                 appendOrigin(dot.origin, to: &out)
                 appendInteger(UInt64(dot.seq), bytes: 4, to: &out)
@@ -75,7 +80,7 @@ enum RegisterCodec {
             guard let text = String(validating: try reader.take(length), as: UTF8.self) else {
                 throw corrupt("a tag that is not UTF-8")
             }
-            let count = Int(try reader.integer(2))
+            let count = try reader.count()
             var dots = Set<Dot>()
             for _ in 0..<count { dots.insert(Dot(origin: try reader.origin(), seq: Int(try reader.integer(4)))) }
             tagAdds[Tag(text)] = dots
@@ -85,6 +90,18 @@ enum RegisterCodec {
 
     private static func appendOrigin(_ origin: OriginID, to out: inout [UInt8]) {
         out.append(contentsOf: Hex.decode(origin.hex, count: 16) ?? [UInt8](repeating: 0, count: 16))
+    }
+
+    /// The escape that announces a 4-byte count.
+    static let countEscape: UInt64 = 0xFFFF
+
+    private static func appendCount(_ count: Int, to out: inout [UInt8]) {
+        if UInt64(count) < countEscape {
+            appendInteger(UInt64(count), bytes: 2, to: &out)
+        } else {
+            appendInteger(countEscape, bytes: 2, to: &out)
+            appendInteger(UInt64(count), bytes: 4, to: &out)
+        }
     }
 
     private static func appendInteger(_ value: UInt64, bytes: Int, to out: inout [UInt8]) {
@@ -112,6 +129,14 @@ enum RegisterCodec {
 
         mutating func integer(_ count: Int) throws -> UInt64 {
             try take(count).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+
+        mutating func count() throws -> Int {
+            let short = try integer(2)
+            let count = short == RegisterCodec.countEscape ? try integer(4) : short
+            // Each counted item takes at least 20 bytes: a count the row cannot hold is corrupt.
+            guard count <= UInt64(bytes.count - index) / 20 else { throw RegisterCodec.corrupt("a count past its end") }
+            return Int(count)
         }
 
         mutating func origin() throws -> OriginID {
