@@ -14,19 +14,46 @@ struct TokenCommand: ParsableCommand {
             abstract: "Make a token and print its secret (once: only its hash is kept).",
             discussion: """
                 Give the secret to the replica that will sync, in a file only it can read: \
-                `archive-sync token create laptop --scope write > laptop.token`, then \
-                `archive-sync sync http://server:8080 --token-file laptop.token` there.
+                `archive-sync token create laptop --scope write --output laptop.token` writes it to a \
+                new file with mode 0600 (readable by its owner only) and prints nothing; then \
+                `archive-sync sync http://server:8080 --token-file laptop.token` there. --output \
+                refuses a file that exists, unless --force is given (the old file is replaced by a \
+                new 0600 one). Without --output the secret goes to standard output, and a file made \
+                by the shell (> laptop.token) is readable as the umask allows.
                 """)
         @OptionGroup var replica: ReplicaOptions
         @Argument(help: "A name for the token (who uses it).") var name: String
         @Option(help: "read (info and pull) or write (also push).") var scope: TokenScope
+        @Option(help: "Write the secret to this new file, readable by its owner only (mode 0600).") var output: String?
+        @Flag(help: "With --output, replace a file that already exists.") var force = false
+
+        func validate() throws {
+            if force, output == nil { throw ValidationError("--force only applies to --output FILE") }
+        }
 
         func run() throws {
-            let secret = try replica.open().createToken(name: name, scope: scope)
-            Terminal.line(secret)
-            if Terminal.stdoutIsTerminal {
-                Terminal.error("This is the only time the secret is shown; store it in a file only its user can read.")
+            let target = try replica.open()
+            guard let output else {
+                let secret = try target.createToken(name: name, scope: scope)
+                Terminal.line(secret)
+                if Terminal.stdoutIsTerminal {
+                    Terminal.error(
+                        "This is the only time the secret is shown; store it in a file only its user can read.")
+                }
+                return
             }
+            let file = try SecretFile.create(at: output, replacing: force)
+            let secret: String
+            do { secret = try target.createToken(name: name, scope: scope) } catch {
+                file.discard()
+                throw error
+            }
+            do { try file.write(secret + "\n") } catch let error as CommandError {
+                file.discard()
+                throw CommandError(
+                    "\(error.message); revoke the token (archive-sync token revoke \(name)) and make a new one")
+            }
+            Terminal.error("Wrote the secret of token \(name) to \(output) (mode 0600).")
         }
     }
 
