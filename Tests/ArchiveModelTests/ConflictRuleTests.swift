@@ -167,9 +167,25 @@ struct ConflictRuleTests {
         Case(
             description: "concurrent creates of the same url with different capture times",
             events: {
-                [try EventFactory.create(1, hlc: 10), try EventFactory.create(2, hlc: 12)]
+                [try create(1, hlc: 10, capturedAt: 1_000), try create(2, hlc: 12, capturedAt: 2_000)]
+            }, field: .capturedAt, value: .integer(2_000), conflict: true),
+        Case(
+            description: "concurrent creates of the same url agree on the fields they share",
+            events: {
+                [try create(1, hlc: 10, capturedAt: 1_000), try create(2, hlc: 12, capturedAt: 2_000)]
             }, field: .title, value: .text("Title"), conflict: false),
     ]
+
+    /// A create of the test article by `origin` captured at `capturedAt`.
+    static func create(_ origin: Int, hlc: Int64, capturedAt: Int64) throws -> Event {
+        try EventFactory.event(
+            origin, 1, hlc: hlc, kind: .create,
+            [
+                .set(.url, .text(EventFactory.url)), .set(.title, .text("Title")),
+                .set(.body, .text("<p>body</p>\n")), .set(.capturedAt, .integer(capturedAt)),
+                .set(.path, .text("a.txt")),
+            ])
+    }
 
     @Test(arguments: cases)
     func ruleHoldsInEveryCausalOrder(_ testCase: Case) throws {

@@ -116,8 +116,13 @@ struct EventEncodingTests {
         }
     }
 
-    @Test func articleIDIsTheFirstSixteenHexDigitsOfTheURLHash() {
-        let url = "https://www.voachinese.com/a/5729941.html"
-        #expect(ArticleID(url: url).hex == String(SHA256Digest.of(Array(url.utf8)).hex.prefix(16)))
+    /// Expected ids computed outside this code: `printf %s URL | sha256sum`, and the first event of
+    /// protocol/vectors/canonical-events.json (written by protocol/reference/canonical.py).
+    @Test(arguments: [
+        ("https://www.voachinese.com/a/5729941.html", "8b6ef7225bbdbc60"),
+        ("https://www.example.org/a/world-20241115/5729941.html", "62b0543b4c086d78"),
+    ])
+    func articleIDIsTheFirstSixteenHexDigitsOfTheURLHash(url: String, expected: String) {
+        #expect(ArticleID(url: url).hex == expected)
     }
 }

@@ -80,12 +80,41 @@ struct CorpusSearchTests {
             }
             #expect(!found.isEmpty, "\(word) must occur in the corpus")
         }
-        // The two-character word that a trigram index cannot find is found here.
-        let trigram = try database.write { db -> Int in
-            try db.execute(sql: "CREATE VIRTUAL TABLE tri USING fts5(body, tokenize = 'trigram')")
-            try db.execute(sql: "INSERT INTO tri (body) SELECT title || ' ' || body FROM article")
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM tri WHERE tri MATCH '\"朝鲜\"'") ?? 0
+    }
+}
+
+/// Our segmentation and match expressions on a small archive made for the purpose.
+struct ChineseWordSearchTests {
+    @Test func findsATwoCharacterWordButNotItsCharactersApartNorAWordThatDoesNotOccur() throws {
+        let work = try TemporaryDirectory("search-words")
+        let database = try DatabaseQueue(path: work.file("search.db"))
+        var migrator = DatabaseMigrator()
+        EventJournal.registerMigrations(in: &migrator)
+        ArticleProjector.registerMigrations(in: &migrator)
+        try migrator.migrate(database)
+        let projector = ArticleProjector()
+        let bodies = [
+            "whole": "<p>朝鲜宣布试射导弹。</p>",
+            "apart": "<p>朝阳区的新鲜水果。</p>",
+            "none": "<p>Nothing in Chinese here.</p>",
+        ]
+        var ids: [String: ArticleID] = [:]
+        try database.write { db in
+            for (seq, name) in bodies.keys.sorted().enumerated() {
+                let url = "https://news.example.org/a/\(name).html"
+                let file = ArticleFile(capturedAt: 1_000, title: name, url: url, body: bodies[name] ?? "")
+                ids[name] = file.articleID
+                let event = try EventFactory.event(
+                    1, seq + 1, hlc: Int64(seq + 1), kind: .create, article: file.articleID,
+                    file.fieldValues.map { Change.set($0.0, $0.1) })
+                try projector.apply(event, db)
+            }
         }
-        #expect(trigram == 0, "a trigram index finds no two-character word")
+        func search(_ query: String) throws -> Set<ArticleID> {
+            Set(try database.read { db in try projector.search(query, includeDeleted: false, limit: 10, db).map(\.id) })
+        }
+        #expect(try search("朝鲜") == Set([ids["whole"]].compactMap { $0 }))
+        #expect(try search("鲜") == Set([ids["whole"], ids["apart"]].compactMap { $0 }))
+        #expect(try search("韩国").isEmpty)
     }
 }

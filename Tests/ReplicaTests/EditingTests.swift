@@ -150,7 +150,7 @@ struct EditingTests {
         _ = try laptop.edit(id, values: [(.note, .text("two"))])
         let events = try laptop.events(missingFrom: VectorClock())
         let digest = try server.digest()
-        #expect(throws: (any Error).self) { try server.apply([events[0], events[2]]) }
+        #expect { try server.apply([events[0], events[2]]) } throws: { ($0 as? EventJournalError)?.code == .gap }
         #expect(try server.status().events == 0)
         #expect(try server.digest() == digest)
         #expect(try server.apply(events).appended == 3)
