@@ -181,7 +181,15 @@ public enum SearchText {
         return result
     }
 
+    /// An FTS5 string: quotes doubled, found as scalars (a `Character` may hide one behind a mark).
     private static func quote(_ text: String) -> String {
-        "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            out.append(scalar)
+            if scalar == "\"" { out.append(scalar) }
+        }
+        out.append("\"")
+        return String(out)
     }
 }

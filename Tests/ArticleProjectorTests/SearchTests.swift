@@ -33,6 +33,7 @@ struct SearchTextTests {
     @Test(arguments: [
         ("朝鲜", #""朝 鲜""#), ("金正恩", #""金 正 恩""#), ("美", #""美""#), ("Trump", #""Trump""#),
         ("trum*", #""trum" *"#), ("朝鲜 trump", #""朝 鲜" AND "trump""#), ("\"NEAR(", #""NEAR""#),
+        ("a\"\u{301}b", #""a" AND "b""#), ("\"\u{301}OR", #""OR""#),
     ])
     func buildsSafeMatchExpressions(query: String, expected: String) {
         #expect(SearchText.matchExpression(for: query) == expected)
