@@ -6,8 +6,9 @@ import Foundation
 /// from request to request.
 ///
 /// Sets connect, stall and total timeouts; verifies TLS certificates and host names for https
-/// URLs; lets libcurl undo gzip on answers and counts the decoded bytes, cutting off (and
-/// reporting as incomplete) an answer past the caller's limit, so a gzip bomb cannot fill memory.
+/// URLs; lets libcurl undo gzip on answers and counts the decoded bytes, stopping the transfer
+/// (and throwing `.tooLarge`) as soon as an answer passes the caller's limit, so a gzip bomb
+/// cannot fill memory.
 /// Not thread-safe: one session uses it from one thread. `send` blocks.
 public final class CurlTransport: SyncTransport {
     public struct Options: Sendable {
@@ -140,8 +141,10 @@ public final class CurlTransport: SyncTransport {
         }
         let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         if sink.exceeded {
-            return HTTPResponse(
-                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, complete: false)
+            throw SyncClientError(
+                .tooLarge,
+                "the answer of \(baseURL) to \(request.path) grew past \(maxResponseBytes) bytes once decompressed, "
+                    + "more than the request allows; the server is broken or hostile, so the sync stopped")
         }
         // The answer started but was cut: give the caller what arrived (a pull keeps whole lines).
         if status > 0,

@@ -229,15 +229,13 @@ public final class SyncSession {
         let request = HTTPRequest(
             method: .post, path: WireProtocol.Path.pull,
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
-        // A page holds at most max_bytes of payload; its lines add the hashes and the trailer.
-        // A page holds at most max_bytes of payload, or one event (whose escaped line may be up to
-        // six times its values); lines add hashes and the trailer.
-        let response = try exchange(
-            request, maxResponseBytes: max(pull.maxBytes * 2, 6 * Event.maxValueBytes) + (1 << 20))
+        let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
         do {
             let journal = replica.journal
             return try replica.read { db in
-                try PullPage(response.body) { dot, field in try journal.value(setBy: dot, field: field, db) }
+                try PageDecoder.page(response.body, request: pull) { dot, field in
+                    try journal.value(setBy: dot, field: field, db)
+                }
             }
         } catch let error as WireProtocolError {
             if error.code == .fork {

@@ -39,8 +39,10 @@ public struct HTTPResponse: Sendable {
 /// How a sync session talks to a server: `CurlTransport` in real use.
 ///
 /// `send` blocks until the exchange ends. It throws `SyncClientError` with `.transport` when no
-/// answer came (retryable when a retry may help); an answer with any status is returned. A
-/// response body past `maxResponseBytes` (after decompression) is cut off and reported incomplete.
+/// answer came (retryable when a retry may help); an answer with any status is returned, marked
+/// incomplete when it was cut off. A body growing past `maxResponseBytes` (after decompression)
+/// is a broken or hostile server: the transfer stops there, before more is held in memory, and
+/// `send` throws `.tooLarge` (not retryable).
 public protocol SyncTransport: AnyObject {
     func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse
 }
