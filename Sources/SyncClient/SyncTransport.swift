@@ -26,13 +26,20 @@ public struct HTTPResponse: Sendable {
     public var bytesReceived: Int
     /// False when the body ended early (the connection was cut after the headers).
     public var complete: Bool
+    /// The server's clock when it answered, in Unix milliseconds, from its `Date` header (which
+    /// counts whole seconds); nil when it sent none. Only ever reported (protocol/CLOCKS.md).
+    public var serverDate: Int64?
 
-    public init(status: Int, body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0, complete: Bool = true) {
+    public init(
+        status: Int, body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0, complete: Bool = true,
+        serverDate: Int64? = nil
+    ) {
         self.status = status
         self.body = body
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
         self.complete = complete
+        self.serverDate = serverDate
     }
 }
 
