@@ -1,4 +1,5 @@
 import ArchiveModel
+import Foundation
 import Replica
 import SyncClient
 import TestSupport
@@ -60,5 +61,43 @@ struct HostileAnswerTests {
         defer { server.close() }
         let report = try session(work, url: server.url).run()
         #expect(report.pulledEvents == 1 && report.serverName == "hub")
+    }
+
+    /// A server answering every request with one valid page of one event, under `headers`.
+    func onePageServer(_ work: TemporaryDirectory, headers: String) throws -> CannedHTTPServer {
+        let hub = try Replica.create(at: work.file("hub.db"), name: "hub")
+        let event = try hub.capture(url: "https://news.example.org/1", title: "one", body: "<p>1</p>\n", capturedAt: 1)
+        var page = EventBatch.encode([event])
+        PullTrailer(
+            events: 1, more: false, knowledge: try hub.knowledge(), node: try hub.identity().origin, name: "hub",
+            digest: try hub.digest().hex
+        ).json.write(to: &page, sortKeys: false)
+        page.append(0x0A)
+        return try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\n" + headers, body: page)
+    }
+
+    @Test(arguments: [
+        "Date: Fri, 31 Dec 99999999 23:59:59 GMT", "Date: yesterday-ish", "Date: Thu, 01 Jan 1970 00:00:00 GMT",
+    ])
+    func aDateHeaderThatIsNoTimeIsIgnored(header: String) throws {
+        let work = try TemporaryDirectory("bad-date")
+        let server = try onePageServer(work, headers: header)
+        defer { server.close() }
+        let report = try session(work, url: server.url).run()
+        #expect(report.pulledEvents == 1 && report.clockSkew == nil)
+    }
+
+    @Test func theServersDateHeaderGivesTheSkew() throws {
+        let work = try TemporaryDirectory("date")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let ahead = formatter.string(from: Date().addingTimeInterval(2 * 3_600))
+        let server = try onePageServer(work, headers: "Date: \(ahead)")
+        defer { server.close() }
+        let report = try session(work, url: server.url).run()
+        let skew = try #require(report.clockSkew)
+        #expect(abs(skew - 2 * 3_600_000) < 2_000)
     }
 }
