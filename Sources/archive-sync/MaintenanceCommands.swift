@@ -152,7 +152,9 @@ struct StatusCommand: ParsableCommand {
             The knowledge vector lists, for every replica whose events are held here, how many \
             of its events are held. Two replicas with the same digest hold the same articles. \
             Each peer (or URL) synced with is listed with its last sync: when, what was sent and \
-            received, and how it ended.
+            received, how it ended, and how far its clock was from this one. A clock off by \
+            more than a minute, or events dated ahead of this clock, get a warning: nothing is \
+            refused for a date (see protocol/CLOCKS.md), but dates written here follow this clock.
             """)
 
     @OptionGroup var replica: ReplicaOptions

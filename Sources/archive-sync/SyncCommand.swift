@@ -21,6 +21,10 @@ struct SyncCommand: ParsableCommand {
             If the other side holds different events of this replica's own origin, this file \
             is a copy of another replica or was restored from a backup and written to: sync \
             says so and refuses to go on until `archive-sync reidentify`.
+
+            Every sync compares the server's clock with this machine's and warns when they \
+            differ by more than a minute, or when events pulled are dated ahead of this clock. \
+            A wrong clock never stops a sync (see protocol/CLOCKS.md).
             """)
 
     @OptionGroup var replica: ReplicaOptions
