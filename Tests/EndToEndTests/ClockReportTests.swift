@@ -53,5 +53,6 @@ struct ClockReportTests {
         let status = try run(laptop.cli, clock: "-3h", ["status"])
         #expect(status.stdout.contains("its clock 3 h ahead"))
         #expect(status.stdout.contains("warning:   this machine's clock is 3 h behind"))
+        #expect(status.stdout.contains("warning:   the latest event held is dated 3 h ahead of this machine's clock"))
     }
 }

@@ -81,4 +81,18 @@ struct ClockSkewSyncTests {
                 .isEmpty)
         #expect(report.eventsAhead == 0)
     }
+
+    @Test func theLocalWriterNeverRefusesForItsClockAndStatusSaysItsEventsAreAhead() throws {
+        let pair = try Pair()
+        pair.laptopClock.set(Pair.now + 10 * Pair.day)
+        try pair.capture(1, on: pair.laptop, label: "ahead")
+        pair.laptopClock.set(Pair.now)
+        let after = try #require(try pair.capture(1, on: pair.laptop, label: "after").first)
+        #expect(after.hlc.milliseconds == Pair.now + 10 * Pair.day)
+        let journal = pair.laptop.journal
+        let latest = try pair.laptop.read { db in try journal.latestHLC(db) }
+        let warning = ClockWarnings.journalAhead(latestHLC: latest, now: Pair.now)
+        #expect(warning?.hasPrefix("the latest event held is dated 10 days ahead of this machine's clock") == true)
+        #expect(ClockWarnings.journalAhead(latestHLC: latest, now: Pair.now + 10 * Pair.day) == nil)
+    }
 }
