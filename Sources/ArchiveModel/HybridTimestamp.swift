@@ -10,7 +10,7 @@ public struct HybridTimestamp: Hashable, Comparable, Sendable, CustomStringConve
 
     public static let zero = HybridTimestamp(milliseconds: 0, counter: 0)
     public static let maxCounter = 0xFFFF
-    /// Wall times past this (about the year 10889) cannot be packed.
+    /// Wall times past this (about the year 6429) cannot be packed.
     public static let maxMilliseconds: Int64 = (1 << 47) - 1
 
     public init(milliseconds: Int64, counter: Int) {

@@ -20,8 +20,9 @@ public struct EventJournalError: Error, CustomStringConvertible, Sendable {
         public static let fork = Code(rawValue: "fork")
         /// The event's hybrid clock is not after the events it names in its clock.
         public static let clockNotAfterPast = Code(rawValue: "clock-not-after-past")
-        /// The event's hybrid clock is more than a day ahead of this replica's wall clock: accepting
-        /// it would drag every later event's clock along.
+        /// Formerly: an event dated more than a day ahead of this replica's clock. No longer thrown:
+        /// an event is never refused for its date (protocol/CLOCKS.md); the code stays so that
+        /// answers of older peers still read.
         public static let clockAhead = Code(rawValue: "clock-ahead")
         /// A stored row does not decode or does not match its hash.
         public static let corruptRow = Code(rawValue: "corrupt-row")

@@ -21,10 +21,16 @@ public struct SyncRecord: Sendable, Equatable {
     public var receivedBytes: Int
     /// "ok", or the error that ended it.
     public var result: String
+    /// The peer's clock minus this one, in milliseconds, as measured during the sync (nil when
+    /// the peer's answers carried no time).
+    public var clockSkew: Int64?
+    /// How far the latest-dated event received was ahead of this clock, in milliseconds (0 when
+    /// none was).
+    public var eventsAhead: Int64
 
     public init(
         peer: String, startedAt: Int64, finishedAt: Int64, sentEvents: Int, sentBytes: Int, receivedEvents: Int,
-        receivedBytes: Int, result: String
+        receivedBytes: Int, result: String, clockSkew: Int64? = nil, eventsAhead: Int64 = 0
     ) {
         self.peer = peer
         self.startedAt = startedAt
@@ -34,10 +40,20 @@ public struct SyncRecord: Sendable, Equatable {
         self.receivedEvents = receivedEvents
         self.receivedBytes = receivedBytes
         self.result = result
+        self.clockSkew = clockSkew
+        self.eventsAhead = eventsAhead
     }
 }
 
 extension Replica {
+    /// The clock columns of the last syncs (protocol/CLOCKS.md): what `status` reports.
+    static func registerPeerClockMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("peer-sync-clock") { db in
+            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN clock_skew_ms INTEGER")
+            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN events_ahead_ms INTEGER NOT NULL DEFAULT 0")
+        }
+    }
+
     /// Adds (or replaces) a named peer.
     public func addPeer(name: String, url: String, tokenFile: String?) throws {
         guard !name.isEmpty, !name.contains("/"), !name.contains(":") else {
@@ -97,16 +113,17 @@ extension Replica {
         try db.execute(
             sql: """
                 INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
-                                       received_bytes, result)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                       received_bytes, result, clock_skew_ms, events_ahead_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
                     sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
                     received_events = excluded.received_events, received_bytes = excluded.received_bytes,
-                    result = excluded.result
+                    result = excluded.result, clock_skew_ms = excluded.clock_skew_ms,
+                    events_ahead_ms = excluded.events_ahead_ms
                 """,
             arguments: [
                 sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
-                sync.receivedBytes, sync.result,
+                sync.receivedBytes, sync.result, sync.clockSkew, sync.eventsAhead,
             ])
     }
 
@@ -117,7 +134,8 @@ extension Replica {
                 SyncRecord(
                     peer: $0["peer"], startedAt: $0["started_at"], finishedAt: $0["finished_at"],
                     sentEvents: $0["sent_events"], sentBytes: $0["sent_bytes"], receivedEvents: $0["received_events"],
-                    receivedBytes: $0["received_bytes"], result: $0["result"])
+                    receivedBytes: $0["received_bytes"], result: $0["result"], clockSkew: $0["clock_skew_ms"],
+                    eventsAhead: $0["events_ahead_ms"])
             }
         }
     }

@@ -102,6 +102,7 @@ public final class Replica: Sendable {
         ArticleProjector.registerMigrations(in: &migrator)
         FileBaseline.registerMigrations(in: &migrator)
         registerSyncMigrations(in: &migrator)
+        registerPeerClockMigrations(in: &migrator)
         do {
             try migrator.migrate(pool)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -138,15 +139,13 @@ public final class Replica: Sendable {
     /// Applies events written elsewhere, in order, in one transaction: all or nothing.
     ///
     /// Events already held are skipped (idempotent); any refusal (gap, fork, broken chain,
-    /// missing causal past, a clock more than a day ahead of this replica's) throws and applies
-    /// none of the batch.
+    /// missing causal past) throws and applies none of the batch. An event is never refused for
+    /// its date, however far ahead of this replica's clock: its hash chain makes it unchangeable,
+    /// so refusing it would stop every sync after it for good (protocol/CLOCKS.md).
     public func apply(_ events: [Event]) throws -> ApplyReport {
         let now = wallClock()
         return try pool.write { db in try Self.apply(events, now: now, journal: journal, projector: projector, db) }
     }
-
-    /// The most an event's hybrid clock may be ahead of this replica's wall clock: a day.
-    public static let maxClockLead: Int64 = 86_400_000
 
     static func apply(
         _ events: [Event], now: Int64, journal: EventJournal, projector: ArticleProjector, _ db: Database
@@ -154,17 +153,11 @@ public final class Replica: Sendable {
         var report = ApplyReport()
         var batch = try projector.batch(db)
         for event in events {
-            if event.hlc.milliseconds > now + maxClockLead {
-                throw EventJournalError(
-                    .clockAhead,
-                    "event \(event.origin.short):\(event.seq) is dated more than a day after this replica's clock; "
-                        + "the clock of the replica that wrote it (or this one) is wrong",
-                    event: event.dot)
-            }
             switch try journal.append(event, db) {
             case .appended:
                 try batch.apply(event, db)
                 report.appended += 1
+                report.furthestAhead = max(report.furthestAhead, event.hlc.milliseconds - now)
             case .alreadyHeld:
                 report.alreadyHeld += 1
             }
@@ -198,6 +191,9 @@ public final class Replica: Sendable {
 public struct ApplyReport: Sendable, Equatable {
     public var appended = 0
     public var alreadyHeld = 0
+    /// How far the latest-dated new event is ahead of this replica's clock, in milliseconds (0
+    /// when none is): kept, and reported, since a date never makes an event refused.
+    public var furthestAhead: Int64 = 0
     public init(appended: Int = 0, alreadyHeld: Int = 0) {
         self.appended = appended
         self.alreadyHeld = alreadyHeld

@@ -1,3 +1,4 @@
+import ArchiveModel
 import CCurl
 import CurlShim
 import Foundation
@@ -6,8 +7,9 @@ import Foundation
 /// from request to request.
 ///
 /// Sets connect, stall and total timeouts; verifies TLS certificates and host names for https
-/// URLs; lets libcurl undo gzip on answers and counts the decoded bytes, cutting off (and
-/// reporting as incomplete) an answer past the caller's limit, so a gzip bomb cannot fill memory.
+/// URLs; lets libcurl undo gzip on answers and counts the decoded bytes, stopping the transfer
+/// (and throwing `.tooLarge`) as soon as an answer passes the caller's limit, so a gzip bomb
+/// cannot fill memory. Reads the server's `Date` header, for the clock skew a sync reports.
 /// Not thread-safe: one session uses it from one thread. `send` blocks.
 public final class CurlTransport: SyncTransport {
     public struct Options: Sendable {
@@ -132,23 +134,28 @@ public final class CurlTransport: SyncTransport {
         let sent = requestSize + Int(uploaded)
         let received = headerSize + Int(downloaded)
 
+        let date = serverDate()
         if code == CURLE_OK {
-            return HTTPResponse(status: status, body: sink.body, bytesSent: sent, bytesReceived: received)
+            return HTTPResponse(
+                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, serverDate: date)
         }
         let detail = errorBuffer.withUnsafeBufferPointer { buffer in
             buffer.baseAddress.map { String(cString: $0) } ?? ""
         }
         let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         if sink.exceeded {
-            return HTTPResponse(
-                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, complete: false)
+            throw SyncClientError(
+                .tooLarge,
+                "the answer of \(baseURL) to \(request.path) grew past \(maxResponseBytes) bytes once decompressed, "
+                    + "more than the request allows; the server is broken or hostile, so the sync stopped")
         }
         // The answer started but was cut: give the caller what arrived (a pull keeps whole lines).
         if status > 0,
             [CURLE_PARTIAL_FILE, CURLE_RECV_ERROR, CURLE_OPERATION_TIMEDOUT, CURLE_BAD_CONTENT_ENCODING].contains(code)
         {
             return HTTPResponse(
-                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, complete: false)
+                status: status, body: sink.body, bytesSent: sent, bytesReceived: received, complete: false,
+                serverDate: date)
         }
         let retryable: Set<CURLcode> = [
             CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR,
@@ -160,6 +167,18 @@ public final class CurlTransport: SyncTransport {
         }
         throw SyncClientError(
             .transport, "\(request.method.rawValue) \(url) failed: \(reason)", isRetryable: retryable.contains(code))
+    }
+
+    /// The time of the last answer's `Date` header, in Unix milliseconds (whole seconds).
+    private func serverDate() -> Int64? {
+        var header: UnsafeMutablePointer<curl_header>?
+        guard curl_easy_header(handle, "Date", 0, UInt32(CURLH_HEADER), -1, &header) == CURLHE_OK,
+            let value = header?.pointee.value
+        else { return nil }
+        // A hostile date must not overflow: anything past what an hlc can hold is no date.
+        let seconds = Int64(curl_getdate(value, nil))
+        guard seconds > 0, seconds < HybridTimestamp.maxMilliseconds / 1000 else { return nil }
+        return seconds * 1000
     }
 
     private func setLong(_ option: CURLoption, _ value: Int) {

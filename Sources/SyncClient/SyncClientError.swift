@@ -17,6 +17,9 @@ public struct SyncClientError: Error, CustomStringConvertible, Sendable {
         public static let server = Code(rawValue: "server")
         /// The server's answer does not follow the protocol.
         public static let badResponse = Code(rawValue: "bad-response")
+        /// The server's answer grew past what the request allows (a gzip bomb, a page of empty
+        /// lines): the transfer was stopped.
+        public static let tooLarge = Code(rawValue: "too-large")
         /// A fork of this replica's own origin: it must be reidentified.
         public static let ownFork = Code(rawValue: "own-fork")
         /// The server is this very replica, or a copy of it.

@@ -18,6 +18,12 @@ public struct SyncReport: Sendable {
     public var knowledge = VectorClock()
     public var digest: SHA256Digest = .zero
     public var serverDigest = ""
+    /// The server's clock minus this one, in milliseconds, as last measured (nil when the server
+    /// sent no `Date` header). Reported only: a clock never stops a sync (protocol/CLOCKS.md).
+    public var clockSkew: Int64?
+    /// How far the latest-dated event pulled was ahead of this clock, in milliseconds (0 when
+    /// none was): a wrong clock at the replica that wrote it, or here.
+    public var eventsAhead: Int64 = 0
     public init() {}
 }
 
@@ -39,18 +45,22 @@ public final class SyncSession {
     let configuration: SyncSessionStateMachine.Configuration
     let progress: (SyncProgress) -> Void
     let sleep: (Double) -> Void
+    let wallClock: () -> Int64
 
+    /// `wallClock` is the clock the server's is compared with (this machine's, but in tests).
     public init(
         replica: Replica, transport: any SyncTransport,
         configuration: SyncSessionStateMachine.Configuration = .init(),
         progress: @escaping (SyncProgress) -> Void = { _ in },
-        sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+        sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) },
+        wallClock: @escaping () -> Int64 = Replica.systemClock
     ) {
         self.replica = replica
         self.transport = transport
         self.configuration = configuration
         self.progress = progress
         self.sleep = sleep
+        self.wallClock = wallClock
     }
 
     /// Syncs until both sides hold the same events; throws `SyncClientError` when it cannot.
@@ -90,7 +100,8 @@ public final class SyncSession {
                 action = step(&machine, .pull(pull))
             case .apply(let events):
                 do {
-                    _ = try replica.apply(events)
+                    let applied = try replica.apply(events)
+                    report.eventsAhead = max(report.eventsAhead, applied.furthestAhead)
                     action = machine.applied(events, knowledge: try replica.knowledge())
                 } catch {
                     action = machine.applyFailed(error)
@@ -211,7 +222,13 @@ public final class SyncSession {
 
     private func exchange(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse {
         report.requests += 1
+        let sent = wallClock()
         let response = try transport.send(request, maxResponseBytes: maxResponseBytes)
+        if let date = response.serverDate {
+            // The header counts whole seconds: the server's time was within the second after it.
+            let local = sent + (wallClock() - sent) / 2
+            report.clockSkew = ClockSkew(other: date + 500, local: local).milliseconds
+        }
         report.bytesSent += response.bytesSent
         report.bytesReceived += response.bytesReceived
         guard response.status == 200 else {
@@ -229,15 +246,13 @@ public final class SyncSession {
         let request = HTTPRequest(
             method: .post, path: WireProtocol.Path.pull,
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
-        // A page holds at most max_bytes of payload; its lines add the hashes and the trailer.
-        // A page holds at most max_bytes of payload, or one event (whose escaped line may be up to
-        // six times its values); lines add hashes and the trailer.
-        let response = try exchange(
-            request, maxResponseBytes: max(pull.maxBytes * 2, 6 * Event.maxValueBytes) + (1 << 20))
+        let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
         do {
             let journal = replica.journal
             return try replica.read { db in
-                try PullPage(response.body) { dot, field in try journal.value(setBy: dot, field: field, db) }
+                try PageDecoder.page(response.body, request: pull) { dot, field in
+                    try journal.value(setBy: dot, field: field, db)
+                }
             }
         } catch let error as WireProtocolError {
             if error.code == .fork {

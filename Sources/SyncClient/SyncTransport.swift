@@ -26,21 +26,30 @@ public struct HTTPResponse: Sendable {
     public var bytesReceived: Int
     /// False when the body ended early (the connection was cut after the headers).
     public var complete: Bool
+    /// The server's clock when it answered, in Unix milliseconds, from its `Date` header (which
+    /// counts whole seconds); nil when it sent none. Only ever reported (protocol/CLOCKS.md).
+    public var serverDate: Int64?
 
-    public init(status: Int, body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0, complete: Bool = true) {
+    public init(
+        status: Int, body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0, complete: Bool = true,
+        serverDate: Int64? = nil
+    ) {
         self.status = status
         self.body = body
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
         self.complete = complete
+        self.serverDate = serverDate
     }
 }
 
 /// How a sync session talks to a server: `CurlTransport` in real use.
 ///
 /// `send` blocks until the exchange ends. It throws `SyncClientError` with `.transport` when no
-/// answer came (retryable when a retry may help); an answer with any status is returned. A
-/// response body past `maxResponseBytes` (after decompression) is cut off and reported incomplete.
+/// answer came (retryable when a retry may help); an answer with any status is returned, marked
+/// incomplete when it was cut off. A body growing past `maxResponseBytes` (after decompression)
+/// is a broken or hostile server: the transfer stops there, before more is held in memory, and
+/// `send` throws `.tooLarge` (not retryable).
 public protocol SyncTransport: AnyObject {
     func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import EventJournal
 import Foundation
 import Replica
+import SyncClient
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -151,7 +152,9 @@ struct StatusCommand: ParsableCommand {
             The knowledge vector lists, for every replica whose events are held here, how many \
             of its events are held. Two replicas with the same digest hold the same articles. \
             Each peer (or URL) synced with is listed with its last sync: when, what was sent and \
-            received, and how it ended.
+            received, how it ended, and how far its clock was from this one. A clock off by \
+            more than a minute, or events dated ahead of this clock, get a warning: nothing is \
+            refused for a date (see protocol/CLOCKS.md), but dates written here follow this clock.
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -163,6 +166,9 @@ struct StatusCommand: ParsableCommand {
         let syncs = try target.syncRecords()
         let fork = try target.forkNotice()
         let location = try target.location()
+        let journal = target.journal
+        let latestHLC = try target.read { db in try journal.latestHLC(db) }
+        let journalAhead = ClockWarnings.journalAhead(latestHLC: latestHLC, now: Replica.systemClock())
         if output.json {
             var pairs: [(key: String, value: JSONValue)] = [
                 ("origin", .string(status.identity.origin.hex)), ("name", .string(status.identity.name)),
@@ -186,10 +192,13 @@ struct StatusCommand: ParsableCommand {
                                 ("received_events", .integer(Int64(record.receivedEvents))),
                                 ("received_bytes", .integer(Int64(record.receivedBytes))),
                                 ("result", .string(record.result)),
+                                ("clock_skew_ms", record.clockSkew.map { .integer($0) } ?? .null),
+                                ("events_ahead_ms", .integer(record.eventsAhead)),
                             ])
                         })
                 ),
             ]
+            pairs.append(("latest_hlc_ahead_ms", .integer(max(0, latestHLC.milliseconds - Replica.systemClock()))))
             if let fork { pairs.append(("fork", .string("\(fork.origin.hex):\(fork.seq)"))) }
             if case .elsewhere(let madeAt, let nowAt) = location {
                 pairs.append(("made_at", .string(madeAt)))
@@ -215,8 +224,17 @@ struct StatusCommand: ParsableCommand {
             Terminal.line(
                 "  \(record.peer)  \(Formatting.shortDate(record.finishedAt))  sent \(record.sentEvents) events "
                     + "(\(Formatting.bytes(record.sentBytes))), received \(record.receivedEvents) "
-                    + "(\(Formatting.bytes(record.receivedBytes)))  \(record.result)")
+                    + "(\(Formatting.bytes(record.receivedBytes)))  \(record.result)"
+                    + (record.clockSkew.map { "  its clock \(ClockSkew(milliseconds: $0))" } ?? ""))
         }
+        for record in syncs {
+            for warning in ClockWarnings.sentences(
+                peer: record.peer, clockSkew: record.clockSkew, eventsAhead: record.eventsAhead)
+            {
+                Terminal.line("warning:   " + warning)
+            }
+        }
+        if let journalAhead { Terminal.line("warning:   " + journalAhead) }
         if let fork { Terminal.line("warning:   " + Replica.forkMessage(fork)) }
         if case .elsewhere(let madeAt, let nowAt) = location {
             Terminal.line("warning:   " + Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))

@@ -21,6 +21,10 @@ struct SyncCommand: ParsableCommand {
             If the other side holds different events of this replica's own origin, this file \
             is a copy of another replica or was restored from a backup and written to: sync \
             says so and refuses to go on until `archive-sync reidentify`.
+
+            Every sync compares the server's clock with this machine's and warns when they \
+            differ by more than a minute, or when events pulled are dated ahead of this clock. \
+            A wrong clock never stops a sync (see protocol/CLOCKS.md).
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -77,8 +81,8 @@ struct SyncCommand: ParsableCommand {
                     peer: peerName, startedAt: started, finishedAt: finished, sentEvents: report.pushedEvents,
                     sentBytes: report.bytesSent, receivedEvents: report.pulledEvents,
                     receivedBytes: report.bytesReceived,
-                    result: "ok"))
-            print(report, url: url, seconds: Double(finished - started) / 1000)
+                    result: "ok", clockSkew: report.clockSkew, eventsAhead: report.eventsAhead))
+            print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000)
         } catch {
             progress.finish()
             let partial = session.report
@@ -88,12 +92,18 @@ struct SyncCommand: ParsableCommand {
                     sentEvents: partial.pushedEvents,
                     sentBytes: partial.bytesSent, receivedEvents: partial.pulledEvents,
                     receivedBytes: partial.bytesReceived,
-                    result: "failed: \(ErrorReporting.message(for: error))"))
+                    result: "failed: \(ErrorReporting.message(for: error))", clockSkew: partial.clockSkew,
+                    eventsAhead: partial.eventsAhead))
+            for warning in ClockWarnings.sentences(
+                peer: peerName, clockSkew: partial.clockSkew, eventsAhead: partial.eventsAhead)
+            {
+                Terminal.error("warning: " + warning)
+            }
             throw error
         }
     }
 
-    private func print(_ report: SyncReport, url: String, seconds: Double) {
+    private func print(_ report: SyncReport, url: String, peer: String, seconds: Double) {
         if output.json {
             JSONOutput.print(
                 .object([
@@ -105,6 +115,8 @@ struct SyncCommand: ParsableCommand {
                     ("own_events_recovered", .integer(Int64(report.ownEventsRecovered))),
                     ("seconds", .string(String(format: "%.3f", seconds))), ("digest", .string(report.digest.hex)),
                     ("server_digest", .string(report.serverDigest)),
+                    ("clock_skew_ms", report.clockSkew.map { .integer($0) } ?? .null),
+                    ("events_ahead_ms", .integer(report.eventsAhead)),
                     (
                         "knowledge",
                         .object(report.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })
@@ -127,6 +139,11 @@ struct SyncCommand: ParsableCommand {
                 ? "Both replicas hold the same articles (digest \(report.digest.hex.prefix(16)))."
                 : "Digests differ (here \(report.digest.hex.prefix(16)), there \(report.serverDigest.prefix(16))): the server changed during the sync; sync again."
         )
+        for warning in ClockWarnings.sentences(
+            peer: peer, clockSkew: report.clockSkew, eventsAhead: report.eventsAhead)
+        {
+            Terminal.error("warning: " + warning)
+        }
     }
 
     static func token(from path: String?) throws -> String? {

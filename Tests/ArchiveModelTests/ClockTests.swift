@@ -77,3 +77,51 @@ struct HybridTimestampTests {
         #expect(later.packed > value.packed)
     }
 }
+
+/// The clock policy of protocol/CLOCKS.md: a past dated ahead is followed, never run away from.
+struct ClockPolicyTests {
+    static let now: Int64 = 1_780_000_000_000
+    static let day: Int64 = 86_400_000
+
+    @Test(arguments: [0, 1, 23, 240])
+    func eventsAfterAPastDatedHoursAheadKeepItsMillisecondsAndCountOn(hoursAhead: Int64) {
+        var last = HybridTimestamp(milliseconds: Self.now + hoursAhead * 3_600_000, counter: 0)
+        let start = last
+        for _ in 0..<100_000 {
+            let next = HybridTimestamp.next(after: last, wallMilliseconds: Self.now)
+            #expect(next > last)
+            last = next
+        }
+        // 100,000 events move the clock two milliseconds at most: the counter carries causality.
+        #expect(last.milliseconds - start.milliseconds <= 2)
+    }
+
+    @Test func theWallClockTakesOverOnceItPassesThePast() {
+        let past = HybridTimestamp(milliseconds: Self.now + Self.day, counter: 9)
+        let next = HybridTimestamp.next(after: past, wallMilliseconds: Self.now + Self.day + 5)
+        #expect(next == HybridTimestamp(milliseconds: Self.now + Self.day + 5, counter: 0))
+    }
+
+    struct SkewCase: CustomStringConvertible, Sendable {
+        var milliseconds: Int64
+        var text: String
+        var warns: Bool
+        var description: String { "\(milliseconds) → \(text)" }
+    }
+
+    @Test(arguments: [
+        SkewCase(milliseconds: 0, text: "in step", warns: false),
+        SkewCase(milliseconds: 300, text: "300 ms ahead", warns: false),
+        SkewCase(milliseconds: -45_000, text: "45 s behind", warns: false),
+        SkewCase(milliseconds: 60_000, text: "1 min ahead", warns: true),
+        SkewCase(milliseconds: -(2 * 3_600_000 + 5 * 60_000), text: "2 h 5 min behind", warns: true),
+        SkewCase(milliseconds: 25 * 3_600_000, text: "1 day 1 h ahead", warns: true),
+        SkewCase(milliseconds: -10 * day, text: "10 days behind", warns: true),
+        SkewCase(milliseconds: Int64.min, text: "106751991167 days 7 h behind", warns: true),
+    ])
+    func skewsAreSaidInTwoUnitsAndWarnPastAMinute(_ testCase: SkewCase) {
+        let skew = ClockSkew(milliseconds: testCase.milliseconds)
+        #expect(skew.description == testCase.text)
+        #expect(skew.deservesWarning == testCase.warns)
+    }
+}

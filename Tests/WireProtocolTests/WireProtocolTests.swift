@@ -182,10 +182,28 @@ struct ValueDeltaTests {
     }
 
     @Test func shortValuesAndCreatesGoWhole() throws {
-        let create = try event(seq: 1, prev: .zero, body: Self.oldBody, kind: .update)
-        let short = try event(seq: 2, prev: create.hash, body: "<p>short</p>")
-        #expect(
-            try ValueDelta.wireLine(of: short) { _, _ in (create.dot, create.hash, Self.oldBody) } == short.wireLine)
+        let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
+        let short = try event(seq: 2, prev: base.hash, body: "<p>short</p>")
+        #expect(try ValueDelta.wireLine(of: short) { _, _ in (base.dot, base.hash, Self.oldBody) } == short.wireLine)
+        // A create whose long body a base would shorten still goes whole: its base is never looked for.
+        var clock = VectorClock()
+        clock[EventFactory.origin(1)] = 1
+        let create = try Event.seal(
+            Event.Draft(
+                origin: EventFactory.origin(1), seq: 2, hlc: HybridTimestamp(milliseconds: 2, counter: 0),
+                clock: clock, article: EventFactory.article, kind: .create,
+                changes: [
+                    .set(.url, .text(EventFactory.url)), .set(.title, .text("created")),
+                    .set(.body, .text(Self.newBody)), .set(.capturedAt, .integer(1)),
+                ],
+                prev: base.hash))
+        var looked = 0
+        let line = try ValueDelta.wireLine(of: create) { _, _ in
+            looked += 1
+            return (base.dot, base.hash, Self.oldBody)
+        }
+        #expect(line == create.wireLine && looked == 0)
+        #expect(!String(decoding: line, as: UTF8.self).contains("\"delta\""))
     }
 
     @Test(arguments: [("abc", "abXc"), ("朝鲜", "朝鲜人"), ("朝鲜", "韩国"), ("", "new"), ("same", "same"), ("éa", "éb")])

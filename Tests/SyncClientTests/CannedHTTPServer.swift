@@ -1,0 +1,106 @@
+import Foundation
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A hostile HTTP server on a loopback port: it reads each request and answers every one with
+/// the same canned head and body, then closes the connection. For what no real server sends.
+final class CannedHTTPServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let answer: [UInt8]
+    private let lock = NSLock()
+    private var closed = false
+    private var served = 0
+
+    /// Starts listening; every request gets `head` (status line and headers, without the empty
+    /// line) and `body`.
+    init(head: String, body: [UInt8]) throws {
+        answer = Array((head + "\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n").utf8) + body
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else { throw TestSetupError("the canned server cannot listen") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [weak self] in self?.acceptLoop() }.start()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// How many requests were answered.
+    var requests: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return served
+    }
+
+    func close() {
+        lock.lock()
+        closed = true
+        lock.unlock()
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+
+    deinit { close() }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                lock.lock()
+                let done = closed
+                lock.unlock()
+                if done { return }
+                continue
+            }
+            readRequest(client)
+            lock.lock()
+            served += 1
+            lock.unlock()
+            var sent = 0
+            while sent < answer.count {
+                let count = answer[sent...].withUnsafeBytes {
+                    send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+                if count <= 0 { break }  // the client hung up: what a bounded client does
+                sent += count
+            }
+            shutdown(client, Int32(SHUT_RDWR))
+            Glibc.close(client)
+        }
+    }
+
+    /// Reads the request head and its `Content-Length` bytes of body.
+    private func readRequest(_ client: Int32) {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return }
+            received += buffer[0..<count]
+            guard let end = received.firstRange(of: separator)?.upperBound else { continue }
+            let head = String(decoding: received[..<end], as: UTF8.self).lowercased()
+            let length =
+                head.components(separatedBy: "\r\n")
+                .first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            if received.count - end >= length { return }
+        }
+    }
+}
