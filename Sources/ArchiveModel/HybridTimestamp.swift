@@ -29,11 +29,19 @@ public struct HybridTimestamp: Hashable, Comparable, Sendable, CustomStringConve
         self.init(milliseconds: packed >> 16, counter: Int(packed & 0xFFFF))
     }
 
-    /// The clock's next reading after `last`, given the wall clock now: wall time when it is ahead,
-    /// otherwise `last` with the counter bumped (rolling into the next millisecond when full).
+    /// 1 January 3000: no clock is that far ahead by accident. An event may be dated past it only
+    /// by rolling its counter one millisecond past the latest date of its causal past
+    /// (protocol/CLOCKS.md), so that no event, however dated, can leave later writers without
+    /// dates to write with.
+    public static let horizonMilliseconds: Int64 = 32_503_680_000_000
+
+    /// The clock's next reading after `last`, given the wall clock now: wall time when it is ahead
+    /// (a wall clock past the horizon counts as the horizon), otherwise `last` with the counter
+    /// bumped (rolling into the next millisecond when full).
     public static func next(after last: HybridTimestamp, wallMilliseconds: Int64) -> HybridTimestamp {
-        if wallMilliseconds > last.milliseconds {
-            return HybridTimestamp(milliseconds: wallMilliseconds, counter: 0)
+        let wall = min(wallMilliseconds, horizonMilliseconds)
+        if wall > last.milliseconds {
+            return HybridTimestamp(milliseconds: wall, counter: 0)
         }
         if last.counter < maxCounter {
             return HybridTimestamp(milliseconds: last.milliseconds, counter: last.counter + 1)

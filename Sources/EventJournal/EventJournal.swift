@@ -121,6 +121,7 @@ public struct EventJournal: Sendable {
                 "\(label) breaks its origin's hash chain: its prev is not the hash of event \(event.seq - 1)",
                 event: event.dot)
         }
+        var latestPast = head?.hlc ?? .zero
         for (origin, seq) in event.clock.sortedEntries where origin != event.origin {
             guard let other = try self.head(of: origin, db), other.seq >= seq else {
                 throw EventJournalError(
@@ -135,6 +136,17 @@ public struct EventJournal: Sendable {
                     "\(label) has a hybrid clock not after that of \(origin.short):\(seq), which it follows",
                     event: event.dot)
             }
+            if let pastHLC { latestPast = max(latestPast, pastHLC) }
+        }
+        // Past the horizon, a date may only be the counter rolling on from the causal past: one
+        // event dated at the end of time would otherwise leave no dates for anything after it.
+        if event.hlc.milliseconds > HybridTimestamp.horizonMilliseconds,
+            event.hlc.milliseconds > latestPast.milliseconds + 1
+        {
+            throw EventJournalError(
+                .clockAhead,
+                "\(label) is dated after the year 3000 (\(event.hlc.milliseconds) ms); no clock is that far ahead",
+                event: event.dot)
         }
         if let head, event.hlc <= head.hlc {
             throw EventJournalError(

@@ -20,9 +20,9 @@ public struct EventJournalError: Error, CustomStringConvertible, Sendable {
         public static let fork = Code(rawValue: "fork")
         /// The event's hybrid clock is not after the events it names in its clock.
         public static let clockNotAfterPast = Code(rawValue: "clock-not-after-past")
-        /// Formerly: an event dated more than a day ahead of this replica's clock. No longer thrown:
-        /// an event is never refused for its date (protocol/CLOCKS.md); the code stays so that
-        /// answers of older peers still read.
+        /// An event dated past the horizon (the year 3000) by more than one millisecond after the
+        /// latest date of its causal past (protocol/CLOCKS.md). No wrong clock produces it; below
+        /// the horizon an event is never refused for its date.
         public static let clockAhead = Code(rawValue: "clock-ahead")
         /// A stored row does not decode or does not match its hash.
         public static let corruptRow = Code(rawValue: "corrupt-row")

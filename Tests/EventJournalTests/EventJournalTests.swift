@@ -102,6 +102,29 @@ struct EventJournalTests {
         try expectRefusal(.clockNotAfterPast, try chain(1, 1, clock: [2: 2], startHLC: 100))
     }
 
+    @Test func anEventDatedPastTheHorizonIsRefusedUnlessItRollsOnFromItsPast() throws {
+        let horizon = HybridTimestamp.horizonMilliseconds
+        // Up to the horizon, any date is accepted, however far ahead of every clock.
+        let atHorizon = try chain(2, 1, startHLC: horizon - 1)
+        _ = try append(atHorizon)
+        // Past it, one millisecond after the causal past (a counter rolling on) is accepted...
+        _ = try append(try chain(3, 1, clock: [2: 1], startHLC: horizon))
+        // ...but not a jump towards the end of the clock's range.
+        try expectRefusal(.clockAhead, try chain(4, 1, clock: [2: 1], startHLC: horizon + 5))
+        try expectRefusal(.clockAhead, try chain(5, 1, startHLC: HybridTimestamp.maxMilliseconds - 10))
+    }
+
+    @Test func theWallClockCountsAsTheHorizonPastIt() {
+        let horizon = HybridTimestamp.horizonMilliseconds
+        let next = HybridTimestamp.next(
+            after: HybridTimestamp(milliseconds: 1_000, counter: 0), wallMilliseconds: horizon * 2)
+        #expect(next == HybridTimestamp(milliseconds: horizon, counter: 0))
+        let full = HybridTimestamp(milliseconds: horizon, counter: HybridTimestamp.maxCounter)
+        #expect(
+            HybridTimestamp.next(after: full, wallMilliseconds: horizon * 2)
+                == HybridTimestamp(milliseconds: horizon + 1, counter: 0))
+    }
+
     @Test func aFailedBatchLeavesNothingBehind() throws {
         let events = try chain(1, 4)
         let batch = [events[0], events[1], events[3]]
