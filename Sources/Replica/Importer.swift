@@ -41,6 +41,8 @@ struct ImportSource: Sendable {
     var relativePath: String
     /// A file given by name rather than found in a folder: its archive folder is unknown.
     var single = false
+    /// Why the walk refuses the entry without reading it (a symbolic link to a folder).
+    var refusal: String?
     var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
 }
 
@@ -54,8 +56,10 @@ extension Replica {
     /// A new file creates an article; a changed one writes an update with only the changed fields;
     /// an unchanged one writes nothing. A file is matched to its article by its path in the
     /// archive, else by the id of its url; a known article at a new path is a move. A file that
-    /// does not parse, that repeats an article another file of the archive already holds, or that
-    /// would change a deleted article is refused with the reason, and nothing is written for it.
+    /// is not a regular file (symbolic links inside a folder are not followed), that is over 4 MiB
+    /// (checked before it is read), that does not parse, that repeats an article another file of
+    /// the archive already holds, or that would change a deleted article is refused with the
+    /// reason, and nothing is written for it.
     /// Files are committed `chunkSize` at a time. Throws (before writing anything) when an
     /// argument does not exist.
     public func importFiles(
@@ -77,26 +81,7 @@ extension Replica {
             while chunk.count < chunkSize, let source = walker.next() { chunk.append(source) }
             if chunk.isEmpty { break }
             start += chunk.count
-            var parsed: [(source: ImportSource, file: ArticleFile?, error: String?, size: Int)] = []
-            for source in chunk {
-                do {
-                    let bytes = try Self.readFile(source.absolutePath)
-                    if bytes.count > Event.maxValueBytes {
-                        parsed.append(
-                            (source, nil, "the file is larger than 4 MiB, the most one article may hold", bytes.count))
-                        continue
-                    }
-                    do {
-                        parsed.append(
-                            (source, try ArticleFile.parse(bytes, name: source.absolutePath), nil, bytes.count))
-                    } catch let error as ArchiveModelError {
-                        parsed.append((source, nil, error.message, bytes.count))
-                    }
-                } catch {
-                    parsed.append((source, nil, "cannot be read: \(Self.describe(error))", 0))
-                }
-            }
-            let items = parsed
+            let items = chunk.map(Self.parse)
             let claimedBefore = claimed
             let chunkResult = try write { writer, db in
                 var chunkReport = ImportReport()
@@ -223,12 +208,28 @@ extension Replica {
         }
     }
 
-    static func readFile(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReplicaError(.fileSystem, "permission denied or not a regular file")
+    /// Reads and parses one file, checking its type and size before reading it.
+    private static func parse(
+        _ source: ImportSource
+    ) -> (
+        source: ImportSource, file: ArticleFile?, error: String?, size: Int
+    ) {
+        if let refusal = source.refusal { return (source, nil, refusal, 0) }
+        let limit = Event.maxValueBytes
+        switch RegularFile.read(source.absolutePath, followingLinks: source.single, limit: limit) {
+        case .refused(let reason):
+            return (source, nil, reason, 0)
+        case .tooLarge(let size):
+            return (source, nil, "the file holds \(size) bytes, more than 4 MiB, the most one article may hold", 0)
+        case .bytes(let bytes):
+            do {
+                return (source, try ArticleFile.parse(bytes, name: source.absolutePath), nil, bytes.count)
+            } catch let error as ArchiveModelError {
+                return (source, nil, error.message, bytes.count)
+            } catch {
+                return (source, nil, describe(error), bytes.count)
+            }
         }
-        defer { try? handle.close() }
-        return Array(try handle.readToEnd() ?? Data())
     }
 
     static func describe(_ error: any Error) -> String {
