@@ -27,6 +27,7 @@ extension Replica {
         } catch {
             throw ReplicaError(.fileSystem, "cannot create the folder \(directory): \(Self.describe(error))")
         }
+        let folderKey = FileBaseline.folderKey(directory)
         let total = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM article WHERE deleted = 0") ?? 0 }
         var report = ExportReport()
         // Articles come in (path, id) order, so a clash can only be with the last one written.
@@ -42,17 +43,16 @@ extension Replica {
                         SELECT id, path, front_matter, captured_at, title, url, body FROM article
                         WHERE deleted = 0 AND (path, id) > (?, ?) ORDER BY path, id LIMIT 500
                         """, arguments: [after?.path ?? "", after?.id.hex ?? ""]
-                ).compactMap { row -> (ArticleID, String, [UInt8], FileBaseline)? in
+                ).compactMap { row -> (ArticleID, String, [UInt8], [(Field, FieldValue)])? in
                     guard let id = ArticleID(hex: row[0]) else { return nil }
                     let file = ArticleFile(
                         frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
-                    let baseline = FileBaseline(file.fieldValues + [(.path, .text(row[1]))])
-                    return (id, row[1], file.render(), baseline)
+                    return (id, row[1], file.render(), file.fieldValues + [(.path, .text(row[1]))])
                 }
             }
             if files.isEmpty { break }
             done += files.count
-            var exported: [(ArticleID, FileBaseline)] = []
+            var exported: [(ArticleID, [(Field, FieldValue)])] = []
             for (id, path, bytes, baseline) in files {
                 cursor = (path, id)
                 if let owner, owner.path == path {
@@ -70,10 +70,10 @@ extension Replica {
                 report.written += 1
                 report.bytes += bytes.count
             }
-            // The files now say what the articles say: that is the new baseline for import.
+            // The files now say what the articles say: that is the folder's new baseline.
             let written = exported
             try pool.write { db in
-                for (id, baseline) in written { try baseline.save(id, db) }
+                for (id, values) in written { try FileBaseline.save(values, folder: folderKey, article: id, db) }
             }
             progress(done, total)
         }

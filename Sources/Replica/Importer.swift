@@ -43,6 +43,8 @@ struct ImportSource: Sendable {
     var single = false
     /// Why the walk refuses the entry without reading it (a symbolic link to a folder).
     var refusal: String?
+    /// The real path of `root`: the key of the file baselines of its files.
+    var folder = ""
     var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
 }
 
@@ -53,13 +55,14 @@ extension Replica {
     /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
     /// ones skipped).
     ///
-    /// A new file creates an article; a changed one writes an update with only the changed fields;
-    /// an unchanged one writes nothing. A file is matched to its article by its path in the
-    /// archive, else by the id of its url; a known article at a new path is a move. A file that
-    /// is not a regular file (symbolic links inside a folder are not followed), that is over 4 MiB
-    /// (checked before it is read), that does not parse, that repeats an article another file of
-    /// the archive already holds, or that would change a deleted article is refused with the
-    /// reason, and nothing is written for it.
+    /// A new file creates an article; a changed one writes an update with only what the file
+    /// changed (see `FileBaseline`: since the folder's last import or export, else values the
+    /// journal never held), so an untouched or older file never undoes a newer change. A file is matched to its article
+    /// by its path in the archive, else by the id of its url; a known article at a new path is a
+    /// move. A file that is not a regular file (symbolic links inside a folder are not followed),
+    /// that is over 4 MiB (checked before it is read), that does not parse, that repeats an
+    /// article another file of the archive already holds, or that would change a deleted article
+    /// is refused with the reason, and nothing is written for it.
     /// Files are committed `chunkSize` at a time. Throws (before writing anything) when an
     /// argument does not exist.
     public func importFiles(
@@ -74,13 +77,19 @@ extension Replica {
         var report = ImportReport()
         // Articles written by this import, to refuse a second file describing one of them.
         var claimed = Set<UInt64>()
-        var start = 0
+        // The real path of each archive folder, the key of its file baselines.
+        var folderKeys: [String: String] = [:]
         var done = 0
         while true {
             var chunk: [ImportSource] = []
             while chunk.count < chunkSize, let source = walker.next() { chunk.append(source) }
             if chunk.isEmpty { break }
-            start += chunk.count
+            for index in chunk.indices {
+                let root = chunk[index].root
+                let key = folderKeys[root] ?? FileBaseline.folderKey(root)
+                folderKeys[root] = key
+                chunk[index].folder = key
+            }
             let items = chunk.map(Self.parse)
             let claimedBefore = claimed
             let chunkResult = try write { writer, db in
@@ -114,6 +123,7 @@ extension Replica {
         projector: ArticleProjector, _ db: Database
     ) throws {
         let name = source.absolutePath
+        let folder = source.folder
         var path = source.relativePath
         do { try FieldRules.validatePath(path) } catch let error as ArchiveModelError {
             report.refused.append((name, error.message))
@@ -132,7 +142,7 @@ extension Replica {
             if source.single, let known = state?.text(.path), (known as NSString).lastPathComponent == path {
                 path = known
             }
-            if let state, !state.text(.path).isEmpty, state.text(.path) != path,
+            if let state, !state.text(.path).isEmpty, !state.text(.path).utf8.elementsEqual(path.utf8),
                 FileManager.default.fileExists(atPath: source.root + "/" + state.text(.path))
             {
                 report.refused.append(
@@ -161,21 +171,18 @@ extension Replica {
             ]
             if !file.frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(file.frontMatter))) }
             _ = try writer.write(.create, article: target, changes: changes, db)
-            try FileBaseline(fileValues).save(target, db)
+            try FileBaseline.save(fileValues, folder: folder, article: target, db)
             report.created += 1
             return
         }
-        // Only what the file changed since it was last imported or exported: an edit made in the
-        // replica since then is not undone by importing the same file again.
-        let baseline = try FileBaseline.load(target, db)
-        var changes: [Change] = []
-        for (field, value) in fileValues where state.value(of: field) != value {
-            if let baseline, baseline.isUnchanged(field, value) { continue }
-            changes.append(.set(field, value))
-        }
+        // Only what the file itself changed (see `FileBaseline`): a file holding a version the
+        // replica has moved on from never undoes a newer change.
+        let differing = fileValues.filter { !sameBytes(state.value(of: $0.0), $0.1) }
+        let baseline = try FileBaseline.load(
+            folder: folder, article: target, journal: EventJournal(), needsJournal: !differing.isEmpty, db)
+        let changes = differing.filter { !baseline.isSettled($0.0, $0.1) }.map { Change.set($0.0, $0.1) }
         if changes.isEmpty {
-            let current = FileBaseline(fileValues)
-            if baseline != current { try current.save(target, db) }
+            if !baseline.records(fileValues) { try FileBaseline.save(fileValues, folder: folder, article: target, db) }
             report.unchanged += 1
             return
         }
@@ -188,9 +195,16 @@ extension Replica {
             return
         }
         _ = try writer.write(.update, article: target, changes: changes, db)
-        try FileBaseline(fileValues).save(target, db)
+        try FileBaseline.save(fileValues, folder: folder, article: target, db)
         report.updated += 1
         if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
+    }
+
+    /// Equal values, texts compared byte for byte (Swift's `==` on strings takes canonically
+    /// equivalent ones for equal, and a file's bytes are what count).
+    private static func sameBytes(_ lhs: FieldValue, _ rhs: FieldValue) -> Bool {
+        if case .text(let left) = lhs, case .text(let right) = rhs { return left.utf8.elementsEqual(right.utf8) }
+        return lhs == rhs
     }
 
     /// The folders and files to import, checked to exist (throws before anything is written).
