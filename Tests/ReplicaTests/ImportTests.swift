@@ -174,19 +174,6 @@ struct ImportTests {
         #expect(state.text(.path) == path && state.text(.title) == "Changed on its own")
     }
 
-    @Test func exportWritesOneArticlePerPathAndReportsTheOthers() throws {
-        try writeGenerated(0..<3, into: "archive")
-        _ = try replica.importFiles([work.file("archive")])
-        let generator = ArticleGenerator(seed: 3)
-        let ids = (0..<3).map { generator.article($0).file.articleID }
-        for id in ids.dropFirst() { _ = try replica.edit(id, values: [(.path, .text("same.txt"))]) }
-        let report = try replica.export(to: work.file("out"))
-        #expect(report.written == 2 && report.clashes.count == 1)
-        let writtenOwner = ids.dropFirst().min()
-        #expect(report.clashes.first?.other == writtenOwner)
-        #expect(report.clashes.first?.path == "same.txt")
-    }
-
     @Test func reimportingAnUntouchedFolderAfterAnExportElsewhereKeepsLaterEdits() throws {
         try writeGenerated(0..<3, into: "archive")
         _ = try replica.importFiles([work.file("archive")])
