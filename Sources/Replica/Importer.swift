@@ -49,6 +49,9 @@ struct ImportSource: Sendable {
 }
 
 extension Replica {
+    /// The most bytes of files an import holds in memory at once, between commits.
+    static let maxChunkBytes = 64 << 20
+
     /// The file name endings a folder walk imports.
     public static let importExtensions: Set<String> = ["txt", "md", "markdown"]
 
@@ -57,13 +60,13 @@ extension Replica {
     ///
     /// A new file creates an article; a changed one writes an update with only what the file
     /// changed (see `FileBaseline`: since the folder's last import or export, else values the
-    /// journal never held), so an untouched or older file never undoes a newer change. A file is matched to its article
-    /// by its path in the archive, else by the id of its url; a known article at a new path is a
-    /// move. A file that is not a regular file (symbolic links inside a folder are not followed),
+    /// journal never held), so an untouched or older file never undoes a newer change. A file is
+    /// matched to its article by its path in the archive, else by the id of its url; a known
+    /// article at a new path is a move. A file that is not a regular file (symbolic links inside a folder are not followed),
     /// that is over 4 MiB (checked before it is read), that does not parse, that repeats an
     /// article another file of the archive already holds, or that would change a deleted article
     /// is refused with the reason, and nothing is written for it.
-    /// Files are committed `chunkSize` at a time. Throws (before writing anything) when an
+    /// Files are committed `chunkSize` (or 64 MiB) at a time. Throws (before writing anything) when an
     /// argument does not exist.
     public func importFiles(
         _ arguments: [String], chunkSize: Int = 500, progress: (ImportProgress) -> Void = { _ in }
@@ -81,16 +84,19 @@ extension Replica {
         var folderKeys: [String: String] = [:]
         var done = 0
         while true {
-            var chunk: [ImportSource] = []
-            while chunk.count < chunkSize, let source = walker.next() { chunk.append(source) }
-            if chunk.isEmpty { break }
-            for index in chunk.indices {
-                let root = chunk[index].root
-                let key = folderKeys[root] ?? FileBaseline.folderKey(root)
-                folderKeys[root] = key
-                chunk[index].folder = key
+            // A chunk holds at most `chunkSize` files and `maxChunkBytes` of them in memory.
+            var parsed: [(source: ImportSource, file: ArticleFile?, error: String?, size: Int)] = []
+            var chunkBytes = 0
+            while parsed.count < chunkSize, chunkBytes < Self.maxChunkBytes, var source = walker.next() {
+                let key = folderKeys[source.root] ?? FileBaseline.folderKey(source.root)
+                folderKeys[source.root] = key
+                source.folder = key
+                let item = Self.parse(source)
+                chunkBytes += item.size
+                parsed.append(item)
             }
-            let items = chunk.map(Self.parse)
+            if parsed.isEmpty { break }
+            let items = parsed
             let claimedBefore = claimed
             let chunkResult = try write { writer, db in
                 var chunkReport = ImportReport()
@@ -111,7 +117,7 @@ extension Replica {
             }
             report.add(chunkResult.0)
             claimed.formUnion(chunkResult.1)
-            done += chunk.count
+            done += items.count
             progress(ImportProgress(filesDone: done, filesTotal: max(total, done), bytesDone: report.bytes))
         }
         return report

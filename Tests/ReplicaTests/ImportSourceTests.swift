@@ -94,4 +94,19 @@ struct ImportSourceTests {
         let byName = try replica.importFiles([work.file("archive/linked.txt")])
         #expect(byName.created == 1)
     }
+
+    @Test func largeFilesAreCommittedInChunksOfBoundedSizeAndStillSeeEachOther() throws {
+        // 18 files of almost 4 MiB: more than one chunk's 64 MiB.
+        let body = String(repeating: "<p>long</p>\n", count: 330_000)
+        for index in 0..<17 {
+            try work.write(
+                "big/b\(String(format: "%02d", index)).txt",
+                "<!--1-->\n[Big \(index)](https://e.org/big/\(index))\n------\n\n" + body)
+        }
+        try work.write("big/b99.txt", "<!--1-->\n[Again](https://e.org/big/0)\n------\n\n" + body)
+        let report = try replica.importFiles([work.file("big")])
+        #expect(report.created == 17)
+        #expect(report.refused.map(\.file) == [work.file("big/b99.txt")])
+        #expect(report.refused.first?.reason.contains("b00.txt") == true)
+    }
 }
