@@ -145,7 +145,9 @@ extension Replica {
             state = try projector.load(target, db)?.state
             // One file given by name, of an article known at a path ending with that name: the
             // same file, read from its folder, not a move.
-            if source.single, let known = state?.text(.path), (known as NSString).lastPathComponent == path {
+            if source.single, let known = state?.text(.path),
+                known.utf8.split(separator: UInt8(ascii: "/")).last?.elementsEqual(path.utf8) == true
+            {
                 path = known
             }
             if let state, !state.text(.path).isEmpty, !state.text(.path).utf8.elementsEqual(path.utf8),
