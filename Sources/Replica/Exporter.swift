@@ -8,27 +8,68 @@ public struct ExportReport: Sendable {
     public var written = 0
     /// Files already holding exactly the article's bytes, left untouched.
     public var unchanged = 0
-    /// Articles not written because another article claims the same path.
-    public var clashes: [(article: ArticleID, path: String, other: ArticleID)] = []
     public var bytes = 0
+    /// Articles not written, each with the reason; the others were written.
+    public var skipped: [ExportProblem] = []
+    /// Articles written whose paths differ from another's only in case or Unicode normalization:
+    /// on a case-insensitive file system (macOS, Windows) the two would be one file.
+    public var warnings: [ExportProblem] = []
     public init() {}
 }
 
+/// One article `export` did not write, or wrote with a warning.
+public struct ExportProblem: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// Another article has the same path (concurrent moves); the lower id is written.
+        case samePath = "same-path"
+        /// An empty, "." or ".." part, or a NUL byte: the path would not stay inside the folder.
+        case invalidPath = "invalid-path"
+        /// A part longer than 255 bytes (NAME_MAX).
+        case nameTooLong = "name-too-long"
+        /// A file is where the path needs a folder (`x.txt` beside `x.txt/y.txt`).
+        case fileInTheWay = "file-in-the-way"
+        /// A folder is where the file should be.
+        case folderInTheWay = "folder-in-the-way"
+        /// A symbolic link on the way or at the file's place: never followed.
+        case symbolicLink = "symbolic-link"
+        /// A named pipe, socket or device at the file's place.
+        case notRegular = "not-a-regular-file"
+        /// The file there holds something the journal has never held for the article.
+        case localChanges = "local-changes"
+        case cannotWrite = "cannot-write"
+        /// A warning only: the path differs from another article's only in case.
+        case caseClash = "case-clash"
+    }
+
+    public var article: ArticleID
+    public var path: String
+    public var kind: Kind
+    /// One sentence naming the article, the file and what to do.
+    public var message: String
+}
+
 extension Replica {
-    /// Writes every live article to `directory`/`path`, creating folders as needed.
+    /// The most bytes an article's file can hold: its values, plus the header lines.
+    static let maxArticleFileBytes = Event.maxValueBytes + 4096
+
+    /// Writes every live article to `directory`/`path`, creating folders as needed, and never
+    /// anything outside `directory` (see `ExportFolder`).
     ///
     /// Each file is written whole to a temporary name and renamed, so a reader never sees half a
-    /// file. A file that already has the right bytes is left alone. When two articles claim one
-    /// path (concurrent moves), the one with the lower id is written and the clash reported.
-    public func export(to directory: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> ExportReport {
-        let fileManager = FileManager.default
-        do {
-            try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ReplicaError(.fileSystem, "cannot create the folder \(directory): \(Self.describe(error))")
-        }
+    /// file. A file that already has the right bytes is left alone. A file holding changes not
+    /// imported yet (see `FileBaseline`), or that is not an article file, is not overwritten
+    /// unless `force`. Each file written or found right becomes the folder's baseline. An article
+    /// that cannot be written is reported in `skipped` and the others are written; when two
+    /// articles claim one path (concurrent moves), the one with the lower id is written. Throws
+    /// when the folder cannot be created or the disk fails as a whole.
+    public func export(
+        to directory: String, force: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> ExportReport {
+        let folder = try ExportFolder(creating: directory)
+        let folderKey = FileBaseline.folderKey(directory)
         let total = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM article WHERE deleted = 0") ?? 0 }
         var report = ExportReport()
+        report.warnings = try caseClashes()
         // Articles come in (path, id) order, so a clash can only be with the last one written.
         var cursor: (path: String, id: ArticleID)?
         var owner: (path: String, id: ArticleID)?
@@ -42,52 +83,94 @@ extension Replica {
                         SELECT id, path, front_matter, captured_at, title, url, body FROM article
                         WHERE deleted = 0 AND (path, id) > (?, ?) ORDER BY path, id LIMIT 500
                         """, arguments: [after?.path ?? "", after?.id.hex ?? ""]
-                ).compactMap { row -> (ArticleID, String, [UInt8], FileBaseline)? in
+                ).compactMap { row -> (ArticleID, String, ArticleFile)? in
                     guard let id = ArticleID(hex: row[0]) else { return nil }
                     let file = ArticleFile(
                         frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
-                    let baseline = FileBaseline(file.fieldValues + [(.path, .text(row[1]))])
-                    return (id, row[1], file.render(), baseline)
+                    return (id, row[1], file)
                 }
             }
             if files.isEmpty { break }
             done += files.count
-            var exported: [(ArticleID, FileBaseline)] = []
-            for (id, path, bytes, baseline) in files {
+            // The files that now say what their articles say: the folder's new baselines.
+            var settled: [(ArticleID, [(Field, FieldValue)])] = []
+            for (id, path, file) in files {
                 cursor = (path, id)
-                if let owner, owner.path == path {
-                    report.clashes.append((id, path, owner.id))
+                let bytes = file.render()
+                func skip(_ kind: ExportProblem.Kind, _ reason: String) {
+                    report.skipped.append(
+                        ExportProblem(
+                            article: id, path: path, kind: kind, message: "article \(id) was not written: \(reason)"))
+                }
+                if let owner, owner.path.utf8.elementsEqual(path.utf8) {
+                    skip(
+                        .samePath,
+                        "it has the same path \(Self.quoted(path)) as article \(owner.id); give it another with"
+                            + " `archive-sync edit \(id) --path NEW`")
                     continue
                 }
                 owner = (path, id)
-                exported.append((id, baseline))
-                let target = directory + "/" + path
-                if let existing = fileManager.contents(atPath: target), existing.elementsEqual(bytes) {
-                    report.unchanged += 1
+                let parts: [[CChar]]
+                switch ExportFolder.parts(of: path) {
+                case .success(let value):
+                    parts = value
+                case .failure(.invalid):
+                    skip(.invalidPath, "its path \(Self.quoted(path)) does not stay inside the folder")
+                    continue
+                case .failure(.nameTooLong):
+                    skip(
+                        .nameTooLong,
+                        "its path \(Self.quoted(path)) has a part longer than \(ExportFolder.maxNameBytes) bytes,"
+                            + " more than a file name may hold; give it a shorter one with `archive-sync edit \(id) --path NEW`"
+                    )
                     continue
                 }
-                try Self.writeAtomically(bytes, to: target)
-                report.written += 1
-                report.bytes += bytes.count
+                let outcome = try folder.write(bytes, at: parts) { existing in
+                    if force { return true }
+                    guard case .file(let existing?) = existing,
+                        let found = try? ArticleFile.parse(existing, name: path)
+                    else { return false }
+                    return try isSettled(found, of: id, in: folderKey)
+                }
+                switch outcome {
+                case .written:
+                    report.written += 1
+                    report.bytes += bytes.count
+                case .unchanged:
+                    report.unchanged += 1
+                case .skipped(let kind, let reason):
+                    skip(kind, reason)
+                    continue
+                }
+                settled.append((id, file.fieldValues + [(.path, .text(path))]))
             }
-            // The files now say what the articles say: that is the new baseline for import.
-            let written = exported
+            let baselines = settled
             try pool.write { db in
-                for (id, baseline) in written { try baseline.save(id, db) }
+                for (id, values) in baselines { try FileBaseline.save(values, folder: folderKey, article: id, db) }
             }
             progress(done, total)
         }
         return report
     }
 
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url, options: .atomic)
-        } catch {
-            throw ReplicaError(.fileSystem, "cannot write \(path): \(describe(error))", underlying: error)
+    /// True when no field of `file`, found in the folder `folder`, is a change made in the file
+    /// (see `FileBaseline`), as an article of `id` or of the id its url gives: nothing is lost by
+    /// overwriting it.
+    private func isSettled(_ file: ArticleFile, of id: ArticleID, in folder: String) throws -> Bool {
+        let journal = self.journal
+        return try read { db in
+            if try FileBaseline.load(folder: folder, article: id, journal: journal, db).isSettled(file) { return true }
+            return try file.articleID != id
+                && FileBaseline.load(folder: folder, article: file.articleID, journal: journal, db).isSettled(file)
         }
+    }
+
+    /// `text` in quotes, with bytes a terminal would act on shown as `\u{..}`.
+    static func quoted(_ text: String) -> String {
+        "\""
+            + text.unicodeScalars.map {
+                $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+            }
+            .joined() + "\""
     }
 }

@@ -1,62 +1,136 @@
 /*
- Local bookkeeping, not replicated and not rebuilt: for each article, the hash of every field
- as its file last said it (at import or export), in table file_baseline(article, hashes) where
- `hashes` is 16 bytes of SHA-256 per field of `FileBaseline.fields`, in that order.
+ What a file is compared with at import and at export, to tell a change made in the file from an
+ older version of the article that the replica has moved on from.
+
+ Local bookkeeping, not replicated and not rebuilt, in table
+   file_baseline(folder, article, hashes)   PRIMARY KEY (folder, article)
+ where `folder` is the real path (realpath) of the archive folder, and `hashes` holds 16 bytes of
+ SHA-256 per field of `FileBaseline.fields`, in that order: what the article's file in that folder
+ said when it was last imported from or exported to it.
+
+ The rule for one file field:
+ - With a baseline for (folder, article): the file changed the field exactly when its value
+   differs from the baseline. So importing a folder untouched since its last import or export
+   writes nothing, whatever was exported elsewhere since, and a file edited back to an older
+   value (a revision reverted) is imported.
+ - Without one (a folder never seen, or moved): the field is new exactly when the journal has
+   never held the value for the article (any event of it set it, or it is the field's default
+   and the first event did not set it). So a copy of an old export never undoes a newer change.
+ Import writes a field that differs from the article's value only when it is new; export
+ overwrites a file that differs from the article only when no field of it is new.
 */
 import ArchiveModel
+import EventJournal
 import Foundation
 import GRDB
 
-/// What an article's file said the last time it was imported or exported.
-///
-/// Import writes a field only when the file's value differs from this baseline, that is, when
-/// the file itself changed. So an edit made in the replica (`edit`, or a change synced from
-/// another replica) is not undone by importing the same, older file again.
-struct FileBaseline: Equatable {
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What an article's file in one folder is compared with: that folder's last import or export,
+/// else every value the journal ever held for the article.
+struct FileBaseline {
     static let fields: [Field] = [.url, .title, .body, .frontMatter, .capturedAt, .path]
     private static let hashLength = 16
 
-    private var hashes: [Field: [UInt8]]
+    /// The folder's baseline, when it has one.
+    private var recorded: [Field: [UInt8]]?
+    /// Without one, the hashes of every value the journal held for each field.
+    private var known: [Field: Set<SHA256Digest>] = [:]
 
-    init(_ values: [(Field, FieldValue)]) {
-        hashes = [:]
-        for (field, value) in values { hashes[field] = Self.hash(value) }
+    /// The baseline of `article` in `folder` (a key from `folderKey(_:)`). Without a recorded
+    /// one, reads the article's events only when `needsJournal` (a field differs).
+    static func load(
+        folder: String, article: ArticleID, journal: EventJournal, needsJournal: Bool = true, _ db: Database
+    ) throws -> FileBaseline {
+        var baseline = FileBaseline()
+        if let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT hashes FROM file_baseline WHERE folder = ? AND article = ?"),
+            arguments: [folder, article.hex]), data.count == fields.count * hashLength
+        {
+            let bytes = Array(data)
+            var recorded: [Field: [UInt8]] = [:]
+            for (index, field) in fields.enumerated() {
+                recorded[field] = Array(bytes[(index * hashLength)..<((index + 1) * hashLength)])
+            }
+            baseline.recorded = recorded
+            return baseline
+        }
+        if !needsJournal { return baseline }
+        let events = try journal.events(ofArticle: article, db)
+        for (index, stored) in events.enumerated() {
+            for field in fields {
+                if let value = stored.event.value(of: field) {
+                    baseline.known[field, default: []].insert(value.valueHash)
+                } else if index == 0 {
+                    baseline.known[field, default: []].insert(field.defaultValue.valueHash)
+                }
+            }
+        }
+        return baseline
     }
 
-    /// True when the file still says what it said at the baseline for `field`.
-    func isUnchanged(_ field: Field, _ value: FieldValue) -> Bool {
-        hashes[field] == Self.hash(value)
+    /// True when `value` of `field` is not a change made in the file (see the rule above).
+    func isSettled(_ field: Field, _ value: FieldValue) -> Bool {
+        if let recorded { return recorded[field] == Self.hash(value) }
+        return known[field]?.contains(value.valueHash) ?? false
+    }
+
+    /// True when no field of `file` is a change made in the file: export may overwrite it.
+    func isSettled(_ file: ArticleFile) -> Bool {
+        file.fieldValues.allSatisfy { isSettled($0.0, $0.1) }
+    }
+
+    /// True when the folder's recorded baseline is exactly `values`: nothing to save.
+    func records(_ values: [(Field, FieldValue)]) -> Bool {
+        recorded == Self.hashes(values)
+    }
+
+    /// Records what `article`'s file in `folder` now says.
+    static func save(_ values: [(Field, FieldValue)], folder: String, article: ArticleID, _ db: Database) throws {
+        let hashes = hashes(values)
+        var bytes: [UInt8] = []
+        for field in fields { bytes += hashes[field] ?? [UInt8](repeating: 0, count: hashLength) }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO file_baseline (folder, article, hashes) VALUES (?, ?, ?)
+                ON CONFLICT (folder, article) DO UPDATE SET hashes = excluded.hashes
+                """
+        ).execute(arguments: [folder, article.hex, Data(bytes)])
+    }
+
+    /// The key of the folder at `path`: its real path, so that one folder named two ways (a
+    /// relative path, a link) has one baseline.
+    static func folderKey(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("replica-file-baseline") { db in
             try db.execute(sql: "CREATE TABLE file_baseline (article TEXT PRIMARY KEY, hashes BLOB NOT NULL)")
         }
-    }
-
-    static func load(_ id: ArticleID, _ db: Database) throws -> FileBaseline? {
-        guard
-            let data = try Data.fetchOne(
-                db.cachedStatement(sql: "SELECT hashes FROM file_baseline WHERE article = ?"), arguments: [id.hex]),
-            data.count == fields.count * hashLength
-        else { return nil }
-        let bytes = Array(data)
-        var baseline = FileBaseline([])
-        for (index, field) in fields.enumerated() {
-            baseline.hashes[field] = Array(bytes[(index * hashLength)..<((index + 1) * hashLength)])
+        // Baselines were kept per article, not per folder; those are dropped (the journal rule
+        // then applies until a folder is imported or exported again).
+        migrator.registerMigration("replica-file-baseline-per-folder") { db in
+            try db.execute(
+                sql: """
+                    DROP TABLE file_baseline;
+                    CREATE TABLE file_baseline (
+                        folder TEXT NOT NULL, article TEXT NOT NULL, hashes BLOB NOT NULL,
+                        PRIMARY KEY (folder, article)) WITHOUT ROWID;
+                    """)
         }
-        return baseline
     }
 
-    func save(_ id: ArticleID, _ db: Database) throws {
-        var bytes: [UInt8] = []
-        for field in Self.fields { bytes += hashes[field] ?? [UInt8](repeating: 0, count: Self.hashLength) }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO file_baseline (article, hashes) VALUES (?, ?)
-                ON CONFLICT (article) DO UPDATE SET hashes = excluded.hashes
-                """
-        ).execute(arguments: [id.hex, Data(bytes)])
+    private static func hashes(_ values: [(Field, FieldValue)]) -> [Field: [UInt8]] {
+        var hashes: [Field: [UInt8]] = [:]
+        for (field, value) in values where fields.contains(field) { hashes[field] = hash(value) }
+        return hashes
     }
 
     private static func hash(_ value: FieldValue) -> [UInt8] {

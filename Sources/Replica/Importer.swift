@@ -41,22 +41,32 @@ struct ImportSource: Sendable {
     var relativePath: String
     /// A file given by name rather than found in a folder: its archive folder is unknown.
     var single = false
+    /// Why the walk refuses the entry without reading it (a symbolic link to a folder).
+    var refusal: String?
+    /// The real path of `root`: the key of the file baselines of its files.
+    var folder = ""
     var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
 }
 
 extension Replica {
+    /// The most bytes of files an import holds in memory at once, between commits.
+    static let maxChunkBytes = 64 << 20
+
     /// The file name endings a folder walk imports.
     public static let importExtensions: Set<String> = ["txt", "md", "markdown"]
 
     /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
     /// ones skipped).
     ///
-    /// A new file creates an article; a changed one writes an update with only the changed fields;
-    /// an unchanged one writes nothing. A file is matched to its article by its path in the
-    /// archive, else by the id of its url; a known article at a new path is a move. A file that
-    /// does not parse, that repeats an article another file of the archive already holds, or that
-    /// would change a deleted article is refused with the reason, and nothing is written for it.
-    /// Files are committed `chunkSize` at a time. Throws (before writing anything) when an
+    /// A new file creates an article; a changed one writes an update with only what the file
+    /// changed (see `FileBaseline`: since the folder's last import or export, else values the
+    /// journal never held), so an untouched or older file never undoes a newer change. A file is
+    /// matched to its article by its path in the archive, else by the id of its url; a known
+    /// article at a new path is a move. A file that is not a regular file (symbolic links inside a folder are not followed),
+    /// that is over 4 MiB (checked before it is read), that does not parse, that repeats an
+    /// article another file of the archive already holds, or that would change a deleted article
+    /// is refused with the reason, and nothing is written for it.
+    /// Files are committed `chunkSize` (or 64 MiB) at a time. Throws (before writing anything) when an
     /// argument does not exist.
     public func importFiles(
         _ arguments: [String], chunkSize: Int = 500, progress: (ImportProgress) -> Void = { _ in }
@@ -70,32 +80,22 @@ extension Replica {
         var report = ImportReport()
         // Articles written by this import, to refuse a second file describing one of them.
         var claimed = Set<UInt64>()
-        var start = 0
+        // The real path of each archive folder, the key of its file baselines.
+        var folderKeys: [String: String] = [:]
         var done = 0
         while true {
-            var chunk: [ImportSource] = []
-            while chunk.count < chunkSize, let source = walker.next() { chunk.append(source) }
-            if chunk.isEmpty { break }
-            start += chunk.count
+            // A chunk holds at most `chunkSize` files and `maxChunkBytes` of them in memory.
             var parsed: [(source: ImportSource, file: ArticleFile?, error: String?, size: Int)] = []
-            for source in chunk {
-                do {
-                    let bytes = try Self.readFile(source.absolutePath)
-                    if bytes.count > Event.maxValueBytes {
-                        parsed.append(
-                            (source, nil, "the file is larger than 4 MiB, the most one article may hold", bytes.count))
-                        continue
-                    }
-                    do {
-                        parsed.append(
-                            (source, try ArticleFile.parse(bytes, name: source.absolutePath), nil, bytes.count))
-                    } catch let error as ArchiveModelError {
-                        parsed.append((source, nil, error.message, bytes.count))
-                    }
-                } catch {
-                    parsed.append((source, nil, "cannot be read: \(Self.describe(error))", 0))
-                }
+            var chunkBytes = 0
+            while parsed.count < chunkSize, chunkBytes < Self.maxChunkBytes, var source = walker.next() {
+                let key = folderKeys[source.root] ?? FileBaseline.folderKey(source.root)
+                folderKeys[source.root] = key
+                source.folder = key
+                let item = Self.parse(source)
+                chunkBytes += item.size
+                parsed.append(item)
             }
+            if parsed.isEmpty { break }
             let items = parsed
             let claimedBefore = claimed
             let chunkResult = try write { writer, db in
@@ -117,7 +117,7 @@ extension Replica {
             }
             report.add(chunkResult.0)
             claimed.formUnion(chunkResult.1)
-            done += chunk.count
+            done += items.count
             progress(ImportProgress(filesDone: done, filesTotal: max(total, done), bytesDone: report.bytes))
         }
         return report
@@ -129,6 +129,7 @@ extension Replica {
         projector: ArticleProjector, _ db: Database
     ) throws {
         let name = source.absolutePath
+        let folder = source.folder
         var path = source.relativePath
         do { try FieldRules.validatePath(path) } catch let error as ArchiveModelError {
             report.refused.append((name, error.message))
@@ -144,10 +145,12 @@ extension Replica {
             state = try projector.load(target, db)?.state
             // One file given by name, of an article known at a path ending with that name: the
             // same file, read from its folder, not a move.
-            if source.single, let known = state?.text(.path), (known as NSString).lastPathComponent == path {
+            if source.single, let known = state?.text(.path),
+                known.utf8.split(separator: UInt8(ascii: "/")).last?.elementsEqual(path.utf8) == true
+            {
                 path = known
             }
-            if let state, !state.text(.path).isEmpty, state.text(.path) != path,
+            if let state, !state.text(.path).isEmpty, !state.text(.path).utf8.elementsEqual(path.utf8),
                 FileManager.default.fileExists(atPath: source.root + "/" + state.text(.path))
             {
                 report.refused.append(
@@ -176,21 +179,18 @@ extension Replica {
             ]
             if !file.frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(file.frontMatter))) }
             _ = try writer.write(.create, article: target, changes: changes, db)
-            try FileBaseline(fileValues).save(target, db)
+            try FileBaseline.save(fileValues, folder: folder, article: target, db)
             report.created += 1
             return
         }
-        // Only what the file changed since it was last imported or exported: an edit made in the
-        // replica since then is not undone by importing the same file again.
-        let baseline = try FileBaseline.load(target, db)
-        var changes: [Change] = []
-        for (field, value) in fileValues where state.value(of: field) != value {
-            if let baseline, baseline.isUnchanged(field, value) { continue }
-            changes.append(.set(field, value))
-        }
+        // Only what the file itself changed (see `FileBaseline`): a file holding a version the
+        // replica has moved on from never undoes a newer change.
+        let differing = fileValues.filter { !sameBytes(state.value(of: $0.0), $0.1) }
+        let baseline = try FileBaseline.load(
+            folder: folder, article: target, journal: EventJournal(), needsJournal: !differing.isEmpty, db)
+        let changes = differing.filter { !baseline.isSettled($0.0, $0.1) }.map { Change.set($0.0, $0.1) }
         if changes.isEmpty {
-            let current = FileBaseline(fileValues)
-            if baseline != current { try current.save(target, db) }
+            if !baseline.records(fileValues) { try FileBaseline.save(fileValues, folder: folder, article: target, db) }
             report.unchanged += 1
             return
         }
@@ -203,9 +203,16 @@ extension Replica {
             return
         }
         _ = try writer.write(.update, article: target, changes: changes, db)
-        try FileBaseline(fileValues).save(target, db)
+        try FileBaseline.save(fileValues, folder: folder, article: target, db)
         report.updated += 1
         if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
+    }
+
+    /// Equal values, texts compared byte for byte (Swift's `==` on strings takes canonically
+    /// equivalent ones for equal, and a file's bytes are what count).
+    private static func sameBytes(_ lhs: FieldValue, _ rhs: FieldValue) -> Bool {
+        if case .text(let left) = lhs, case .text(let right) = rhs { return left.utf8.elementsEqual(right.utf8) }
+        return lhs == rhs
     }
 
     /// The folders and files to import, checked to exist (throws before anything is written).
@@ -223,12 +230,28 @@ extension Replica {
         }
     }
 
-    static func readFile(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReplicaError(.fileSystem, "permission denied or not a regular file")
+    /// Reads and parses one file, checking its type and size before reading it.
+    private static func parse(
+        _ source: ImportSource
+    ) -> (
+        source: ImportSource, file: ArticleFile?, error: String?, size: Int
+    ) {
+        if let refusal = source.refusal { return (source, nil, refusal, 0) }
+        let limit = Event.maxValueBytes
+        switch RegularFile.read(source.absolutePath, followingLinks: source.single, limit: limit) {
+        case .refused(let reason):
+            return (source, nil, reason, 0)
+        case .tooLarge(let size):
+            return (source, nil, "the file holds \(size) bytes, more than 4 MiB, the most one article may hold", 0)
+        case .bytes(let bytes):
+            do {
+                return (source, try ArticleFile.parse(bytes, name: source.absolutePath), nil, bytes.count)
+            } catch let error as ArchiveModelError {
+                return (source, nil, error.message, bytes.count)
+            } catch {
+                return (source, nil, describe(error), bytes.count)
+            }
         }
-        defer { try? handle.close() }
-        return Array(try handle.readToEnd() ?? Data())
     }
 
     static func describe(_ error: any Error) -> String {

@@ -1,9 +1,20 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The files an import reads, one at a time, in a stable order: each folder's entries sorted by
-/// their UTF-8 bytes, depth first; hidden files and folders skipped; regular files only (not
-/// symbolic links), with an extension in `Replica.importExtensions`. A file given by name is
+/// their UTF-8 bytes, depth first; hidden files and folders skipped. A file given by name is
 /// taken whatever its name.
+///
+/// Inside a folder, symbolic links are never followed, so a link cannot lead the walk in a loop
+/// or out of the folder: a link to a folder is reported (with `refusal` set) and not entered; a
+/// link, named pipe, socket or device with an article file's extension is handed on like a file,
+/// and reading it refuses it with the reason without blocking. Entries of other names are left
+/// alone, as other files are.
 ///
 /// Holds one folder listing per level of depth, not the whole tree, so memory does not grow with
 /// the archive (except for a single folder of very many files).
@@ -25,13 +36,17 @@ struct SourceWalker: IteratorProtocol {
                 stack.append(top)
                 let relative = top.folder.isEmpty ? name : top.folder + "/" + name
                 let full = top.root + "/" + relative
-                guard let type = (try? FileManager.default.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
-                else { continue }
-                if type == .typeDirectory {
+                var info = stat()
+                guard lstat(full, &info) == 0 else { continue }
+                let type = info.st_mode & S_IFMT
+                if type == S_IFDIR {
                     stack.append((top.root, relative, Self.listing(full), 0))
-                } else if type == .typeRegular,
-                    Replica.importExtensions.contains((name as NSString).pathExtension.lowercased())
-                {
+                } else if type == S_IFLNK, stat(full, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+                    return ImportSource(
+                        root: top.root, relativePath: relative,
+                        refusal: "it is a symbolic link to a folder, which import does not follow;"
+                            + " import the folder by its own path")
+                } else if Self.hasImportExtension(name) {
                     return ImportSource(root: top.root, relativePath: relative)
                 }
                 continue
@@ -48,9 +63,17 @@ struct SourceWalker: IteratorProtocol {
         }
     }
 
+    /// True when `name` ends in "." and one of `Replica.importExtensions`, in any case of ASCII.
+    static func hasImportExtension(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot > 0 else { return false }
+        let ending = bytes[(dot + 1)...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        return Replica.importExtensions.contains(String(decoding: ending, as: UTF8.self))
+    }
+
     private static func listing(_ path: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-            .filter { !$0.hasPrefix(".") }
+            .filter { !$0.utf8.starts(with: [UInt8(ascii: ".")]) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 }

@@ -11,13 +11,16 @@ struct ImportCommand: ParsableCommand {
             skipped); a file given by name is imported whatever its name. Each article's path is \
             its path inside the folder given (or its file name).
 
-            A new file creates an article; a changed file writes one update holding only the \
-            fields that changed; an unchanged file writes nothing, so importing again is cheap \
-            and safe. A file is matched to its article by its path, else by its url, so a file \
-            moved inside the archive is a move, not a new article.
+            A new file creates an article; a changed file writes one update holding only what \
+            the file changed since its folder was last imported or exported (in a folder never \
+            seen: only values the replica has never held), so importing an untouched folder \
+            again never undoes a later edit. A file is matched to its article by its path, else by its \
+            url, so a file moved inside the archive is a move, not a new article.
 
-            A file that does not fit the archive format is refused with the reason and nothing \
-            is imported from it; the others are imported. The exit status is then 2.
+            Inside a folder, symbolic links are not followed: links with an article's extension \
+            and links to folders are refused. A file over 4 MiB, a named pipe or a device, or a \
+            file that does not fit the archive format is refused with the reason and nothing is \
+            imported from it; the others are imported. The exit status is then 2.
             """)
 
     @OptionGroup var replica: ReplicaOptions

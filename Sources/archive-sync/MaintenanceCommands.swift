@@ -5,57 +5,6 @@ import Foundation
 import Replica
 import SyncClient
 
-struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write every live article back as a file, at its path under a folder.",
-        discussion: """
-            Files are written whole and renamed into place; files that already hold the right \
-            bytes are left alone, so exporting again is cheap. Import followed by export gives \
-            back every well-formed file byte for byte. Deleted articles are not written.
-            """)
-
-    @OptionGroup var replica: ReplicaOptions
-    @OptionGroup var output: OutputOptions
-    @Argument(help: "The folder to write into (created if missing).") var directory: String
-
-    func run() throws {
-        let target = try replica.open()
-        let progress = ProgressLine()
-        let report = try target.export(to: directory) { done, total in
-            progress.update("exporting: \(done)/\(total) articles")
-        }
-        progress.finish()
-        for clash in report.clashes {
-            Terminal.error(
-                "not written: article \(clash.article) has the same path \(clash.path) as article \(clash.other); give it another with `archive-sync edit \(clash.article) --path NEW`"
-            )
-        }
-        if output.json {
-            JSONOutput.print(
-                .object([
-                    ("written", .integer(Int64(report.written))), ("unchanged", .integer(Int64(report.unchanged))),
-                    ("bytes", .integer(Int64(report.bytes))),
-                    (
-                        "clashes",
-                        .array(
-                            report.clashes.map {
-                                .object([
-                                    ("id", .string($0.article.hex)), ("path", .string($0.path)),
-                                    ("other", .string($0.other.hex)),
-                                ])
-                            })
-                    ),
-                ]))
-        } else {
-            Terminal.line(
-                "Exported to \(directory): \(report.written) written (\(Formatting.bytes(report.bytes))), \(report.unchanged) unchanged\(report.clashes.isEmpty ? "" : ", \(report.clashes.count) not written (same path)")."
-            )
-        }
-        if !report.clashes.isEmpty { throw ExitCode(1) }
-    }
-}
-
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",

@@ -174,16 +174,53 @@ struct ImportTests {
         #expect(state.text(.path) == path && state.text(.title) == "Changed on its own")
     }
 
-    @Test func exportWritesOneArticlePerPathAndReportsTheOthers() throws {
+    @Test func reimportingAnUntouchedFolderAfterAnExportElsewhereKeepsLaterEdits() throws {
         try writeGenerated(0..<3, into: "archive")
         _ = try replica.importFiles([work.file("archive")])
         let generator = ArticleGenerator(seed: 3)
-        let ids = (0..<3).map { generator.article($0).file.articleID }
-        for id in ids.dropFirst() { _ = try replica.edit(id, values: [(.path, .text("same.txt"))]) }
-        let report = try replica.export(to: work.file("out"))
-        #expect(report.written == 2 && report.clashes.count == 1)
-        let writtenOwner = ids.dropFirst().min()
-        #expect(report.clashes.first?.other == writtenOwner)
-        #expect(report.clashes.first?.path == "same.txt")
+        let (path, file) = generator.article(0)
+        let moved = generator.article(1).file.articleID
+        _ = try replica.edit(file.articleID, values: [(.title, .text("Edited in the replica"))])
+        _ = try replica.edit(moved, values: [(.path, .text("renamed.txt"))])
+        _ = try replica.export(to: work.file("second"))
+        let events = try replica.status().events
+
+        let again = try replica.importFiles([work.file("archive")])
+        #expect(again.unchanged == 3 && again.updated == 0 && again.refused.isEmpty)
+        #expect(try replica.status().events == events)
+        #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
+        #expect(try replica.article(moved).state.text(.path) == "renamed.txt")
+
+        // A value the journal has never held, written in the first folder, is an update.
+        var changed = file
+        changed.body += "<p>new in the first folder</p>\n"
+        try work.write("archive/\(path)", changed.render())
+        let third = try replica.importFiles([work.file("archive")])
+        #expect(third.updated == 1)
+        let last = try #require(try replica.history(of: file.articleID).last)
+        #expect(last.event.changes == [.set(.body, .text(changed.body))])
+        #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
+    }
+
+    @Test func aCopyOfAnOldExportInAFolderNeverSeenDoesNotUndoEdits() throws {
+        try writeGenerated(0..<2, into: "archive")
+        _ = try replica.importFiles([work.file("archive")])
+        _ = try replica.export(to: work.file("old"))
+        let (path, file) = ArticleGenerator(seed: 3).article(0)
+        _ = try replica.edit(file.articleID, values: [(.title, .text("Edited after the export"))])
+        try FileManager.default.copyItem(atPath: work.file("old"), toPath: work.file("copy"))
+        let events = try replica.status().events
+
+        let report = try replica.importFiles([work.file("copy")])
+        #expect(report.unchanged == 2 && report.updated == 0)
+        #expect(try replica.status().events == events)
+
+        // In that folder, too, a value never seen is a change.
+        var changed = file
+        changed.title = "Retitled in the copy"
+        try work.write("copy/\(path)", changed.render())
+        let again = try replica.importFiles([work.file("copy")])
+        #expect(again.updated == 1)
+        #expect(try replica.article(file.articleID).state.text(.title) == "Retitled in the copy")
     }
 }
