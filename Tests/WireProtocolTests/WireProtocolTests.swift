@@ -163,7 +163,7 @@ struct ValueDeltaTests {
         let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
         let edited = try event(seq: 2, prev: base.hash, body: Self.newBody)
         let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, base.hash, Self.oldBody) }
-        #expect { try EventBatch.decode(line) { _, _ in nil } } throws: {
+        #expect { try EventBatch.decode(line, bases: { _, _ in nil }) } throws: {
             ($0 as? WireProtocolError)?.code == .malformedEvent
         }
         // Another event under the base's origin and seq: the histories differ, a fork.
