@@ -121,7 +121,10 @@ struct EventBatchTests {
         let request = try PullRequest(
             body: Array(#"{"knowledge":{},"max_events":999999,"max_bytes":5}"#.utf8), limits: limits)
         #expect(request.maxEvents == limits.maxPullEvents && request.maxBytes == 5)
-        for body in [#"{}"#, #"{"knowledge":[]}"#, #"{"knowledge":{"xyz":1}}"#, #"{"knowledge":{},"max_events":0}"#] {
+        for body in [
+            #"{}"#, #"{"knowledge":[]}"#, #"{"knowledge":{"xyz":1}}"#, #"{"knowledge":{},"max_events":0}"#,
+            #"{"knowledge":{},"extra":1}"#,
+        ] {
             #expect { try PullRequest(body: Array(body.utf8), limits: limits) } throws: {
                 ($0 as? WireProtocolError)?.code == .malformedRequest
             }
