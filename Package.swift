@@ -100,6 +100,15 @@ let package = Package(
             name: "SyncClientTests",
             dependencies: ["SyncClient", "WireProtocol", "Replica", "ArchiveModel", "EventJournal", "TestSupport"]),
         .testTarget(
+            name: "SyncServerTests",
+            dependencies: [
+                "SyncServer", "WireProtocol", "Replica", "ArchiveModel", "EventJournal", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "archive-sync", "ArchiveModel", "ArticleGenerator", "TestSupport",

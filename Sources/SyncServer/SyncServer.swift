@@ -17,14 +17,26 @@ public struct SyncServer: Sendable {
         public var port: Int
         public var allowAnonymous: Bool
         public var limits: WireLimits
+        /// How long a request body may take to arrive, from the request's head to its last byte.
+        public var bodyTimeout: Duration
+        /// How long a connection may send nothing while a request is read, or sit idle between
+        /// requests, before the server closes it.
+        public var idleTimeout: Duration
+        /// How long a stop (SIGTERM, SIGINT) waits for requests in progress before cutting them.
+        public var shutdownTimeout: Duration
 
         public init(
-            host: String = "127.0.0.1", port: Int = 8080, allowAnonymous: Bool = false, limits: WireLimits = .standard
+            host: String = "127.0.0.1", port: Int = 8080, allowAnonymous: Bool = false, limits: WireLimits = .standard,
+            bodyTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(30),
+            shutdownTimeout: Duration = .seconds(10)
         ) {
             self.host = host
             self.port = port
             self.allowAnonymous = allowAnonymous
             self.limits = limits
+            self.bodyTimeout = bodyTimeout
+            self.idleTimeout = idleTimeout
+            self.shutdownTimeout = shutdownTimeout
         }
     }
 
@@ -39,6 +51,8 @@ public struct SyncServer: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT; `onListening` gets the port actually bound (for `--port 0`).
+    ///
+    /// A stop waits at most `shutdownTimeout` for requests in progress, then cuts them.
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
         if !configuration.allowAnonymous, try !replica.hasActiveTokens() {
             throw SyncServerError(
@@ -46,37 +60,11 @@ public struct SyncServer: Sendable {
                 "there is no active token, so nobody could sync; make one with `archive-sync token create NAME --scope write`, or start with --allow-anonymous"
             )
         }
-        let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(RequestLogMiddleware(logger: logger))
-        router.middlewares.add(ProtocolErrorMiddleware())
-        let routes = SyncRoutes(
-            replica: replica, limits: configuration.limits, allowAnonymous: configuration.allowAnonymous)
-        routes.register(on: router)
-        let app = Application(
-            router: router,
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let app = makeApplication(onListening: onListening)
+        var group = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        group.maximumCancellationDuration = .seconds(2)
+        try await ServiceGroup(configuration: group).run()
     }
-}
-
-/// The one error type of SyncServer: a server that cannot start.
-public struct SyncServerError: Error, CustomStringConvertible, Sendable {
-    public struct Code: RawRepresentable, Hashable, Sendable {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public static let noTokens = Code(rawValue: "no-tokens")
-    }
-
-    public var code: Code
-    public var message: String
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-    public var description: String { message }
 }

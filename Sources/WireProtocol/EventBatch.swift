@@ -30,19 +30,27 @@ public enum EventBatch {
         return out
     }
 
-    /// Reads one event line, rebuilding delta-coded values with `resolve`.
-    static func event(_ line: ArraySlice<UInt8>, resolve: ValueDelta.BaseResolver?) throws -> Event {
+    /// Reads one event line, rebuilding delta-coded values from `source` within `budget`.
+    static func event(
+        _ line: ArraySlice<UInt8>, source: ValueDelta.BaseSource?, budget: inout ExpansionBudget
+    ) throws -> Event {
+        try budget.spend(line.count)
         let json = try JSONParser.parse(line)
-        guard let resolve else { return try Event(wireJSON: json) }
-        return try Event(wireJSON: ValueDelta.expand(json, resolve: resolve))
+        guard let source else { return try Event(wireJSON: json) }
+        return try Event(wireJSON: ValueDelta.expand(json, source: source, budget: &budget))
     }
 
-    /// Decodes a push batch: every non-empty line an event. Throws `WireProtocolError` naming the
-    /// line (`malformed-json`, `malformed-event`, `hash-mismatch`) or `too-large` past `maxEvents`.
+    /// Decodes a push batch: every non-empty line an event, delta-coded values rebuilt from the
+    /// bases `source` gives. Throws `WireProtocolError` naming the line (`malformed-json`,
+    /// `malformed-event`, `hash-mismatch`, `fork`), or `too-large` past `maxEvents` or once the
+    /// batch with its deltas rebuilt passes `maxExpandedBytes` (checked before each value is built,
+    /// so the events returned hold at most that many bytes of lines).
     public static func decode(
-        _ bytes: [UInt8], maxEvents: Int = .max, resolve: ValueDelta.BaseResolver? = nil
+        _ bytes: [UInt8], maxEvents: Int = .max,
+        maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes, bases source: ValueDelta.BaseSource?
     ) throws -> [Event] {
         var events: [Event] = []
+        var budget = ExpansionBudget(limit: maxExpandedBytes)
         var lineNumber = 0
         try forEachLine(bytes) { line in
             lineNumber += 1
@@ -51,12 +59,21 @@ public enum EventBatch {
                 throw WireProtocolError(.tooLarge, "a push may hold at most \(maxEvents) events; split the batch")
             }
             do {
-                events.append(try event(line, resolve: resolve))
+                events.append(try event(line, source: source, budget: &budget))
             } catch {
                 throw WireProtocolError(mapping: error, line: lineNumber)
             }
         }
         return events
+    }
+
+    /// `decode` with a resolver that cannot name a base's article.
+    public static func decode(
+        _ bytes: [UInt8], maxEvents: Int = .max, maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes,
+        resolve: ValueDelta.BaseResolver? = nil
+    ) throws -> [Event] {
+        try decode(
+            bytes, maxEvents: maxEvents, maxExpandedBytes: maxExpandedBytes, bases: resolve.map(ValueDelta.source))
     }
 
     /// Calls `body` with each line of `bytes` (without its newline), the last one even without a
@@ -148,10 +165,26 @@ public struct PullPage: Sendable {
     public var trailer: PullTrailer?
 
     /// Decodes a page; a page cut off inside a line keeps the complete lines before it.
-    /// `resolve` rebuilds delta-coded values from this replica's journal.
-    public init(_ bytes: [UInt8], resolve: ValueDelta.BaseResolver? = nil) throws {
+    /// `resolve` rebuilds delta-coded values from this replica's journal (without checking a
+    /// base's article: prefer `init(_:maxExpandedBytes:bases:)`).
+    public init(
+        _ bytes: [UInt8], maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes,
+        resolve: ValueDelta.BaseResolver? = nil
+    ) throws {
+        try self.init(bytes, maxExpandedBytes: maxExpandedBytes, bases: resolve.map(ValueDelta.source))
+    }
+
+    /// Decodes a page; a page cut off inside a line keeps the complete lines before it.
+    /// `source` gives the bases of delta-coded values from this replica's journal; the page with
+    /// its deltas rebuilt may hold at most `maxExpandedBytes` (else `too-large`), so a hostile
+    /// server cannot make the client rebuild more than that.
+    public init(
+        _ bytes: [UInt8], maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes,
+        bases source: ValueDelta.BaseSource?
+    ) throws {
         events = []
         trailer = nil
+        var budget = ExpansionBudget(limit: maxExpandedBytes)
         var lines: [ArraySlice<UInt8>] = []
         EventBatch.forEachLine(bytes) { lines.append($0) }
         // A last line without its newline was cut off mid-line: drop it.
@@ -169,7 +202,7 @@ public struct PullPage: Sendable {
                 self.trailer = trailer
             } else {
                 do {
-                    events.append(try EventBatch.event(line, resolve: resolve))
+                    events.append(try EventBatch.event(line, source: source, budget: &budget))
                 } catch {
                     throw WireProtocolError(mapping: error, line: index + 1)
                 }

@@ -83,6 +83,12 @@ public struct PullRequest: Sendable, Equatable {
         guard case .object = json, let knowledge = json["knowledge"] else {
             throw WireProtocolError(.malformedRequest, "a pull request needs a \"knowledge\" object ({} when empty)")
         }
+        let known: Set = ["knowledge", "max_events", "max_bytes", "deltas"]
+        for (key, _) in json.objectValue ?? [] where !known.contains(key) {
+            throw WireProtocolError(
+                .malformedRequest,
+                "a pull request holds only knowledge, max_events, max_bytes and deltas; \"\(key)\" is not one of them")
+        }
         for key in ["max_events", "max_bytes"] where json[key] != nil && json[key]?.integerValue == nil {
             throw WireProtocolError(.malformedRequest, "\(key) must be an integer")
         }

@@ -21,7 +21,25 @@ public enum ValueDelta {
         dot: Dot, hash: SHA256Digest, value: String
     )?
     /// Returns the hash of event `dot` and the value it set for `field`, from the receiver's journal.
+    /// Prefer `BaseSource`, which also gives the base's article so that it can be checked.
     public typealias BaseResolver = (_ dot: Dot, _ field: Field) throws -> (hash: SHA256Digest, value: String)?
+    /// Returns event `dot` of the receiver's journal as a base for `field`: its article, its hash
+    /// and the text it set for `field`; nil when the event is not held or set no text there.
+    public typealias BaseSource = (_ dot: Dot, _ field: Field) throws -> Base?
+
+    /// An earlier value a delta is rebuilt from.
+    public struct Base: Sendable {
+        /// The article of the event that set it; nil when the caller cannot say (not checked).
+        public var article: ArticleID?
+        public var hash: SHA256Digest
+        public var value: String
+
+        public init(article: ArticleID?, hash: SHA256Digest, value: String) {
+            self.article = article
+            self.hash = hash
+            self.value = value
+        }
+    }
 
     /// The wire line of `event`, with its long text values delta-coded against the bases
     /// `findBase` gives, when that makes the line shorter.
@@ -62,45 +80,6 @@ public enum ValueDelta {
         var line: [UInt8] = []
         JSONValue.object(replaced).write(to: &line, sortKeys: false)
         return line
-    }
-
-    /// The event JSON with every delta-coded value rebuilt from its base; other lines unchanged.
-    /// Throws `malformed-event` for a delta whose base the receiver does not hold or that does
-    /// not fit it, and `fork` (naming the base) when the receiver holds another event under the
-    /// base's origin and seq: the two sides' histories of that origin differ.
-    public static func expand(_ json: JSONValue, resolve: BaseResolver) throws -> JSONValue {
-        guard case .object(let pairs) = json, let changes = json["changes"]?.arrayValue,
-            changes.contains(where: { $0["delta"] != nil })
-        else { return json }
-        let expanded = try changes.map { change -> JSONValue in
-            guard let delta = change["delta"] else { return change }
-            guard let fieldName = change["set"]?.stringValue, let field = Field(rawValue: fieldName),
-                let baseText = delta["base"]?.stringValue, let (prefixText, seq) = Dot.parse(baseText),
-                let origin = OriginID(hex: prefixText), let hashText = delta["hash"]?.stringValue,
-                let baseHash = SHA256Digest(hex: hashText), let prefix = delta["prefix"]?.integerValue,
-                let suffix = delta["suffix"]?.integerValue, let insert = delta["insert"]?.stringValue
-            else { throw WireProtocolError(.malformedEvent, "a delta-coded change is malformed") }
-            guard let base = try resolve(Dot(origin: origin, seq: seq), field) else {
-                throw WireProtocolError(
-                    .malformedEvent, "a delta-coded \(fieldName) refers to event \(baseText), which is not held here")
-            }
-            guard base.hash == baseHash else {
-                throw WireProtocolError(
-                    .fork, "event \(origin.short):\(seq) differs here and on the other side (a delta was based on it)",
-                    event: baseText)
-            }
-            let baseBytes = Array(base.value.utf8)
-            guard prefix >= 0, suffix >= 0, prefix <= Int64(baseBytes.count), suffix <= Int64(baseBytes.count) - prefix
-            else {
-                throw WireProtocolError(.malformedEvent, "a delta-coded \(fieldName) does not fit its base \(baseText)")
-            }
-            let bytes = baseBytes[0..<Int(prefix)] + Array(insert.utf8) + baseBytes[(baseBytes.count - Int(suffix))...]
-            guard let value = String(validating: bytes, as: UTF8.self) else {
-                throw WireProtocolError(.malformedEvent, "a delta-coded \(fieldName) does not rebuild valid UTF-8")
-            }
-            return .object([("set", .string(fieldName)), ("value", .string(value))])
-        }
-        return .object(pairs.map { $0.key == "changes" ? ("changes", .array(expanded)) : $0 })
     }
 
     /// The common prefix and suffix of two UTF-8 texts (cut at character boundaries) and what lies

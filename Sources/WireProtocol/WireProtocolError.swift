@@ -29,6 +29,7 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
         public static let clockAhead = Code(rawValue: "clock-ahead")
         public static let fork = Code(rawValue: "fork")
         public static let tooLarge = Code(rawValue: "too-large")
+        public static let requestTimeout = Code(rawValue: "request-timeout")
         public static let unsupportedEncoding = Code(rawValue: "unsupported-encoding")
         public static let `internal` = Code(rawValue: "internal")
         public static let busy = Code(rawValue: "busy")
@@ -40,6 +41,7 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
             case .forbidden: 403
             case .notFound: 404
             case .methodNotAllowed: 405
+            case .requestTimeout: 408
             case .gap, .brokenChain, .missingCausalPast, .clockNotAfterPast, .clockAhead, .fork: 409
             case .tooLarge: 413
             case .unsupportedEncoding: 415

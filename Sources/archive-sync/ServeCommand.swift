@@ -18,6 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
             behind a TLS-terminating proxy (the protocol itself is plain HTTP). It logs one line \
             per request on standard error and stops cleanly on Ctrl-C or SIGTERM. With --port 0 \
             it picks a free port and prints it.
+
+            A request body must arrive within --body-timeout seconds; a connection that sends \
+            nothing for --idle-timeout seconds is closed; a stop waits at most \
+            --shutdown-timeout seconds for requests in progress, then cuts them.
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -25,6 +29,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: any free port).") var port = 8080
     @Flag(name: .customLong("allow-anonymous"), help: "Accept requests without a token (read and write).")
     var allowAnonymous = false
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may take to arrive.")
+    var bodyTimeout = 120
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed.")
+    var idleTimeout = 30
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds a stop waits for requests in progress.")
+    var shutdownTimeout = 10
+
+    func validate() throws {
+        for (name, value) in [
+            ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout), ("--shutdown-timeout", shutdownTimeout),
+        ] where value < 1 || value > 86_400 {
+            throw ValidationError("\(name) must be between 1 and 86400 seconds; it is \(value)")
+        }
+    }
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
@@ -34,7 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
         let identity = try target.identity()
         let server = SyncServer(
             replica: target,
-            configuration: .init(host: bind, port: port, allowAnonymous: allowAnonymous), logger: logger)
+            configuration: .init(
+                host: bind, port: port, allowAnonymous: allowAnonymous, bodyTimeout: .seconds(bodyTimeout),
+                idleTimeout: .seconds(idleTimeout), shutdownTimeout: .seconds(shutdownTimeout)),
+            logger: logger)
         let bind = self.bind
         let anonymous = allowAnonymous
         try await server.run { port in

@@ -121,7 +121,10 @@ struct EventBatchTests {
         let request = try PullRequest(
             body: Array(#"{"knowledge":{},"max_events":999999,"max_bytes":5}"#.utf8), limits: limits)
         #expect(request.maxEvents == limits.maxPullEvents && request.maxBytes == 5)
-        for body in [#"{}"#, #"{"knowledge":[]}"#, #"{"knowledge":{"xyz":1}}"#, #"{"knowledge":{},"max_events":0}"#] {
+        for body in [
+            #"{}"#, #"{"knowledge":[]}"#, #"{"knowledge":{"xyz":1}}"#, #"{"knowledge":{},"max_events":0}"#,
+            #"{"knowledge":{},"extra":1}"#,
+        ] {
             #expect { try PullRequest(body: Array(body.utf8), limits: limits) } throws: {
                 ($0 as? WireProtocolError)?.code == .malformedRequest
             }
@@ -163,7 +166,7 @@ struct ValueDeltaTests {
         let base = try event(seq: 1, prev: .zero, body: Self.oldBody)
         let edited = try event(seq: 2, prev: base.hash, body: Self.newBody)
         let line = try ValueDelta.wireLine(of: edited) { _, _ in (base.dot, base.hash, Self.oldBody) }
-        #expect { try EventBatch.decode(line) { _, _ in nil } } throws: {
+        #expect { try EventBatch.decode(line, bases: { _, _ in nil }) } throws: {
             ($0 as? WireProtocolError)?.code == .malformedEvent
         }
         // Another event under the base's origin and seq: the histories differ, a fork.

@@ -1,0 +1,75 @@
+import ArchiveModel
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WireProtocol
+
+extension SyncRoutes {
+    /// `POST /v1/pull`: a page of the events the caller lacks, streamed from the journal in steps,
+    /// then the trailer.
+    func pull(_ request: Request) async throws -> Response {
+        try checkVersion(request)
+        try await authorize(request, for: .read)
+        let pull = try PullRequest(body: try decoded(try await receive(request)), limits: limits)
+        let gzip = AcceptEncoding(request.headers[.acceptEncoding]).acceptsGzip
+        let replica = self.replica
+        let body = ResponseBody { writer in
+            // Streamed in steps: neither side holds more than one page, and the server holds
+            // one step. A failure mid-way ends the page without its trailer: the client asks again.
+            var vector = pull.knowledge
+            var sent = 0
+            var bytes = 0
+            let stream = gzip ? try Gzip.Stream() : nil
+            while sent < pull.maxEvents, bytes < pull.maxBytes {
+                let limit = min(Self.pullStep, pull.maxEvents - sent)
+                let budget = pull.maxBytes - bytes
+                let step = vector
+                let known = pull.knowledge
+                let (events, lines) = try await replica.read { db in
+                    let events = try replica.journal.events(missingFrom: step, limit: limit, maxBytes: budget, db).map(
+                        \.event)
+                    // Long values the caller can rebuild from what it held when it asked go as deltas.
+                    guard pull.deltas else { return (events, EventBatch.encode(events)) }
+                    let lines = try EventBatch.encode(events) { event, field in
+                        try replica.journal.base(for: event, field: field, coveredBy: known, db)
+                    }
+                    return (events, lines)
+                }
+                guard let first = events.first, sent == 0 || first.payload.count <= budget else { break }
+                let chunk = lines
+                for event in events {
+                    vector[event.origin] = event.seq
+                    sent += 1
+                    bytes += event.payload.count
+                }
+                try await writer.write(try stream?.write(chunk) ?? ByteBuffer(bytes: chunk))
+            }
+            let (reached, count) = (vector, sent)
+            let trailerLine = try await replica.read { db in
+                let identity = try replica.identity(db)
+                let heads = try replica.journal.heads(db)
+                let knowledge = VectorClock(heads.mapValues(\.seq))
+                let more = knowledge.entries.contains { $0.value > reached[$0.key] }
+                return PullTrailer(
+                    events: count, more: more, knowledge: knowledge, heads: heads.mapValues(\.hash),
+                    node: identity.origin,
+                    name: identity.name, digest: try replica.projector.digest(db).hex)
+            }
+            var trailer: [UInt8] = []
+            trailerLine.json.write(to: &trailer, sortKeys: false)
+            trailer.append(0x0A)
+            if let stream {
+                var last = try stream.write(trailer)
+                var tail = try stream.finish()
+                last.writeBuffer(&tail)
+                try await writer.write(last)
+            } else {
+                try await writer.write(ByteBuffer(bytes: trailer))
+            }
+            try await writer.finish(nil)
+        }
+        var headers: HTTPFields = [.contentType: WireProtocol.ndjsonContentType, .vary: "Accept-Encoding"]
+        if gzip { headers[.contentEncoding] = "gzip" }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
