@@ -25,10 +25,12 @@ extension EventJournal {
         return nil
     }
 
-    /// The hash of event `dot` and the value it set for `field`, if this journal holds the event
-    /// and it set one.
-    public func value(setBy dot: Dot, field: Field, _ db: Database) throws -> (hash: SHA256Digest, value: String)? {
+    /// The article and hash of event `dot` and the value it set for `field`, if this journal holds
+    /// the event and it set one: the base a delta-coded value received is rebuilt from.
+    public func value(
+        setBy dot: Dot, field: Field, _ db: Database
+    ) throws -> (article: ArticleID, hash: SHA256Digest, value: String)? {
         guard let event = try event(dot, db)?.event, case .text(let value)? = event.value(of: field) else { return nil }
-        return (event.hash, value)
+        return (event.article, event.hash, value)
     }
 }

@@ -251,7 +251,9 @@ public final class SyncSession {
             let journal = replica.journal
             return try replica.read { db in
                 try PageDecoder.page(response.body, request: pull) { dot, field in
-                    try journal.value(setBy: dot, field: field, db)
+                    try journal.value(setBy: dot, field: field, db).map {
+                        ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                    }
                 }
             }
         } catch let error as WireProtocolError {

@@ -84,11 +84,10 @@ struct SyncRoutes: Sendable {
             let events = try await replica.read { db in
                 try EventBatch.decode(
                     body, maxEvents: maxEvents, maxExpandedBytes: maxExpanded,
-                    bases: { dot, field -> ValueDelta.Base? in
-                        guard let event = try journal.event(dot, db)?.event,
-                            case .text(let value)? = event.value(of: field)
-                        else { return nil }
-                        return ValueDelta.Base(article: event.article, hash: event.hash, value: value)
+                    bases: { dot, field in
+                        try journal.value(setBy: dot, field: field, db).map {
+                            ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                        }
                     })
             }
             guard !events.isEmpty else {

@@ -67,7 +67,7 @@ extension ValueDelta {
                     .fork, "event \(origin.short):\(seq) differs here and on the other side (a delta was based on it)",
                     event: baseText)
             }
-            if let baseArticle = base.article, baseArticle != article {
+            if base.article != article {
                 throw WireProtocolError(
                     .malformedEvent,
                     "a delta-coded \(fieldName) is based on event \(baseText), which belongs to another article")
@@ -96,10 +96,5 @@ extension ValueDelta {
             expanded.append(.object([("set", .string(fieldName)), ("value", .string(value))]))
         }
         return .object(pairs.map { $0.key == "changes" ? ("changes", .array(expanded)) : $0 })
-    }
-
-    /// A `BaseSource` from a resolver that cannot name the base's article (its article is not checked).
-    public static func source(_ resolve: @escaping BaseResolver) -> BaseSource {
-        { dot, field in try resolve(dot, field).map { Base(article: nil, hash: $0.hash, value: $0.value) } }
     }
 }

@@ -47,7 +47,7 @@ public enum EventBatch {
     /// so the events returned hold at most that many bytes of lines).
     public static func decode(
         _ bytes: [UInt8], maxEvents: Int = .max,
-        maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes, bases source: ValueDelta.BaseSource?
+        maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes, bases source: ValueDelta.BaseSource? = nil
     ) throws -> [Event] {
         var events: [Event] = []
         var budget = ExpansionBudget(limit: maxExpandedBytes)
@@ -65,15 +65,6 @@ public enum EventBatch {
             }
         }
         return events
-    }
-
-    /// `decode` with a resolver that cannot name a base's article.
-    public static func decode(
-        _ bytes: [UInt8], maxEvents: Int = .max, maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes,
-        resolve: ValueDelta.BaseResolver? = nil
-    ) throws -> [Event] {
-        try decode(
-            bytes, maxEvents: maxEvents, maxExpandedBytes: maxExpandedBytes, bases: resolve.map(ValueDelta.source))
     }
 
     /// Calls `body` with each line of `bytes` (without its newline), the last one even without a
@@ -165,22 +156,12 @@ public struct PullPage: Sendable {
     public var trailer: PullTrailer?
 
     /// Decodes a page; a page cut off inside a line keeps the complete lines before it.
-    /// `resolve` rebuilds delta-coded values from this replica's journal (without checking a
-    /// base's article: prefer `init(_:maxExpandedBytes:bases:)`).
-    public init(
-        _ bytes: [UInt8], maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes,
-        resolve: ValueDelta.BaseResolver? = nil
-    ) throws {
-        try self.init(bytes, maxExpandedBytes: maxExpandedBytes, bases: resolve.map(ValueDelta.source))
-    }
-
-    /// Decodes a page; a page cut off inside a line keeps the complete lines before it.
     /// `source` gives the bases of delta-coded values from this replica's journal; the page with
     /// its deltas rebuilt may hold at most `maxExpandedBytes` (else `too-large`), so a hostile
     /// server cannot make the client rebuild more than that.
     public init(
         _ bytes: [UInt8], maxExpandedBytes: Int = WireLimits.standard.maxDecompressedBytes,
-        bases source: ValueDelta.BaseSource?
+        bases source: ValueDelta.BaseSource? = nil
     ) throws {
         events = []
         trailer = nil

@@ -20,21 +20,18 @@ public enum ValueDelta {
     public typealias BaseFinder = (_ event: Event, _ field: Field) throws -> (
         dot: Dot, hash: SHA256Digest, value: String
     )?
-    /// Returns the hash of event `dot` and the value it set for `field`, from the receiver's journal.
-    /// Prefer `BaseSource`, which also gives the base's article so that it can be checked.
-    public typealias BaseResolver = (_ dot: Dot, _ field: Field) throws -> (hash: SHA256Digest, value: String)?
     /// Returns event `dot` of the receiver's journal as a base for `field`: its article, its hash
     /// and the text it set for `field`; nil when the event is not held or set no text there.
     public typealias BaseSource = (_ dot: Dot, _ field: Field) throws -> Base?
 
     /// An earlier value a delta is rebuilt from.
     public struct Base: Sendable {
-        /// The article of the event that set it; nil when the caller cannot say (not checked).
-        public var article: ArticleID?
+        /// The article of the event that set it: a delta must be based on its own article.
+        public var article: ArticleID
         public var hash: SHA256Digest
         public var value: String
 
-        public init(article: ArticleID?, hash: SHA256Digest, value: String) {
+        public init(article: ArticleID, hash: SHA256Digest, value: String) {
             self.article = article
             self.hash = hash
             self.value = value

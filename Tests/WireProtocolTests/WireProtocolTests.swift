@@ -156,7 +156,8 @@ struct ValueDeltaTests {
         #expect(line.count < edited.wireLine.count / 2)
         #expect(String(decoding: line, as: UTF8.self).contains("\"delta\""))
         let decoded = try EventBatch.decode(line) { dot, field in
-            dot == base.dot && field == Field.body ? (base.hash, Self.oldBody) : nil
+            dot == base.dot && field == Field.body
+                ? ValueDelta.Base(article: base.article, hash: base.hash, value: Self.oldBody) : nil
         }
         #expect(decoded.first?.hash == edited.hash)
         #expect(decoded.first?.value(of: .body) == .text(Self.newBody))
@@ -171,7 +172,11 @@ struct ValueDeltaTests {
         }
         // Another event under the base's origin and seq: the histories differ, a fork.
         let other = Self.oldBody.replacingOccurrences(of: "局势", with: "形势")
-        #expect { try EventBatch.decode(line) { _, _ in (SHA256Digest.of([9]), other) } } throws: {
+        #expect {
+            try EventBatch.decode(line) { _, _ in
+                ValueDelta.Base(article: base.article, hash: SHA256Digest.of([9]), value: other)
+            }
+        } throws: {
             guard let error = $0 as? WireProtocolError else { return false }
             return error.code == .fork && error.event == "\(base.origin.hex):1"
         }
@@ -179,7 +184,11 @@ struct ValueDeltaTests {
         let text = String(decoding: line, as: UTF8.self)
         let hostile = text.replacingOccurrences(
             of: #""prefix":\d+"#, with: "\"prefix\":9223372036854775807", options: .regularExpression)
-        #expect { try EventBatch.decode(Array(hostile.utf8)) { _, _ in (base.hash, Self.oldBody) } } throws: {
+        #expect {
+            try EventBatch.decode(Array(hostile.utf8)) { _, _ in
+                ValueDelta.Base(article: base.article, hash: base.hash, value: Self.oldBody)
+            }
+        } throws: {
             ($0 as? WireProtocolError)?.code == .malformedEvent
         }
     }
