@@ -5,7 +5,10 @@ let package = Package(
     name: "archive-sync",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "archive-sync", targets: ["archive-sync"])
+        .executable(name: "archive-sync", targets: ["archive-sync"]),
+        // For the fuzz targets in Fuzz/ (a package of their own that depends on this one).
+        .library(name: "ArchiveModel", targets: ["ArchiveModel"]),
+        .library(name: "WireProtocol", targets: ["WireProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),

@@ -4,7 +4,9 @@ import TestSupport
 import Testing
 
 struct ArticleFileTests {
-    @Test(arguments: ["articles/plain", "articles/frontmatter", "oddities"])
+    @Test(
+        .enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus (ARCHIVE_SYNC_CORPUS or ../shared/corpus)"),
+        arguments: ["articles/plain", "articles/frontmatter", "oddities"])
     func corpusFilesRoundTripByteForByte(folder: String) throws {
         let files = try TestPaths.corpusFiles(folder)
         #expect(!files.isEmpty)

@@ -49,7 +49,8 @@ struct SearchTextTests {
 struct CorpusSearchTests {
     static let words = ["朝鲜", "美国", "香港", "疫情", "金正恩", "中", "蓬佩奥", "WHO"]
 
-    @Test func findsExactlyTheArticlesThatContainEachWord() throws {
+    @Test(.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus (ARCHIVE_SYNC_CORPUS or ../shared/corpus)"))
+    func findsExactlyTheArticlesThatContainEachWord() throws {
         let work = try TemporaryDirectory("search")
         let database = try DatabaseQueue(path: work.file("search.db"))
         var migrator = DatabaseMigrator()

@@ -7,7 +7,7 @@ import Testing
 
 /// Convergence under chaos: 3 to 5 replicas, each served by its own `archive-sync serve`, write
 /// random edits offline and sync between random pairs with the real client; some syncs go
-/// through a proxy that drops the connection mid-transfer, some clients are killed mid-sync,
+/// through a proxy that drops the connection mid-transfer, some clients are killed while a request is half sent,
 /// some syncs are repeated. After a full round of syncs every replica holds the same journal,
 /// the same knowledge vector and byte-identical digests, and passes `verify`.
 struct ChaosConvergenceTests {
@@ -53,20 +53,19 @@ struct ChaosConvergenceTests {
                 proxies[b].cut(after: nil)
                 cuts += 1
             default:
-                // The client is killed at a random moment.
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: CLI.executable)
-                process.arguments = [
-                    "sync", nodes[b].url, "--token-file", nodes[b].tokenFile, "--db", nodes[a].cli.database,
-                    "--batch-size", "3",
-                ]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                Thread.sleep(forTimeInterval: Double(random.next() % 150) / 1000)
-                kill(process.processIdentifier, SIGKILL)
+                // The client is killed mid-transfer: the proxy holds a request half sent at a seeded
+                // byte count, and the client is killed while it waits for the answer. A sync that
+                // sends fewer bytes ends first, and its end withdraws the hold.
+                let proxy = proxies[b]
+                proxy.hold(afterUpstreamBytes: Int(random.next() % 40_000) + 200)
+                let process = try nodes[a].startSync(
+                    with: nodes[b], url: "http://127.0.0.1:\(proxy.port)", batchSize: 3, onExit: { proxy.release() })
+                if proxy.waitForHold(timeout: 120) {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
                 process.waitUntilExit()
-                kills += 1
+                proxy.release()
             }
         }
 

@@ -73,7 +73,8 @@ struct CommandLineTests {
         #expect(rebuild["digest"]?.stringValue == digest && rebuild["unchanged"]?.boolValue == true)
     }
 
-    @Test func corpusOdditiesRoundTripThroughTheCommandLine() throws {
+    @Test(.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus (ARCHIVE_SYNC_CORPUS or ../shared/corpus)"))
+    func corpusOdditiesRoundTripThroughTheCommandLine() throws {
         let cli = try CLI("oddities")
         try cli.ok(["init", "--name", "laptop"])
         let oddities = TestPaths.corpus.appendingPathComponent("oddities").path

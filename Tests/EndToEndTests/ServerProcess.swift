@@ -3,6 +3,10 @@ import SyncClient
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A real `archive-sync serve` on a free loopback port, stopped when the value goes away.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
@@ -20,14 +24,9 @@ final class ServerProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         try process.run()
-        // The first line says where it listens: "… on http://127.0.0.1:PORT; …".
-        var line = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while !line.contains(0x0A), Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
+        // The first line says where it listens: "… on http://127.0.0.1:PORT; …". Read with a
+        // deadline (poll(2)), so a server that never prints fails the test instead of hanging it.
+        let line = Self.readLine(from: out.fileHandleForReading.fileDescriptor, timeout: 30)
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
             let port = Int(text[range].split(separator: ":").last ?? "")
@@ -41,6 +40,33 @@ final class ServerProcess: @unchecked Sendable {
 
     /// The server's log so far.
     var log: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Reads until a newline, end of file or the timeout; returns what arrived.
+    private static func readLine(from descriptor: Int32, timeout: TimeInterval) -> Data {
+        var line = Data()
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !line.contains(0x0A) {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { break }
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, Int32(min(remaining, 60) * 1000) + 1)
+            if ready < 0, errno == EINTR { continue }
+            if ready <= 0 { break }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            line.append(contentsOf: buffer[0..<count])
+        }
+        return line
+    }
+
+    /// Kills the server with SIGKILL, as a crash or a power cut would, and waits for it to end.
+    func kill() {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     func stop() {
         guard process.isRunning else { return }

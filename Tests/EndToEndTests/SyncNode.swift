@@ -40,6 +40,24 @@ final class SyncNode: @unchecked Sendable {
         try cli.run(["sync", url ?? other.url, "--token-file", other.tokenFile])
     }
 
+    /// Starts `archive-sync sync` from this node to `other` (through `url`, e.g. a proxy) and
+    /// returns without waiting; output is discarded. Used to kill a sync at a chosen moment.
+    func startSync(
+        with other: SyncNode, url: String? = nil, batchSize: Int, onExit: (@Sendable () -> Void)? = nil
+    ) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = [
+            "sync", url ?? other.url, "--token-file", other.tokenFile, "--db", cli.database,
+            "--batch-size", String(batchSize),
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        if let onExit { process.terminationHandler = { _ in onExit() } }
+        try process.run()
+        return process
+    }
+
     /// Syncs and expects success.
     func syncOK(with other: SyncNode, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try sync(with: other)

@@ -119,24 +119,22 @@ struct SyncScenarioTests {
         #expect(pulled["pulled"]?.integerValue == 200)
         #expect(try other.journal() == server.journal())
 
-        // A client killed mid-sync: the next run sends only what is still missing.
+        // A client killed mid-sync: the next run sends only what is still missing. The proxy holds
+        // a push request half sent, about halfway through the push (the first push of 200 events
+        // measured the bytes), so the client is provably mid-transfer when it is killed.
         try importGenerated(laptop, 200..<400)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = [
-            "sync", server.url, "--token-file", server.tokenFile, "--batch-size", "5", "--db", laptop.cli.database,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let serverReplica = try server.replica()
-        let start = Date()
-        while process.isRunning, try serverReplica.knowledge().total < 230, Date().timeIntervalSince(start) < 60 {
-            Thread.sleep(forTimeInterval: 0.005)
-        }
+        let pushBytes = Int(dropped["bytes_sent"]?.integerValue ?? 0)
+        #expect(pushBytes > 10_000, "the first push did not report its bytes")
+        proxy.hold(afterUpstreamBytes: pushBytes / 2)
+        let process = try laptop.startSync(with: server, url: "http://127.0.0.1:\(proxy.port)", batchSize: 5)
+        let heldMidPush = proxy.waitForHold(timeout: 120)
+        #expect(heldMidPush, "the sync ended before the proxy held a request")
         #expect(process.isRunning, "the sync finished before it could be killed")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        proxy.release()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let serverReplica = try server.replica()
         let held = try serverReplica.knowledge().total
         #expect(held > 200 && held < 400)
         let resumed = try laptop.cli.ok(["sync", server.url, "--token-file", server.tokenFile, "--json"]).json()

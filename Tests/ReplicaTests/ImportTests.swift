@@ -23,7 +23,8 @@ struct ImportTests {
         }
     }
 
-    @Test func importsTheCorpusAndExportsItBackByteForByte() throws {
+    @Test(.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus (ARCHIVE_SYNC_CORPUS or ../shared/corpus)"))
+    func importsTheCorpusAndExportsItBackByteForByte() throws {
         let plain = TestPaths.corpus.appendingPathComponent("articles/plain").path
         let report = try replica.importFiles([plain])
         #expect(report.created == 537)

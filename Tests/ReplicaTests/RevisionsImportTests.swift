@@ -51,7 +51,8 @@ struct RevisionsImportTests {
         return fields
     }
 
-    @Test func replayingEveryRevisionWritesOneCreateThenOnlyTheChangedFields() throws {
+    @Test(.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus (ARCHIVE_SYNC_CORPUS or ../shared/corpus)"))
+    func replayingEveryRevisionWritesOneCreateThenOnlyTheChangedFields() throws {
         let versions = try Self.manifest()
         let byArticle = Dictionary(grouping: versions, by: \.voaID).mapValues { $0.sorted { $0.version < $1.version } }
         #expect(byArticle.count == 458)

@@ -6,15 +6,30 @@ import Glibc
 
 /// A TCP proxy on a loopback port that forwards to another port and can cut connections: after
 /// `budget` bytes have crossed it (both directions), it closes both sides, like a network that
-/// drops mid-transfer. Used to cut syncs off at random points.
+/// drops mid-transfer. Used to cut syncs off at chosen points.
+///
+/// It can also hold a request half sent (`hold(afterUpstreamBytes:)`): the moment a test kills a
+/// process is then one where the server provably holds an incomplete request and the client
+/// provably waits for its answer, with no sleep and no race.
 public final class DroppingProxy: @unchecked Sendable {
     public let port: Int
     private let target: Int
     private let listener: Int32
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var budget: Int?
     private var closed = false
     public private(set) var cutConnections = 0
+    private var hold = Hold.none
+
+    private enum Hold {
+        case none
+        /// Bytes from client to server still to forward before a request is held.
+        case armed(Int)
+        /// A connection is sending the part of the request that passes.
+        case holding
+        /// The connection held half sent, until `release()`.
+        case held(Connection)
+    }
 
     /// Starts listening; `target` is the port to forward to.
     public init(target: Int) throws {
@@ -50,10 +65,49 @@ public final class DroppingProxy: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Holds the request that carries the `bytes`-th next byte from client to server: forwards
+    /// part of that read (at least one byte of it, never all of it) and stops. A client sends one
+    /// request at a time and a read never spans two of them, so the server then holds an
+    /// incomplete request, every earlier request on the connection has been answered, and the
+    /// client waits for an answer that cannot come. One connection is held at a time.
+    public func hold(afterUpstreamBytes bytes: Int) {
+        lock.lock()
+        hold = .armed(max(0, bytes))
+        lock.unlock()
+    }
+
+    /// Waits until a request is held (true), or until `release()` or the timeout (false).
+    public func waitForHold(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !closed {
+            switch hold {
+            case .held: return true
+            case .none: return false
+            case .armed, .holding: if !lock.wait(until: deadline) { return false }
+            }
+        }
+        return false
+    }
+
+    /// Lets the held connection go (it is then cut on both sides), withdraws a hold not yet
+    /// reached, and wakes `waitForHold`. Safe to call at any time, any number of times.
+    public func release() {
+        lock.lock()
+        if case .armed = hold { hold = .none }
+        if case .held = hold { hold = .none }
+        lock.broadcast()
+        lock.unlock()
+    }
+
     public func close() {
         lock.lock()
+        let wasClosed = closed
         closed = true
         lock.unlock()
+        if wasClosed { return }
+        release()
         shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
     }
@@ -86,8 +140,8 @@ public final class DroppingProxy: @unchecked Sendable {
                 continue
             }
             let connection = Connection(client: client, upstream: upstream)
-            Thread { self.pump(from: client, to: upstream, connection) }.start()
-            Thread { self.pump(from: upstream, to: client, connection) }.start()
+            Thread { self.pump(from: client, to: upstream, connection, upstream: true) }.start()
+            Thread { self.pump(from: upstream, to: client, connection, upstream: false) }.start()
         }
     }
 
@@ -116,7 +170,19 @@ public final class DroppingProxy: @unchecked Sendable {
         }
     }
 
-    private func pump(from source: Int32, to destination: Int32, _ connection: Connection) {
+    /// How many bytes of a read of `count` bytes from the client to forward before holding, or nil
+    /// to forward it all (counted against the hold). Called with the lock held.
+    private func bytesBeforeHold(of count: Int) -> Int? {
+        guard case .armed(let remaining) = hold else { return nil }
+        if remaining >= count || count < 2 {
+            hold = .armed(max(0, remaining - count))
+            return nil
+        }
+        hold = .holding
+        return min(max(1, remaining), count - 1)
+    }
+
+    private func pump(from source: Int32, to destination: Int32, _ connection: Connection, upstream: Bool) {
         var buffer = [UInt8](repeating: 0, count: 16 << 10)
         defer { connection.finished() }
         while true {
@@ -126,6 +192,17 @@ public final class DroppingProxy: @unchecked Sendable {
                 return
             }
             lock.lock()
+            if upstream, let partial = bytesBeforeHold(of: count) {
+                lock.unlock()
+                let sent = send(all: buffer, count: partial, to: destination)
+                lock.lock()
+                hold = sent ? .held(connection) : .none
+                lock.broadcast()
+                while case .held(let holding) = hold, holding === connection, !closed { lock.wait() }
+                lock.unlock()
+                connection.cut()
+                return
+            }
             var allowed = count
             var cutNow = false
             if let remaining = budget {
@@ -138,18 +215,25 @@ public final class DroppingProxy: @unchecked Sendable {
                 }
             }
             lock.unlock()
-            var sent = 0
-            while sent < allowed {
-                let written = buffer.withUnsafeBytes {
-                    send(destination, $0.baseAddress! + sent, allowed - sent, Int32(MSG_NOSIGNAL))
-                }
-                if written <= 0 { connection.cut(); return }
-                sent += written
-            }
+            guard send(all: buffer, count: allowed, to: destination) else { connection.cut(); return }
             if cutNow {
                 connection.cut()
                 return
             }
         }
+    }
+
+    /// Sends the first `count` bytes of `buffer`; false when the socket refuses them.
+    private func send(all buffer: [UInt8], count: Int, to destination: Int32) -> Bool {
+        var sent = 0
+        while sent < count {
+            let written = buffer.withUnsafeBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return -1 }
+                return Glibc.send(destination, base + sent, count - sent, Int32(MSG_NOSIGNAL))
+            }
+            if written <= 0 { return false }
+            sent += written
+        }
+        return true
     }
 }

@@ -24,6 +24,20 @@ public enum TestPaths {
         return repository.deletingLastPathComponent().appendingPathComponent("shared/corpus")
     }
 
+    /// Whether the corpus tests run: the corpus is there, or `CI` is set (a missing corpus is then
+    /// an error, so CI always runs them). Every test that reads the corpus carries
+    /// `.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus …")`; elsewhere it is
+    /// skipped with that comment, and `scripts/test` counts the skipped tests.
+    public static var corpusTestsRun: Bool { corpusIsPresent || runningInCI }
+
+    /// Whether the corpus folder holds its articles.
+    public static var corpusIsPresent: Bool {
+        FileManager.default.fileExists(atPath: corpus.appendingPathComponent("articles").path)
+    }
+
+    /// Whether the `CI` environment variable is set and not empty (as `scripts/test` reads it).
+    public static var runningInCI: Bool { !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
+
     /// The files of a corpus folder, sorted by name.
     public static func corpusFiles(_ folder: String) throws -> [URL] {
         let directory = corpus.appendingPathComponent(folder)

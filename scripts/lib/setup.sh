@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up for scripts/test, scripts/demo and scripts/bench: sourced, not run.
 # Makes sure the Debian packages the build needs are installed and that Swift is on PATH.
 
