@@ -40,7 +40,10 @@ struct ClockReportTests {
         #expect(status["peers"]?.arrayValue?.first?["clock_skew_ms"]?.integerValue == skew)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: faketime), "needs the faketime package"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: faketime) || TestPaths.runningInCI,
+            "needs the faketime package (scripts/test installs it; CI must run it)"))
     func aClientWhoseClockIsHoursSlowSyncsAndIsToldSo() throws {
         let hub = try SyncNode("clock-hub")
         try hub.cli.ok(["capture", "--url", "https://news.example.org/clock", "--title", "clock", "--body", "<p>x</p>"])
