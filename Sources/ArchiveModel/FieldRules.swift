@@ -53,8 +53,9 @@ public enum FieldRules {
     }
 
     /// A path relative to the archive folder: no leading `/`, no empty, `.` or `..` parts, no
-    /// control or bidi characters, and no part that starts with a combining mark (which a reader
-    /// would see joined to the slash before it). Throws `nulByte` or `invalidValue`.
+    /// control characters, and no part that starts with a combining mark (which a reader would see
+    /// joined to the slash before it). Bidi marks are allowed (right-to-left file names carry
+    /// them); what prints a path escapes them (`DisplayText`). Throws `nulByte` or `invalidValue`.
     public static func validatePath(_ path: String) throws {
         if path.isEmpty { throw invalid(.path, "the path is empty") }
         if path.utf8.contains(0) { throw nul(.path, "the path") }
@@ -62,8 +63,8 @@ public enum FieldRules {
         if path.utf8.first == UInt8(ascii: "/") {
             throw invalid(.path, "the path must be relative to the archive folder")
         }
-        if path.unicodeScalars.contains(where: { isControl($0) || isBidiControl($0) }) {
-            throw invalid(.path, "the path contains a control or bidi character")
+        if path.unicodeScalars.contains(where: isControl) {
+            throw invalid(.path, "the path contains a control character")
         }
         for part in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
             if part.isEmpty || part.elementsEqual(".".utf8) || part.elementsEqual("..".utf8) {
@@ -75,30 +76,29 @@ public enum FieldRules {
         }
     }
 
-    /// A tag: 1 to 100 bytes, no whitespace, control or bidi characters. Throws `nulByte` or
-    /// `invalidValue`.
+    /// A tag: 1 to 100 bytes, no whitespace or control characters (bidi marks are allowed and
+    /// escaped where printed). Throws `nulByte` or `invalidValue`.
     public static func validateTag(_ tag: String) throws {
         if tag.isEmpty { throw ArchiveModelError(.invalidValue, "a tag cannot be empty") }
         if tag.utf8.contains(0) { throw ArchiveModelError(.nulByte, "a tag holds a NUL byte; remove it") }
         if tag.utf8.count > maxTagBytes {
             throw ArchiveModelError(.invalidValue, "the tag \"\(tag)\" is longer than \(maxTagBytes) bytes")
         }
-        if tag.unicodeScalars.contains(where: { $0.properties.isWhitespace || isControl($0) || isBidiControl($0) }) {
-            throw ArchiveModelError(
-                .invalidValue, "the tag \"\(tag)\" contains whitespace, a control or a bidi character")
+        if tag.unicodeScalars.contains(where: { $0.properties.isWhitespace || isControl($0) }) {
+            throw ArchiveModelError(.invalidValue, "the tag \"\(tag)\" contains whitespace or a control character")
         }
     }
 
-    /// A replica name: 1 to 64 bytes, no control or bidi characters. Throws `nulByte` or
-    /// `invalidValue`.
+    /// A replica name: 1 to 64 bytes, no control characters (bidi marks are allowed and escaped
+    /// where printed). Throws `nulByte` or `invalidValue`.
     public static func validateName(_ name: String) throws {
         if name.isEmpty { throw ArchiveModelError(.invalidValue, "a replica name cannot be empty") }
         if name.utf8.contains(0) { throw ArchiveModelError(.nulByte, "the replica name holds a NUL byte; remove it") }
         if name.utf8.count > maxNameBytes {
             throw ArchiveModelError(.invalidValue, "the replica name is longer than \(maxNameBytes) bytes")
         }
-        if name.unicodeScalars.contains(where: { isControl($0) || isBidiControl($0) }) {
-            throw ArchiveModelError(.invalidValue, "the replica name contains a control or bidi character")
+        if name.unicodeScalars.contains(where: isControl) {
+            throw ArchiveModelError(.invalidValue, "the replica name contains a control character")
         }
     }
 

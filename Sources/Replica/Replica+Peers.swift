@@ -56,9 +56,13 @@ extension Replica {
 
     /// Adds (or replaces) a named peer.
     public func addPeer(name: String, url: String, tokenFile: String?) throws {
-        guard !name.isEmpty, !name.contains("/"), !name.contains(":") else {
+        // On bytes: a Character would hide a "/" followed by a combining mark.
+        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(UInt8(ascii: ":")) else {
             throw ReplicaError(
                 .invalidValue, "a peer name must not be empty or contain / or : (it is used in place of a URL)")
+        }
+        do { try FieldRules.validateName(name) } catch let error as ArchiveModelError {
+            throw ReplicaError(.invalidValue, "a peer name: \(error.message)")
         }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw ReplicaError(.invalidValue, "a peer URL starts with http:// or https://, not \(url)")

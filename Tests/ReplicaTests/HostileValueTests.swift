@@ -40,8 +40,8 @@ struct HostileValueTests {
         Case(description: "a part that starts with a combining mark", code: .invalidValue) {
             _ = try $0.edit($1, values: [(.path, .text("a/\u{301}../b"))])
         },
-        Case(description: "a bidi override in the path", code: .invalidValue) {
-            _ = try $0.edit($1, values: [(.path, .text("a/\u{202E}txt.exe"))])
+        Case(description: "a C1 control in the path", code: .invalidValue) {
+            _ = try $0.edit($1, values: [(.path, .text("a/\u{9B}x.txt"))])
         },
         Case(description: "a title whose ]( carries a combining mark", code: .invalidValue) {
             _ = try $0.edit($1, values: [(.title, .text("a](\u{301}b"))])
@@ -79,6 +79,16 @@ struct HostileValueTests {
             try Replica.create(at: work.file("r.db"), name: "lap\0top")
         } throws: { ($0 as? ReplicaError)?.code == .invalidValue && "\($0)".contains("NUL") }
         #expect(!FileManager.default.fileExists(atPath: work.file("r.db")))
+    }
+
+    @Test(arguments: ["a/\u{301}b", "a:\u{301}b", "hub\0", "hub\u{1B}[2J"])
+    func aPeerNameIsCheckedOnBytes(_ name: String) throws {
+        let work = try TemporaryDirectory("hostile-peer-name")
+        let replica = try Replica.create(at: work.file("r.db"), name: "laptop")
+        #expect {
+            try replica.addPeer(name: name, url: "http://127.0.0.1:1", tokenFile: nil)
+        } throws: { ($0 as? ReplicaError)?.code == .invalidValue }
+        try replica.addPeer(name: "hub-\u{301}é", url: "http://127.0.0.1:1", tokenFile: nil)
     }
 
     @Test func aPeersEventWithNULIsRefusedBeforeItIsAnEvent() throws {
