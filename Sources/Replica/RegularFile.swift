@@ -45,9 +45,14 @@ enum RegularFile {
         guard fstat(descriptor, &info) == 0 else { return .refused(reason(errno)) }
         if let kind = nonRegularKind(info.st_mode) { return .refused(refusal(kind)) }
         if Int(info.st_size) > limit { return .tooLarge(Int(info.st_size)) }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        // Sized by the file (it may still grow: the buffer grows up to one byte past the limit).
+        var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), limit) + 1)
         var count = 0
-        while count < bytes.count {
+        while true {
+            if count == bytes.count {
+                guard count <= limit else { break }
+                bytes.append(contentsOf: repeatElement(0, count: min(max(count, 4096), limit + 1 - count)))
+            }
             let got = bytes.withUnsafeMutableBytes { buffer in
                 systemRead(descriptor, buffer.baseAddress.map { $0 + count }, buffer.count - count)
             }
