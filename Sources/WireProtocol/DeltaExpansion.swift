@@ -4,8 +4,9 @@
  gigabytes. So every rebuilt byte is counted before it is built:
    - the values one event rebuilds from deltas (prefix + insert + suffix): at most
      Event.maxValueBytes (4 MiB), else `malformed-event`;
-   - a whole batch or page as rebuilt (its lines, plus prefix + suffix of every delta): at most
-     the budget's limit (max_decompressed_bytes, 64 MiB), else `too-large`.
+   - a whole batch or page as rebuilt (its lines, plus the whole base value every delta reads,
+     which is at least its prefix + suffix): at most the budget's limit (max_decompressed_bytes,
+     64 MiB), else `too-large`.
  A base must be an event of the same article that set the same field.
 */
 import ArchiveModel
@@ -34,8 +35,8 @@ extension ValueDelta {
     /// Checks each delta before building it: its base must be held (`malformed-event`), carry the
     /// delta's hash (`fork`, naming the base: the two sides' histories of that origin differ), be
     /// of the same article (`malformed-event`), and the rebuilt values of the event must fit
-    /// `Event.maxValueBytes` (`malformed-event`); `budget` is charged prefix + suffix of every
-    /// delta (`too-large` past its limit).
+    /// `Event.maxValueBytes` (`malformed-event`); `budget` is charged the base value every delta
+    /// reads (`too-large` past its limit).
     public static func expand(
         _ json: JSONValue, source: BaseSource, budget: inout ExpansionBudget
     ) throws -> JSONValue {
@@ -84,7 +85,9 @@ extension ValueDelta {
                     "a delta-coded \(fieldName) rebuilds to \(length) bytes; an event holds at most \(Event.maxValueBytes) bytes of values"
                 )
             }
-            try budget.spend(Int(prefix) + Int(suffix))
+            // The whole base was read to rebuild the value: charge it, so that many short deltas
+            // against one large base cost what reading it costs, not what they keep of it.
+            try budget.spend(baseCount)
             var bytes: [UInt8] = []
             bytes.reserveCapacity(length)
             bytes.append(contentsOf: base.value.utf8.prefix(Int(prefix)))
