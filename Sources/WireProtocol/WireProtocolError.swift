@@ -85,16 +85,20 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
     }
 
     /// Reads an error response; a body that is not the documented JSON still gives an error
-    /// naming the status.
+    /// naming the status. The peer's text is one line for a person: its control characters (line
+    /// breaks included, which could forge lines of output) are escaped and it is cut at 1,000 scalars.
     public init(status: Int, body: [UInt8]) {
+        func line(_ text: String) -> String {
+            DisplayText.escaped(String(String.UnicodeScalarView(text.unicodeScalars.prefix(1_000))))
+        }
         if let json = try? JSONParser.parse(body), let code = json["error"]?.stringValue,
             let message = json["message"]?.stringValue
         {
             self.init(
-                Code(rawValue: code), message, event: json["event"]?.stringValue,
+                Code(rawValue: code), line(message), event: json["event"]?.stringValue.map(line),
                 line: json["line"]?.integerValue.map { Int($0) }, status: status)
         } else {
-            let text = String(decoding: body.prefix(200), as: UTF8.self)
+            let text = line(String(decoding: body.prefix(200), as: UTF8.self))
             self.init(
                 status >= 500 ? .internal : .malformedRequest,
                 "the server answered HTTP \(status)\(text.isEmpty ? "" : ": \(text)")", status: status)

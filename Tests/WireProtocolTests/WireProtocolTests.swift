@@ -116,6 +116,18 @@ struct EventBatchTests {
         #expect(unknown.isRetryable && unknown.message.contains("502"))
     }
 
+    @Test func aPeersErrorMessageIsOneEscapedLineOfBoundedLength() throws {
+        let forged = "refused\nSynced with \"hub\": 0 events pulled\u{1B}[2K" + String(repeating: "x", count: 5_000)
+        var body: [UInt8] = []
+        WireProtocolError(.busy, forged).json.write(to: &body, sortKeys: false)
+        let error = WireProtocolError(status: 503, body: body)
+        #expect(!error.message.unicodeScalars.contains { $0.value < 0x20 })
+        #expect(error.message.hasPrefix("refused\\x0aSynced with"))
+        #expect(error.message.unicodeScalars.count < 1_100)
+        let raw = WireProtocolError(status: 502, body: Array("bad\ngateway\u{1B}]0;x".utf8))
+        #expect(!raw.message.unicodeScalars.contains { $0.value < 0x20 })
+    }
+
     @Test func pullRequestsAreCheckedAndCapped() throws {
         let limits = WireLimits.standard
         let request = try PullRequest(
