@@ -235,21 +235,40 @@ public struct EventJournal: Sendable {
         }
     }
 
+    /// Calls `body` with each event of `article`, in journal order, one at a time: for walks that
+    /// keep a little of each event (an article may hold thousands of large events).
+    public func forEachEvent(
+        ofArticle article: ArticleID, _ db: Database, _ body: (StoredEvent) throws -> Void
+    )
+        throws
+    {
+        try walk(
+            db, sql: "SELECT position, payload, hash FROM journal WHERE article = ? ORDER BY position",
+            arguments: [article.hex], body)
+    }
+
     private func fetch(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredEvent] {
         var result: [StoredEvent] = []
+        try walk(db, sql: sql, arguments: arguments) { result.append($0) }
+        return result
+    }
+
+    private func walk(
+        _ db: Database, sql: String, arguments: StatementArguments, _ body: (StoredEvent) throws -> Void
+    ) throws {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try rows.next() {
             let position: Int64 = row[0]
             let payload: Data = row[1]
+            let event: Event
             do {
-                let event = try Event(payload: Array(payload), hash: try digest(row[2]), verify: false)
-                result.append(StoredEvent(position: position, event: event))
+                event = try Event(payload: Array(payload), hash: try digest(row[2]), verify: false)
             } catch {
                 throw EventJournalError(
                     .corruptRow, "journal row \(position) does not hold a readable event: \(error)", underlying: error)
             }
+            try body(StoredEvent(position: position, event: event))
         }
-        return result
     }
 
     private func digest(_ data: Data) throws -> SHA256Digest {

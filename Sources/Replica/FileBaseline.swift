@@ -60,15 +60,17 @@ struct FileBaseline {
             return baseline
         }
         if !needsJournal { return baseline }
-        let events = try journal.events(ofArticle: article, db)
-        for (index, stored) in events.enumerated() {
+        // One event at a time, keeping only hashes: an article may hold many large bodies.
+        var first = true
+        try journal.forEachEvent(ofArticle: article, db) { stored in
             for field in fields {
                 if let value = stored.event.value(of: field) {
                     baseline.known[field, default: []].insert(value.valueHash)
-                } else if index == 0 {
+                } else if first {
                     baseline.known[field, default: []].insert(field.defaultValue.valueHash)
                 }
             }
+            first = false
         }
         return baseline
     }
