@@ -15,13 +15,13 @@ extension SyncRoutes {
     /// than gzip or identity is `415`, a `Content-Length` past max_request_bytes is `413` before a
     /// byte is read, a body that grows past it is `413`, and a body still arriving after
     /// `bodyTimeout` is `408 request-timeout`.
-    func receive(_ request: Request) async throws -> ReceivedBody {
+    func receive(_ request: Request, limit: Int? = nil) async throws -> ReceivedBody {
         let encoding = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces)
         guard encoding == nil || encoding == "gzip" || encoding == "identity" else {
             throw WireProtocolError(
                 .unsupportedEncoding, "Content-Encoding \(encoding ?? "") is not accepted; send gzip or identity")
         }
-        let limit = limits.maxRequestBytes
+        let limit = limit ?? limits.maxRequestBytes
         if let length = request.headers[.contentLength], let bytes = Int(length), bytes > limit {
             throw WireProtocolError(
                 .tooLarge, "the request body is \(bytes) bytes; this server accepts at most \(limit) bytes as sent")
@@ -45,15 +45,16 @@ extension SyncRoutes {
         return ReceivedBody(bytes: Array(buffer.readableBytesView), gzip: encoding == "gzip")
     }
 
-    /// The body decompressed when it says gzip, at most max_decompressed_bytes (`413` past it).
-    func decoded(_ body: ReceivedBody) throws -> [UInt8] {
+    /// The body decompressed when it says gzip, at most `limit` bytes (max_decompressed_bytes
+    /// unless given; `413` past it).
+    func decoded(_ body: ReceivedBody, limit: Int? = nil) throws -> [UInt8] {
+        let limit = limit ?? limits.maxDecompressedBytes
         guard body.gzip else {
-            if body.bytes.count > limits.maxDecompressedBytes {
-                throw WireProtocolError(
-                    .tooLarge, "the request body is larger than \(limits.maxDecompressedBytes) bytes")
+            if body.bytes.count > limit {
+                throw WireProtocolError(.tooLarge, "the request body is larger than \(limit) bytes")
             }
             return body.bytes
         }
-        return try Gzip.decompress(body.bytes, limit: limits.maxDecompressedBytes)
+        return try Gzip.decompress(body.bytes, limit: limit)
     }
 }

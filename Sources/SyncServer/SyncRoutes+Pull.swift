@@ -5,12 +5,18 @@ import NIOCore
 import WireProtocol
 
 extension SyncRoutes {
+    /// The most bytes a pull request's body may hold, as sent and decompressed (SPEC.md, Limits).
+    static let maxPullRequestBytes = 1 << 20
+
     /// `POST /v1/pull`: a page of the events the caller lacks, streamed from the journal in steps,
     /// then the trailer.
     func pull(_ request: Request) async throws -> Response {
         try checkVersion(request)
         try await authorize(request, for: .read)
-        let pull = try PullRequest(body: try decoded(try await receive(request)), limits: limits)
+        // A pull request is a knowledge vector: 1 MiB holds one of 20,000 origins.
+        let limit = Self.maxPullRequestBytes
+        let pull = try PullRequest(
+            body: try decoded(try await receive(request, limit: limit), limit: limit), limits: limits)
         let gzip = AcceptEncoding(request.headers[.acceptEncoding]).acceptsGzip
         let replica = self.replica
         let body = ResponseBody { writer in

@@ -97,6 +97,27 @@ struct HTTPConventionTests {
         }
     }
 
+    @Test func aPullRequestOverOneMebibyteIsRefusedAsSentAndDecompressed() async throws {
+        let fixture = try ServerFixture("pull-size")
+        let padding = String(repeating: " ", count: 1 << 20)  // SPEC.md: a pull request holds at most 1 MiB
+        let body = Array(#"{"knowledge":{}"#.utf8) + Array(padding.utf8) + Array("}".utf8)
+        try await fixture.test { client in
+            let plain = try await client.execute(
+                uri: WireProtocol.Path.pull, method: .post, headers: fixture.headers(), body: ByteBuffer(bytes: body))
+            #expect(plain.status == .contentTooLarge)
+            #expect(try errorCode(plain) == "too-large")
+            // Compressed, it is a few KB as sent: refused once it inflates past the bound.
+            let zipped = try await client.execute(
+                uri: WireProtocol.Path.pull, method: .post, headers: fixture.headers([.contentEncoding: "gzip"]),
+                body: ByteBuffer(bytes: try Gzip.compress(body)))
+            #expect(zipped.status == .contentTooLarge)
+            let small = try await client.execute(
+                uri: WireProtocol.Path.pull, method: .post, headers: fixture.headers(),
+                body: ByteBuffer(string: #"{"knowledge":{}}"#))
+            #expect(small.status == .ok)
+        }
+    }
+
     @Test func pullLimitsOverTheMaximumAreCappedAsDocumented() async throws {
         let fixture = try ServerFixture("pull-cap")
         var chain = EventChain()
