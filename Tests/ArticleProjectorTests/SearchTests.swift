@@ -52,11 +52,7 @@ struct CorpusSearchTests {
     @Test(.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus (ARCHIVE_SYNC_CORPUS or ../shared/corpus)"))
     func findsExactlyTheArticlesThatContainEachWord() throws {
         let work = try TemporaryDirectory("search")
-        let database = try DatabaseQueue(path: work.file("search.db"))
-        var migrator = DatabaseMigrator()
-        EventJournal.registerMigrations(in: &migrator)
-        ArticleProjector.registerMigrations(in: &migrator)
-        try migrator.migrate(database)
+        let database = try searchDatabase(in: work)
         let projector = ArticleProjector()
         var texts: [ArticleID: String] = [:]
         try database.write { db in
@@ -89,11 +85,7 @@ struct CorpusSearchTests {
 struct ChineseWordSearchTests {
     @Test func findsATwoCharacterWordButNotItsCharactersApartNorAWordThatDoesNotOccur() throws {
         let work = try TemporaryDirectory("search-words")
-        let database = try DatabaseQueue(path: work.file("search.db"))
-        var migrator = DatabaseMigrator()
-        EventJournal.registerMigrations(in: &migrator)
-        ArticleProjector.registerMigrations(in: &migrator)
-        try migrator.migrate(database)
+        let database = try searchDatabase(in: work)
         let projector = ArticleProjector()
         let bodies = [
             "whole": "<p>朝鲜宣布试射导弹。</p>",
@@ -119,4 +111,14 @@ struct ChineseWordSearchTests {
         #expect(try search("鲜") == Set([ids["whole"], ids["apart"]].compactMap { $0 }))
         #expect(try search("韩国").isEmpty)
     }
+}
+
+/// A new file holding the journal and the article tables, for search tests.
+func searchDatabase(in work: TemporaryDirectory) throws -> DatabaseQueue {
+    let database = try DatabaseQueue(path: work.file("search.db"))
+    var migrator = DatabaseMigrator()
+    EventJournal.registerMigrations(in: &migrator)
+    ArticleProjector.registerMigrations(in: &migrator)
+    try migrator.migrate(database)
+    return database
 }

@@ -126,14 +126,7 @@ struct ImportTests {
         #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
 
         // A change made to the file itself is imported, and only that change.
-        var changed = file
-        changed.body += "<p>added later</p>\n"
-        try work.write("archive/\(path)", changed.render())
-        let third = try replica.importFiles([work.file("archive")])
-        #expect(third.updated == 1)
-        let last = try #require(try replica.history(of: file.articleID).last)
-        #expect(last.event.changes == [.set(.body, .text(changed.body))])
-        #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
+        try expectBodyChangeImportedAlone(file, at: "archive/\(path)", adding: "<p>added later</p>\n", replica, work)
 
         // After an export the files say what the replica says, and importing them writes nothing.
         _ = try replica.export(to: work.file("archive"))
@@ -193,14 +186,8 @@ struct ImportTests {
         #expect(try replica.article(moved).state.text(.path) == "renamed.txt")
 
         // A value the journal has never held, written in the first folder, is an update.
-        var changed = file
-        changed.body += "<p>new in the first folder</p>\n"
-        try work.write("archive/\(path)", changed.render())
-        let third = try replica.importFiles([work.file("archive")])
-        #expect(third.updated == 1)
-        let last = try #require(try replica.history(of: file.articleID).last)
-        #expect(last.event.changes == [.set(.body, .text(changed.body))])
-        #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
+        try expectBodyChangeImportedAlone(
+            file, at: "archive/\(path)", adding: "<p>new in the first folder</p>\n", replica, work)
     }
 
     @Test func aCopyOfAnOldExportInAFolderNeverSeenDoesNotUndoEdits() throws {
@@ -224,4 +211,19 @@ struct ImportTests {
         #expect(again.updated == 1)
         #expect(try replica.article(file.articleID).state.text(.title) == "Retitled in the copy")
     }
+}
+
+/// Appends `addition` to the body of `file` at `path` in `work`, imports the archive folder, and
+/// expects one update holding only that body, with the title edited in the replica kept.
+func expectBodyChangeImportedAlone(
+    _ file: ArticleFile, at path: String, adding addition: String, _ replica: Replica, _ work: TemporaryDirectory
+) throws {
+    var changed = file
+    changed.body += addition
+    try work.write(path, changed.render())
+    let report = try replica.importFiles([work.file("archive")])
+    #expect(report.updated == 1)
+    let last = try #require(try replica.history(of: file.articleID).last)
+    #expect(last.event.changes == [.set(.body, .text(changed.body))])
+    #expect(try replica.article(file.articleID).state.text(.title) == "Edited in the replica")
 }

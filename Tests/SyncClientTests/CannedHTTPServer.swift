@@ -42,16 +42,14 @@ final class CannedHTTPServer: @unchecked Sendable {
 
     deinit { close() }
 
+    private var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+
     private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                lock.lock()
-                let done = closed
-                lock.unlock()
-                if done { return }
-                continue
-            }
+        while let client = LoopbackSocket.accept(from: listener, isClosed: { isClosed }) {
             readRequest(client)
             lock.lock()
             served += 1

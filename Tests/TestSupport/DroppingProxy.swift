@@ -96,16 +96,14 @@ public final class DroppingProxy: @unchecked Sendable {
 
     deinit { close() }
 
+    private var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+
     private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                lock.lock()
-                let done = closed
-                lock.unlock()
-                if done { return }
-                continue
-            }
+        while let client = LoopbackSocket.accept(from: listener, isClosed: { isClosed }) {
             guard let upstream = LoopbackSocket.connect(port: target) else {
                 Glibc.close(client)
                 continue

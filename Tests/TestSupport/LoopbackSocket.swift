@@ -31,6 +31,16 @@ public enum LoopbackSocket {
         return (listener, Int(UInt16(bigEndian: address.sin_port)))
     }
 
+    /// The next connection accepted on `listener`, or nil once `isClosed` says the listener was
+    /// closed (a failed accept on an open listener is tried again).
+    public static func accept(from listener: Int32, isClosed: () -> Bool) -> Int32? {
+        while true {
+            let client = Glibc.accept(listener, nil, nil)
+            if client >= 0 { return client }
+            if isClosed() { return nil }
+        }
+    }
+
     /// A socket connected to 127.0.0.1:`port`, or nil (nothing left open) when the connection fails.
     public static func connect(port: Int) -> Int32? {
         let connection = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
