@@ -21,8 +21,12 @@ public struct ArticleFile: Hashable, Sendable {
     public var title: String
     public var url: String
     public var body: String
+    public var dateLine: String
 
-    public init(frontMatter: String = "", capturedAt: Int64, title: String, url: String, body: String) {
+    public init(
+        frontMatter: String = "", capturedAt: Int64, title: String, url: String, body: String, dateLine: String = ""
+    ) {
+        self.dateLine = dateLine
         self.frontMatter = frontMatter
         self.capturedAt = capturedAt
         self.title = title
@@ -37,7 +41,7 @@ public struct ArticleFile: Hashable, Sendable {
     public var fieldValues: [(Field, FieldValue)] {
         [
             (.url, .text(url)), (.title, .text(title)), (.body, .text(body)),
-            (.frontMatter, .text(frontMatter)), (.capturedAt, .integer(capturedAt)),
+            (.frontMatter, .text(frontMatter)), (.capturedAt, .integer(capturedAt)), (.dateLine, .text(dateLine)),
         ]
     }
 

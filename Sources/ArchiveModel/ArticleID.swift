@@ -1,7 +1,11 @@
-/// An article's identity: the first 16 hex digits of SHA-256 of the url it was created with.
+/// The identity of an article, or of one capture of it: 16 lowercase hex digits.
 ///
-/// Two replicas that capture the same url offline therefore create the same article. The id never
-/// changes, even when the url is corrected later.
+/// An article is named by its url: `ArticleID(url:)`, the first 16 hex digits of SHA-256 of the
+/// url. Each capture of it (one file of the archive) is a record of the journal named by its url
+/// and its path: `ArticleID(captureOf:at:)`. So two replicas that capture the same url offline,
+/// at the same path or at different ones, name every capture alike (see `protocol/CAPTURES.md`).
+/// A record's id never changes, even when its url or path is corrected later. Records made
+/// before captures existed are named `ArticleID(url:)`.
 public struct ArticleID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let hex: String
 
@@ -9,6 +13,19 @@ public struct ArticleID: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(url: String) {
         let digest = SHA256Digest.of(Array(url.utf8))
         self.hex = Hex.encode(digest.bytes.prefix(8))
+    }
+
+    /// The most attempts a capture's name may take (`Event.validate` tries each).
+    public static let maxCaptureAttempts = 64
+
+    /// The id of the capture of `url` found at `path`: SHA-256 of the url, a line feed and the
+    /// path (a url holds no line feed). `attempt` counts up from 1 when that id is already taken
+    /// by a capture that moved elsewhere; attempts after the first hash a line feed and the
+    /// attempt number too.
+    public init(captureOf url: String, at path: String, attempt: Int = 1) {
+        var input = Array(url.utf8) + [0x0A] + Array(path.utf8)
+        if attempt > 1 { input += [0x0A] + Array(String(attempt).utf8) }
+        self.hex = Hex.encode(SHA256Digest.of(input).bytes.prefix(8))
     }
 
     /// Parses exactly 16 lowercase hex digits.

@@ -139,8 +139,22 @@ extension Event {
                     if case .set(.url, let v) = change { v } else { nil }
                 }).first
             else { throw fail("a create must set the url") }
-            guard ArticleID(url: url) == draft.article else {
-                throw fail("article id \(draft.article) is not the id of its url (\(ArticleID(url: url)))")
+            // A capture is named by its url and path (with an attempt number when a capture that
+            // moved away holds that name); records made before captures, by the url alone.
+            let path = draft.changes.lazy.compactMap { change -> String? in
+                if case .set(.path, .text(let path)) = change { path } else { nil }
+            }.first
+            let named =
+                ArticleID(url: url) == draft.article
+                || path.map { path in
+                    (1...ArticleID.maxCaptureAttempts).contains {
+                        ArticleID(captureOf: url, at: path, attempt: $0) == draft.article
+                    }
+                } ?? false
+            guard named else {
+                throw fail(
+                    "article id \(draft.article) is neither the id of its url (\(ArticleID(url: url))) nor that of a"
+                        + " capture of it at its path (\(ArticleID(captureOf: url, at: path ?? "")))")
             }
         case .delete:
             guard draft.changes.contains(.set(.deleted, .flag(true))) else {

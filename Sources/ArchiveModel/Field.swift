@@ -10,6 +10,7 @@ public enum Field: String, CaseIterable, Hashable, Comparable, Sendable, CustomS
     case path
     case note
     case deleted
+    case dateLine = "date_line"
 
     public enum ValueKind: Sendable { case text, integer, flag }
 
@@ -45,9 +46,10 @@ public enum Field: String, CaseIterable, Hashable, Comparable, Sendable, CustomS
         case .body: 2
         case .frontMatter: 3
         case .capturedAt: 4
-        case .path: 5
-        case .note: 6
-        case .deleted: 7
+        case .dateLine: 5
+        case .path: 6
+        case .note: 7
+        case .deleted: 8
         }
     }
 }

@@ -2,14 +2,21 @@ import ArchiveModel
 import Foundation
 import GRDB
 
-/// One line of `list` or `search`.
+/// One line of `list` or `search`: an article, shown by its head capture (its newest live one).
 public struct ArticleSummary: Sendable {
+    /// The article: `ArticleID(url:)` of its captures' url.
     public var id: ArticleID
+    /// The capture shown.
+    public var capture: ArticleID
+    /// How many captures the article has (the live ones, or all when every one is deleted).
+    public var captures: Int
     public var title: String
     public var url: String
     public var path: String
     public var capturedAt: Int64
+    /// True when every capture of the article is deleted.
     public var deleted: Bool
+    /// The tags of its captures (of the live ones, unless every one is deleted).
     public var tags: [String]
     public var conflicts: [Field]
     public var lastHLC: HybridTimestamp
@@ -17,8 +24,21 @@ public struct ArticleSummary: Sendable {
     public var snippet: String?
 }
 
+/// One capture of an article, as `show` and `history` list them.
+public struct CaptureSummary: Sendable {
+    public var id: ArticleID
+    public var path: String
+    public var capturedAt: Int64
+    public var dateLine: String
+    public var title: String
+    public var url: String
+    public var bodyBytes: Int
+    public var deleted: Bool
+}
+
 /// One field in conflict: the heads that disagree.
 public struct FieldConflict: Sendable {
+    /// The capture whose field is in conflict.
     public var article: ArticleID
     public var title: String
     public var field: Field
@@ -32,7 +52,7 @@ public enum ArticleOrder: String, CaseIterable, Sendable {
 }
 
 extension ArticleProjector {
-    /// Articles, newest capture first by default.
+    /// Articles, one line each (its head capture), newest capture first by default.
     public func list(
         includeDeleted: Bool, onlyDeleted: Bool = false, tag: String?, order: ArticleOrder = .captured,
         limit: Int?, _ db: Database
@@ -40,20 +60,24 @@ extension ArticleProjector {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if onlyDeleted {
-            conditions.append("a.deleted = 1")
+            conditions.append("h.live = 0")
         } else if !includeDeleted {
-            conditions.append("a.deleted = 0")
+            conditions.append("h.live > 0")
         }
         if let tag {
-            conditions.append("EXISTS (SELECT 1 FROM article_tag t WHERE t.article = a.key AND t.tag = ?)")
+            conditions.append(
+                """
+                EXISTS (SELECT 1 FROM article b JOIN article_tag t ON t.article = b.key
+                        WHERE b.article_id = h.article_id AND (b.deleted = 0 OR h.live = 0) AND t.tag = ?)
+                """)
             arguments += [tag]
         }
         let orderBy =
             switch order {
-            case .captured: "a.captured_at DESC, a.id"
-            case .updated: "a.last_hlc DESC, a.id"
-            case .title: "a.title, a.id"
-            case .path: "a.path, a.id"
+            case .captured: "a.captured_at DESC, h.article_id"
+            case .updated: "h.last_hlc DESC, h.article_id"
+            case .title: "a.title, h.article_id"
+            case .path: "a.path, h.article_id"
             }
         var sql = Self.summarySelect
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -62,38 +86,88 @@ extension ArticleProjector {
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.summary)
     }
 
-    /// One row per article with everything a summary shows, tags and conflicted fields included
-    /// (joined with the unit separator, which neither may contain): one query for a whole list.
+    /// One row per article with everything a summary shows, the tags and conflicted fields of its
+    /// captures included (joined with the unit separator, which neither may contain): one query
+    /// for a whole list.
     static let summarySelect = """
-        SELECT a.id, a.title, a.url, a.path, a.captured_at, a.deleted, a.last_hlc,
-               (SELECT group_concat(tag, char(31)) FROM article_tag WHERE article = a.key),
-               (SELECT group_concat(field, char(31)) FROM article_conflict WHERE article = a.key)
-        FROM article a
+        SELECT h.article_id, a.title, a.url, a.path, a.captured_at, h.live = 0, h.last_hlc,
+               (SELECT group_concat(t.tag, char(31)) FROM article b JOIN article_tag t ON t.article = b.key
+                WHERE b.article_id = h.article_id AND (b.deleted = 0 OR h.live = 0)),
+               (SELECT group_concat(c.field, char(31)) FROM article b JOIN article_conflict c ON c.article = b.key
+                WHERE b.article_id = h.article_id AND (b.deleted = 0 OR h.live = 0)),
+               a.id, CASE WHEN h.live > 0 THEN h.live ELSE h.captures END
+        FROM article_head h JOIN article a ON a.key = h.head
         """
 
     static func summary(_ row: Row) -> ArticleSummary {
         func parts(_ text: String?) -> [String] {
             (text ?? "").split(separator: "\u{1F}").map(String.init)
         }
+        let tags = Set(parts(row[7])).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return ArticleSummary(
-            id: ArticleID(hex: row[0]) ?? ArticleID(url: ""), title: row[1], url: row[2], path: row[3],
-            capturedAt: row[4], deleted: row[5],
-            tags: parts(row[7]).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
-            conflicts: parts(row[8]).compactMap(Field.init(rawValue:)).sorted(),
+            id: ArticleID(hex: row[0]) ?? ArticleID(url: ""), capture: ArticleID(hex: row[9]) ?? ArticleID(url: ""),
+            captures: row[10], title: row[1], url: row[2], path: row[3], capturedAt: row[4], deleted: row[5],
+            tags: tags, conflicts: Set(parts(row[8]).compactMap(Field.init(rawValue:))).sorted(),
             lastHLC: HybridTimestamp(packed: row[6]), snippet: nil)
     }
 
-    /// Ids of articles that start with `prefix` (how the command line accepts short ids).
+    /// The summary of one article, nil when no capture of it is held.
+    public func summary(of article: ArticleID, _ db: Database) throws -> ArticleSummary? {
+        try Row.fetchOne(db, sql: Self.summarySelect + " WHERE h.article_id = ?", arguments: [article.hex]).map(
+            Self.summary)
+    }
+
+    /// The captures of `article`, oldest first (by capture time, then id).
+    public func captures(of article: ArticleID, _ db: Database) throws -> [CaptureSummary] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, path, captured_at, date_line, title, url, length(CAST(body AS BLOB)), deleted FROM article
+                WHERE article_id = ? ORDER BY captured_at, id
+                """, arguments: [article.hex]
+        ).compactMap { row in
+            guard let id = ArticleID(hex: row[0]) else { return nil }
+            return CaptureSummary(
+                id: id, path: row[1], capturedAt: row[2], dateLine: row[3], title: row[4], url: row[5],
+                bodyBytes: row[6], deleted: row[7])
+        }
+    }
+
+    /// The article `capture` is a capture of (`ArticleID(url:)` of its url), nil when not held.
+    public func article(ofCapture capture: ArticleID, _ db: Database) throws -> ArticleID? {
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT article_id FROM article WHERE id = ?"), arguments: [capture.hex]
+        ).flatMap(ArticleID.init(hex:))
+    }
+
+    /// Ids of captures (journal records) that start with `prefix`.
     public func articleIDs(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
+        try ids(in: "article", column: "id", prefix: prefix, limit: limit, db)
+    }
+
+    /// Ids of articles (captures sharing a url) that start with `prefix`.
+    public func articleKeys(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
+        try ids(in: "article_head", column: "article_id", prefix: prefix, limit: limit, db)
+    }
+
+    private func ids(
+        in table: String, column: String, prefix: String, limit: Int, _ db: Database
+    ) throws
+        -> [ArticleID]
+    {
         let lowered = prefix.lowercased()
-        guard !lowered.isEmpty, lowered.allSatisfy(\.isHexDigit), lowered.count <= 16 else { return [] }
+        guard !lowered.isEmpty, lowered.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+            lowered.utf8.count <= 16
+        else {
+            return []
+        }
         return try String.fetchAll(
-            db, sql: "SELECT id FROM article WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            db, sql: "SELECT \(column) FROM \(table) WHERE \(column) >= ? AND \(column) < ? ORDER BY \(column) LIMIT ?",
             arguments: [lowered, lowered + "g", limit]
         ).compactMap(ArticleID.init(hex:))
     }
 
-    /// The live (not deleted) article whose path is `path`, else a deleted one, else nil.
+    /// The live (not deleted) capture whose path is `path`, else a deleted one, else nil.
     public func article(atPath path: String, _ db: Database) throws -> ArticleID? {
         try String.fetchOne(
             db.cachedStatement(sql: "SELECT id FROM article WHERE path = ? ORDER BY deleted, id LIMIT 1"),
@@ -101,21 +175,29 @@ extension ArticleProjector {
         ).flatMap(ArticleID.init(hex:))
     }
 
-    /// Full-text search over title and body; best matches first.
+    /// Full-text search over the titles and bodies of every capture; each article once (shown by
+    /// its head capture, with a snippet from its best matching one), best matches first.
     public func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
         guard let expression = SearchText.matchExpression(for: query) else { return [] }
+        // Matching captures best first; the first of each article stands for it (FTS5 ranks only
+        // in the query that scans it, so articles are gathered here, not by GROUP BY).
         let sql = """
-            SELECT a.key FROM article_search s
+            SELECT a.article_id, a.key FROM article_search s
             JOIN article_search_row r ON r.rowid = s.rowid JOIN article a ON a.key = r.article
             WHERE article_search MATCH ? \(includeDeleted ? "" : "AND a.deleted = 0")
-            ORDER BY bm25(article_search, 4.0, 1.0) LIMIT ?
+            ORDER BY bm25(article_search, 4.0, 1.0), a.article_id
             """
+        var best: [(article: ArticleID, key: Int64)] = []
+        var seen = Set<String>()
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: [expression])
+        while best.count < max(0, limit), let row = try rows.next() {
+            let hex: String = row[0]
+            guard seen.insert(hex).inserted, let article = ArticleID(hex: hex) else { continue }
+            best.append((article, row[1]))
+        }
         let needles = SearchText.needles(for: query)
-        return try Int64.fetchAll(db, sql: sql, arguments: [expression, limit]).compactMap { key in
-            guard let row = try Row.fetchOne(db, sql: Self.summarySelect + " WHERE a.key = ?", arguments: [key]) else {
-                return nil
-            }
-            var hit = Self.summary(row)
+        return try best.compactMap { article, key in
+            guard var hit = try summary(of: article, db) else { return nil }
             let body = try String.fetchOne(db, sql: "SELECT body FROM article WHERE key = ?", arguments: [key]) ?? ""
             hit.snippet = Self.snippet(of: SearchText.plainText(ofHTML: body), around: needles)
             return hit
@@ -143,13 +225,14 @@ extension ArticleProjector {
         return snippet
     }
 
-    /// Every field in conflict, article by article.
+    /// Every field in conflict, capture by capture; with `article`, only those of the article
+    /// or capture of that id.
     public func conflicts(of article: ArticleID? = nil, _ db: Database) throws -> [FieldConflict] {
         var sql = "SELECT a.id, c.field, a.title FROM article_conflict c JOIN article a ON a.key = c.article"
         var arguments: StatementArguments = []
         if let article {
-            sql += " WHERE a.id = ?"
-            arguments += [article.hex]
+            sql += " WHERE a.id = ? OR a.article_id = ?"
+            arguments += [article.hex, article.hex]
         }
         sql += " ORDER BY a.id, c.field"
         return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
@@ -163,17 +246,22 @@ extension ArticleProjector {
 
     /// Counts for `status`.
     public struct Counts: Sendable, Equatable {
+        /// Articles, deleted ones included.
         public var articles: Int
+        /// Articles every capture of which is deleted.
         public var deleted: Int
+        /// Captures (journal records) that are not deleted.
+        public var captures: Int
         public var conflicts: Int
         public var conflictedArticles: Int
     }
 
     public func counts(_ db: Database) throws -> Counts {
-        let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(deleted), 0) FROM article")
+        let row = try Row.fetchOne(
+            db, sql: "SELECT count(*), coalesce(sum(live = 0), 0), coalesce(sum(live), 0) FROM article_head")
         let conflictRow = try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT article) FROM article_conflict")
         return Counts(
-            articles: row?[0] ?? 0, deleted: row?[1] ?? 0, conflicts: conflictRow?[0] ?? 0,
+            articles: row?[0] ?? 0, deleted: row?[1] ?? 0, captures: row?[2] ?? 0, conflicts: conflictRow?[0] ?? 0,
             conflictedArticles: conflictRow?[1] ?? 0)
     }
 }

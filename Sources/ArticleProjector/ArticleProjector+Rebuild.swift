@@ -95,6 +95,23 @@ extension ArticleProjector {
         if searchRows != rows.count {
             problems.append("the search index has \(searchRows) rows for \(rows.count) articles")
         }
+        // Each article's head row, recomputed from its captures' rows.
+        let wrongHeads = try String.fetchAll(
+            db,
+            sql: """
+                SELECT e.article_id FROM (
+                    SELECT article_id, count(*) AS captures, sum(deleted = 0) AS live, max(last_hlc) AS last_hlc,
+                        (SELECT b.key FROM article b WHERE b.article_id = a.article_id
+                         ORDER BY b.deleted, b.captured_at DESC, b.id DESC LIMIT 1) AS head
+                    FROM article a GROUP BY article_id) e
+                LEFT JOIN article_head h ON h.article_id = e.article_id
+                WHERE h.head IS NOT e.head OR h.captures IS NOT e.captures OR h.live IS NOT e.live
+                    OR h.last_hlc IS NOT e.last_hlc
+                UNION ALL
+                SELECT article_id FROM article_head WHERE article_id NOT IN (SELECT article_id FROM article)
+                LIMIT ?
+                """, arguments: [limit])
+        for article in wrongHeads { problems.append("article \(article): its head row does not match its captures") }
         return problems
     }
 }

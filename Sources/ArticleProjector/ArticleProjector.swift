@@ -68,6 +68,11 @@ public struct ArticleProjector: Sendable {
         let lastHLC = max(loaded?.lastHLC ?? event.hlc, event.hlc)
         let newHash = state.stateHash
         let key = try save(state, key: loaded?.key, firstHLC: firstHLC, lastHLC: lastHLC, stateHash: newHash, db)
+        let article = ArticleID(url: state.text(.url))
+        try refreshHead(of: article, db)
+        if let loaded, case let old = ArticleID(url: loaded.state.text(.url)), old != article {
+            try refreshHead(of: old, db)
+        }
         try saveConflicts(before: before, after: state, key: key, fields: change.touchedFields, db)
         try saveTags(change, key: key, db)
         let textChanged = change.values.contains { $0.field == .title || $0.field == .body }
@@ -92,13 +97,14 @@ public struct ArticleProjector: Sendable {
                 db.cachedStatement(
                     sql: """
                         SELECT url, title, body, front_matter, captured_at, path, note, deleted, first_hlc, last_hlc,
-                               state_hash, heads, tag_adds, key
+                               state_hash, heads, tag_adds, key, date_line
                         FROM article WHERE id = ?
                         """), arguments: [id.hex])
         else { return nil }
         let values: [Field: FieldValue] = [
             .url: .text(row[0]), .title: .text(row[1]), .body: .text(row[2]), .frontMatter: .text(row[3]),
             .capturedAt: .integer(row[4]), .path: .text(row[5]), .note: .text(row[6]), .deleted: .flag(row[7]),
+            .dateLine: .text(row[14]),
         ]
         var registers: [Field: Register] = [:]
         for (field, heads) in try RegisterCodec.decodeHeads(Array(row[11] as Data)) {
@@ -122,13 +128,15 @@ public struct ArticleProjector: Sendable {
             state.text(.url), state.text(.title), state.text(.body), state.text(.frontMatter), state.capturedAt,
             state.text(.path), state.text(.note), state.isDeleted, firstHLC.packed, lastHLC.packed,
             Data(stateHash.bytes), Data(RegisterCodec.encodeHeads(state.registers)),
-            Data(RegisterCodec.encodeTagAdds(state.tagAdds)),
+            Data(RegisterCodec.encodeTagAdds(state.tagAdds)), ArticleID(url: state.text(.url)).hex,
+            state.text(.dateLine),
         ]
         if let key {
             try db.cachedStatement(
                 sql: """
                     UPDATE article SET url = ?, title = ?, body = ?, front_matter = ?, captured_at = ?, path = ?, note = ?,
-                        deleted = ?, first_hlc = ?, last_hlc = ?, state_hash = ?, heads = ?, tag_adds = ?
+                        deleted = ?, first_hlc = ?, last_hlc = ?, state_hash = ?, heads = ?, tag_adds = ?,
+                        article_id = ?, date_line = ?
                     WHERE key = ?
                     """
             ).execute(arguments: StatementArguments(values + [key]))
@@ -137,11 +145,37 @@ public struct ArticleProjector: Sendable {
         try db.cachedStatement(
             sql: """
                 INSERT INTO article (url, title, body, front_matter, captured_at, path, note, deleted, first_hlc, last_hlc,
-                                     state_hash, heads, tag_adds, id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     state_hash, heads, tag_adds, article_id, date_line, id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: StatementArguments(values + [state.id.hex]))
         return db.lastInsertedRowID
+    }
+
+    /// Rewrites the head row of `article` from its captures' rows (or removes it when it has
+    /// none left): which capture `list` shows, how many it has, and its latest hlc.
+    private func refreshHead(of article: ArticleID, _ db: Database) throws {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT key, deleted, last_hlc FROM article WHERE article_id = ?
+                    ORDER BY deleted, captured_at DESC, id DESC
+                    """), arguments: [article.hex])
+        guard let head = rows.first else {
+            try db.cachedStatement(sql: "DELETE FROM article_head WHERE article_id = ?").execute(arguments: [
+                article.hex
+            ])
+            return
+        }
+        let live = rows.count(where: { !($0[1] as Bool) })
+        let lastHLC = rows.map { $0[2] as Int64 }.max() ?? 0
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO article_head (article_id, head, captures, live, last_hlc) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (article_id) DO UPDATE SET head = excluded.head, captures = excluded.captures,
+                    live = excluded.live, last_hlc = excluded.last_hlc
+                """
+        ).execute(arguments: [article.hex, head[0] as Int64, rows.count, live, lastHLC])
     }
 
     private func saveConflicts(

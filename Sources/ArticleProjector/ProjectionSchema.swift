@@ -3,16 +3,24 @@
  drop and refill them at any time.
 
    article(key INTEGER PRIMARY KEY  in order of arrival (rows append; other tables refer to it),
-           id UNIQUE, url, title, body, front_matter, captured_at, path, note, deleted,
+           id UNIQUE,                the record: one capture (a file of the archive)
+           article_id,               the article it is a capture of: ArticleID(url:) of its url
+           url, title, body, front_matter, captured_at, date_line, path, note, deleted,
            first_hlc, last_hlc,      earliest and latest hlc of the article's events
            state_hash,               SHA-256 of ArticleState.canonicalJSON
            heads, tag_adds)          register heads and surviving tag adds (RegisterCodec)
+   article_head(article_id PRIMARY KEY,  one row per article (captures sharing a url):
+           head,                     key of the capture list and search show: the newest live one
+                                     (highest captured_at, then id), else the newest deleted one
+           captures, live,           how many captures it has, how many of them are not deleted
+           last_hlc)                 latest hlc of any of its captures
    article_tag(article, tag)                                      tags present, for queries
    article_conflict(article, field)                               fields whose heads disagree
    article_search                 contentless FTS5 over title and body, segmented (SearchText)
    article_search_row(rowid, article)   which article each index row is (rowids only grow)
    projection_state(key, value)                                   "digest": XOR of state hashes
 */
+import EventJournal
 import GRDB
 
 extension ArticleProjector {
@@ -21,10 +29,16 @@ extension ArticleProjector {
         migrator.registerMigration("projection-v1") { db in
             try createTables(db)
         }
+        // Captures: the article rows gain the article they belong to and the date line, and
+        // articles get a head row; the tables are rebuilt from the journal.
+        migrator.registerMigration("projection-v2-captures") { db in
+            _ = try ArticleProjector().rebuild(from: EventJournal(), db)
+        }
     }
 
     static let tableNames = [
-        "article", "article_tag", "article_conflict", "article_search", "article_search_row", "projection_state",
+        "article", "article_head", "article_tag", "article_conflict", "article_search", "article_search_row",
+        "projection_state",
     ]
 
     /// Creates empty projection tables in `db`.
@@ -34,11 +48,13 @@ extension ArticleProjector {
                 CREATE TABLE article (
                     key INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
+                    article_id TEXT NOT NULL,
                     url TEXT NOT NULL,
                     title TEXT NOT NULL,
                     body TEXT NOT NULL,
                     front_matter TEXT NOT NULL,
                     captured_at INTEGER NOT NULL,
+                    date_line TEXT NOT NULL,
                     path TEXT NOT NULL,
                     note TEXT NOT NULL,
                     deleted INTEGER NOT NULL,
@@ -50,6 +66,14 @@ extension ArticleProjector {
                 );
                 CREATE INDEX article_by_path ON article(path);
                 CREATE INDEX article_by_captured_at ON article(captured_at);
+                CREATE INDEX article_by_article_id ON article(article_id);
+                CREATE TABLE article_head (
+                    article_id TEXT PRIMARY KEY,
+                    head INTEGER NOT NULL,
+                    captures INTEGER NOT NULL,
+                    live INTEGER NOT NULL,
+                    last_hlc INTEGER NOT NULL
+                ) WITHOUT ROWID;
                 CREATE TABLE article_tag (
                     article INTEGER NOT NULL,
                     tag TEXT NOT NULL,

@@ -80,13 +80,14 @@ extension Replica {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, path, front_matter, captured_at, title, url, body FROM article
+                        SELECT id, path, front_matter, captured_at, title, url, body, date_line FROM article
                         WHERE deleted = 0 AND (path, id) > (?, ?) ORDER BY path, id LIMIT 500
                         """, arguments: [after?.path ?? "", after?.id.hex ?? ""]
                 ).compactMap { row -> (ArticleID, String, ArticleFile)? in
                     guard let id = ArticleID(hex: row[0]) else { return nil }
                     let file = ArticleFile(
-                        frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6])
+                        frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6],
+                        dateLine: row[7])
                     return (id, row[1], file)
                 }
             }
@@ -100,12 +101,12 @@ extension Replica {
                 func skip(_ kind: ExportProblem.Kind, _ reason: String) {
                     report.skipped.append(
                         ExportProblem(
-                            article: id, path: path, kind: kind, message: "article \(id) was not written: \(reason)"))
+                            article: id, path: path, kind: kind, message: "capture \(id) was not written: \(reason)"))
                 }
                 if let owner, owner.path.utf8.elementsEqual(path.utf8) {
                     skip(
                         .samePath,
-                        "it has the same path \(Self.quoted(path)) as article \(owner.id); give it another with"
+                        "it has the same path \(Self.quoted(path)) as capture \(owner.id); give it another with"
                             + " `archive-sync edit \(id) --path NEW`")
                     continue
                 }
@@ -154,14 +155,18 @@ extension Replica {
     }
 
     /// True when no field of `file`, found in the folder `folder`, is a change made in the file
-    /// (see `FileBaseline`), as an article of `id` or of the id its url gives: nothing is lost by
-    /// overwriting it.
+    /// (see `FileBaseline`), as the capture `id` or as a capture of the article its url names:
+    /// nothing is lost by overwriting it.
     private func isSettled(_ file: ArticleFile, of id: ArticleID, in folder: String) throws -> Bool {
-        let journal = self.journal
+        let (journal, projector) = (self.journal, self.projector)
         return try read { db in
             if try FileBaseline.load(folder: folder, article: id, journal: journal, db).isSettled(file) { return true }
-            return try file.articleID != id
-                && FileBaseline.load(folder: folder, article: file.articleID, journal: journal, db).isSettled(file)
+            for capture in try projector.captures(of: file.articleID, db) where capture.id != id {
+                if try FileBaseline.load(folder: folder, article: capture.id, journal: journal, db).isSettled(file) {
+                    return true
+                }
+            }
+            return false
         }
     }
 

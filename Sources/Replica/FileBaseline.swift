@@ -4,9 +4,10 @@
 
  Local bookkeeping, not replicated and not rebuilt, in table
    file_baseline(folder, article, hashes)   PRIMARY KEY (folder, article)
- where `folder` is the real path (realpath) of the archive folder, and `hashes` holds 16 bytes of
- SHA-256 per field of `FileBaseline.fields`, in that order: what the article's file in that folder
- said when it was last imported from or exported to it.
+ where `folder` is the real path (realpath) of the archive folder, `article` a capture's id, and
+ `hashes` holds 16 bytes of SHA-256 per field of `FileBaseline.fields`, in that order: what the
+ capture's file in that folder said when it was last imported from or exported to it. A row of
+ another length (written before `date_line` was a field) is no baseline.
 
  The rule for one file field:
  - With a baseline for (folder, article): the file changed the field exactly when its value
@@ -33,7 +34,7 @@ import Darwin
 /// What an article's file in one folder is compared with: that folder's last import or export,
 /// else every value the journal ever held for the article.
 struct FileBaseline {
-    static let fields: [Field] = [.url, .title, .body, .frontMatter, .capturedAt, .path]
+    static let fields: [Field] = [.url, .title, .body, .frontMatter, .capturedAt, .path, .dateLine]
     private static let hashLength = 16
 
     /// The folder's baseline, when it has one.

@@ -37,17 +37,48 @@ public struct HistoryEntry: Sendable {
 }
 
 extension Replica {
-    /// Every event of one article in journal order, with before and after values.
+    /// Every event of one article (of each of its captures) or of one capture, in journal order,
+    /// with before and after values (each capture replayed on its own).
     public func history(of id: ArticleID) throws -> [HistoryEntry] {
         try read { db in
-            let stored = try journal.events(ofArticle: id, db)
+            var ids = try projector.captures(of: id, db).map(\.id)
+            if ids.isEmpty { ids = [id] }
+            var stored: [EventJournal.StoredEvent] = []
+            for capture in ids { stored += try journal.events(ofArticle: capture, db) }
+            stored.sort { $0.position < $1.position }
             guard !stored.isEmpty else { throw ReplicaError(.unknownArticle, "there is no article with id \(id)") }
             let names = try journal.replicaNames(db)
-            var state = ArticleState(id: id)
+            var states: [ArticleID: ArticleState] = [:]
             return stored.map { item in
-                let before = state
-                state.apply(item.event)
-                return Self.entry(item, before: before, after: state, names: names)
+                let capture = item.event.article
+                let before = states[capture] ?? ArticleState(id: capture)
+                var after = before
+                after.apply(item.event)
+                states[capture] = after
+                return Self.entry(item, before: before, after: after, names: names)
+            }
+        }
+    }
+
+    /// One capture of an article with its file's content, for `history` and `show`.
+    public struct CaptureVersion: Sendable {
+        /// 1 for the oldest capture (by capture time, then id).
+        public var number: Int
+        public var summary: CaptureSummary
+        public var file: ArticleFile
+    }
+
+    /// The captures of the article `id` names (an article, or the article of a capture), oldest
+    /// first, each with its content.
+    public func captureVersions(of id: ArticleID) throws -> [CaptureVersion] {
+        try read { db in
+            var captures = try projector.captures(of: id, db)
+            if captures.isEmpty, let article = try projector.article(ofCapture: id, db) {
+                captures = try projector.captures(of: article, db)
+            }
+            return try captures.enumerated().compactMap { index, summary in
+                guard let state = try projector.load(summary.id, db)?.state else { return nil }
+                return CaptureVersion(number: index + 1, summary: summary, file: Self.file(of: state))
             }
         }
     }

@@ -8,7 +8,13 @@ import GRDB
 public struct ImportReport: Sendable {
     public var files = 0
     public var bytes = 0
+    /// Files that were the first capture of an article not held before.
     public var created = 0
+    /// Files that were a new capture of an article already held (another file with its url).
+    public var recaptured = 0
+    /// Of `recaptured`, the files whose content is the same as one of the article's other
+    /// captures (only the path differs): identical copies.
+    public var identicalCopies = 0
     public var updated = 0
     /// Updates that changed the article's path (a file moved in the archive).
     public var moved = 0
@@ -21,6 +27,8 @@ public struct ImportReport: Sendable {
         files += other.files
         bytes += other.bytes
         created += other.created
+        recaptured += other.recaptured
+        identicalCopies += other.identicalCopies
         updated += other.updated
         moved += other.moved
         unchanged += other.unchanged
@@ -58,14 +66,16 @@ extension Replica {
     /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
     /// ones skipped).
     ///
-    /// A new file creates an article; a changed one writes an update with only what the file
-    /// changed (see `FileBaseline`: since the folder's last import or export, else values the
-    /// journal never held), so an untouched or older file never undoes a newer change. A file is
-    /// matched to its article by its path in the archive, else by the id of its url; a known
-    /// article at a new path is a move. A file that is not a regular file (symbolic links inside a folder are not followed),
-    /// that is over 4 MiB (checked before it is read), that does not parse, that repeats an
-    /// article another file of the archive already holds, or that would change a deleted article
-    /// is refused with the reason, and nothing is written for it.
+    /// Each file is one capture of the article its url names (see `protocol/CAPTURES.md`). A file
+    /// is matched to the capture at its path in the archive; else, when a capture of its article
+    /// has left the folder (its file is gone), the file is that capture moved (the one with the
+    /// same content, else the newest); else it is a new capture, of a new article or of one
+    /// already held. A new capture is created; a changed one gets an update with only what the
+    /// file changed (see `FileBaseline`: since the folder's last import or export, else values the
+    /// journal never held), so an untouched or older file never undoes a newer change. A file that
+    /// is not a regular file (symbolic links inside a folder are not followed), that is over 4 MiB
+    /// (checked before it is read), that does not parse, or that would change or add to a deleted
+    /// article is refused with the reason, and nothing is written for it.
     /// Files are committed `chunkSize` (or 64 MiB) at a time. Throws (before writing anything) when an
     /// argument does not exist.
     public func importFiles(
@@ -137,36 +147,70 @@ extension Replica {
         }
         var target: ArticleID
         var state: ArticleState?
+        // For a new capture of an article already held: whether another capture has its content.
+        var recaptureIsIdentical: Bool?
         if let byPath = try projector.article(atPath: path, db) {
             target = byPath
             state = try projector.load(byPath, db)?.state
         } else {
-            target = file.articleID
-            state = try projector.load(target, db)?.state
-            // One file given by name, of an article known at a path ending with that name: the
-            // same file, read from its folder, not a move.
-            if source.single, let known = state?.text(.path),
-                known.utf8.split(separator: UInt8(ascii: "/")).last?.elementsEqual(path.utf8) == true
-            {
-                path = known
+            let article = file.articleID
+            let captures = try projector.captures(of: article, db)
+            let fileBytes = file.render()
+            func sameContent(_ capture: CaptureSummary) throws -> Bool {
+                guard let stored = try projector.load(capture.id, db)?.state else { return false }
+                return Self.file(of: stored).render().elementsEqual(fileBytes)
             }
-            if let state, !state.text(.path).isEmpty, !state.text(.path).utf8.elementsEqual(path.utf8),
-                FileManager.default.fileExists(atPath: source.root + "/" + state.text(.path))
-            {
+            // One file given by name, of a capture known at a path ending with that name: the
+            // same file, read from its folder, not a new capture.
+            let named =
+                source.single
+                ? captures.last(where: {
+                    $0.path.utf8.split(separator: UInt8(ascii: "/")).last?.elementsEqual(path.utf8) == true
+                }) : nil
+            // A live capture whose file has left this folder: the file moved here.
+            let gone =
+                source.single
+                ? []
+                : captures.filter {
+                    !$0.deleted && !$0.path.isEmpty
+                        && !FileManager.default.fileExists(atPath: source.root + "/" + $0.path)
+                }
+            if let named {
+                path = named.path
+                target = named.id
+                state = try projector.load(named.id, db)?.state
+            } else if !captures.isEmpty, captures.allSatisfy(\.deleted) {
                 report.refused.append(
                     (
                         name,
-                        "it has the same url as \(state.text(.path)), which is still in the archive (article \(target));"
-                            + " remove one of the two files"
+                        "article \(article) is deleted; restore it first with `archive-sync restore \(article)`, then import again"
                     ))
                 return
+            } else if let moved = try gone.first(where: sameContent) ?? gone.last {
+                target = moved.id
+                state = try projector.load(moved.id, db)?.state
+            } else {
+                // A new capture, named by its url and path; a capture that moved away from this
+                // path may hold that name already.
+                guard let free = try Self.freeCaptureID(url: file.url, path: path, projector: projector, db) else {
+                    report.refused.append(
+                        (
+                            name,
+                            "\(ArticleID.maxCaptureAttempts) captures of article \(article) have moved away from this path;"
+                                + " give the file another name"
+                        ))
+                    return
+                }
+                target = free
+                state = nil
+                if !captures.isEmpty { recaptureIsIdentical = try captures.contains(where: sameContent) }
             }
         }
-        // Ids as 64-bit numbers: the set of articles an import touched stays small in memory.
+        // Ids as 64-bit numbers: the set of captures an import touched stays small in memory.
         let claim = UInt64(target.hex, radix: 16) ?? 0
         if claimed.contains(claim) || chunkClaims.contains(claim) {
             let other = state.map { source.root + "/" + $0.text(.path) } ?? "another file"
-            report.refused.append((name, "it describes the same article (\(target)) as \(other), imported just before"))
+            report.refused.append((name, "it is the same capture (\(target)) as \(other), imported just before"))
             return
         }
         chunkClaims.insert(claim)
@@ -175,12 +219,19 @@ extension Replica {
         guard let state else {
             var changes: [Change] = [
                 .set(.url, .text(file.url)), .set(.title, .text(file.title)), .set(.body, .text(file.body)),
-                .set(.capturedAt, .integer(file.capturedAt)), .set(.path, .text(path)),
+                .set(.capturedAt, .integer(file.capturedAt)),
             ]
+            if !file.dateLine.isEmpty { changes.append(.set(.dateLine, .text(file.dateLine))) }
+            changes.append(.set(.path, .text(path)))
             if !file.frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(file.frontMatter))) }
             _ = try writer.write(.create, article: target, changes: changes, db)
             try FileBaseline.save(fileValues, folder: folder, article: target, db)
-            report.created += 1
+            if let recaptureIsIdentical {
+                report.recaptured += 1
+                if recaptureIsIdentical { report.identicalCopies += 1 }
+            } else {
+                report.created += 1
+            }
             return
         }
         // Only what the file itself changed (see `FileBaseline`): a file holding a version the
@@ -198,7 +249,8 @@ extension Replica {
             report.refused.append(
                 (
                     name,
-                    "article \(target) is deleted; restore it first with `archive-sync restore \(target)`, then import again"
+                    "capture \(target) of article \(ArticleID(url: state.text(.url))) is deleted; restore it first"
+                        + " with `archive-sync restore \(target)`, then import again"
                 ))
             return
         }
@@ -206,6 +258,27 @@ extension Replica {
         try FileBaseline.save(fileValues, folder: folder, article: target, db)
         report.updated += 1
         if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
+    }
+
+    /// The id a new capture of `url` at `path` gets: its first free name (see
+    /// `ArticleID(captureOf:at:attempt:)`), nil when every attempt is taken.
+    static func freeCaptureID(
+        url: String, path: String, projector: ArticleProjector, _ db: Database
+    ) throws
+        -> ArticleID?
+    {
+        for attempt in 1...ArticleID.maxCaptureAttempts {
+            let id = ArticleID(captureOf: url, at: path, attempt: attempt)
+            if try projector.load(id, db) == nil { return id }
+        }
+        return nil
+    }
+
+    /// The file a capture's state is written as.
+    static func file(of state: ArticleState) -> ArticleFile {
+        ArticleFile(
+            frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
+            url: state.text(.url), body: state.text(.body), dateLine: state.text(.dateLine))
     }
 
     /// Equal values, texts compared byte for byte (Swift's `==` on strings takes canonically

@@ -3,67 +3,202 @@ import ArticleProjector
 import EventJournal
 import GRDB
 
-/// An article as `show` presents it.
+/// A capture as `show` presents it, with the article it belongs to.
 public struct ArticleDetail: Sendable {
+    /// The capture shown.
     public var state: ArticleState
     public var firstHLC: HybridTimestamp
     public var lastHLC: HybridTimestamp
     public var eventCount: Int
+    /// The article: `ArticleID(url:)` of the capture's url.
+    public var article: ArticleID
+    /// Every capture of the article, oldest first; `state` is one of them.
+    public var captures: [CaptureSummary]
+    /// The article's tags: those of its live captures (of all, when every one is deleted).
+    public var tags: [String]
+    /// The article's note: that of its newest live capture with a note.
+    public var note: String
+}
+
+/// What an id given to a command names: a whole article (every capture of it) or one capture.
+public enum ArticleTarget: Hashable, Sendable, CustomStringConvertible {
+    case article(ArticleID)
+    case capture(ArticleID)
+
+    public var id: ArticleID {
+        switch self {
+        case .article(let id), .capture(let id): id
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .article(let id): "article \(id)"
+        case .capture(let id): "capture \(id)"
+        }
+    }
 }
 
 extension Replica {
-    /// The article whose id is `text` or starts with it.
-    ///
-    /// Throws `unknownArticle` when none does and `ambiguousArticle` (listing some) when several do.
+    /// The article or capture whose id is `text` or starts with it (see `resolve(_:capture:)`).
     public func resolveArticle(_ text: String) throws -> ArticleID {
-        try read { db in try Self.resolveArticle(text, projector: self.projector, db) }
+        try resolve(text).id
     }
 
-    static func resolveArticle(_ text: String, projector: ArticleProjector, _ db: Database) throws -> ArticleID {
-        let matches = try projector.articleIDs(withPrefix: text, limit: 6, db)
+    /// The article or capture named by `text` (an id or a unique prefix; an article's id names the
+    /// article even when one of its captures has the same id), narrowed to one capture of it by
+    /// `capture`: a number (1 is the oldest capture), a capture id or prefix, or a path.
+    ///
+    /// Throws `unknownArticle` when nothing matches and `ambiguousArticle` (listing some) when
+    /// several do.
+    public func resolve(_ text: String, capture: String? = nil) throws -> ArticleTarget {
+        try read { db in
+            let target = try Self.resolve(text, projector: self.projector, db)
+            guard let capture else { return target }
+            return .capture(try Self.capture(capture, of: target, projector: self.projector, db))
+        }
+    }
+
+    static func resolve(_ text: String, projector: ArticleProjector, _ db: Database) throws -> ArticleTarget {
+        var matches: [ArticleTarget] = try projector.articleKeys(withPrefix: text, limit: 6, db).map { .article($0) }
+        for id in try projector.articleIDs(withPrefix: text, limit: 6, db) where !matches.contains(.article(id)) {
+            matches.append(.capture(id))
+        }
         if matches.count == 1 { return matches[0] }
+        if let exact = matches.first(where: { $0.id.hex == text }) { return exact }
         if matches.isEmpty {
             throw ReplicaError(
                 .unknownArticle, "there is no article with id \(text.isEmpty ? "\"\"" : text) (see `archive-sync list`)"
             )
         }
-        let shown = matches.prefix(5).map(\.hex).joined(separator: ", ")
+        let shown = matches.prefix(5).map(\.id.hex).joined(separator: ", ")
         throw ReplicaError(
             .ambiguousArticle,
             "the id \(text) is ambiguous: it starts \(shown)\(matches.count > 5 ? ", …" : ""); give more digits")
     }
 
-    /// The article with its registers, tags and bookkeeping.
-    public func article(_ id: ArticleID) throws -> ArticleDetail {
-        try read { db in
+    /// What an id names: the article of that id when one is held, else the capture.
+    public func target(of id: ArticleID) throws -> ArticleTarget {
+        try read { db in try projector.summary(of: id, db) != nil ? .article(id) : .capture(id) }
+    }
+
+    /// One capture of `target`'s article picked by `selector` (see `resolve(_:capture:)`).
+    static func capture(
+        _ selector: String, of target: ArticleTarget, projector: ArticleProjector, _ db: Database
+    ) throws -> ArticleID {
+        let article =
+            switch target {
+            case .article(let id): id
+            case .capture(let id): try projector.article(ofCapture: id, db) ?? id
+            }
+        let captures = try projector.captures(of: article, db)
+        if let number = Int(selector), !selector.hasPrefix("+") {
+            guard number >= 1, number <= captures.count else {
+                throw ReplicaError(
+                    .unknownArticle,
+                    "article \(article) has \(captures.count) capture\(captures.count == 1 ? "" : "s"); give a number from 1 to \(captures.count)"
+                )
+            }
+            return captures[number - 1].id
+        }
+        if let byPath = captures.first(where: { $0.path.utf8.elementsEqual(selector.utf8) }) { return byPath.id }
+        let byID = captures.filter { $0.id.hex.hasPrefix(selector.lowercased()) && !selector.isEmpty }
+        if byID.count == 1 { return byID[0].id }
+        throw ReplicaError(
+            byID.isEmpty ? .unknownArticle : .ambiguousArticle,
+            "article \(article) has no capture \(selector); give its number (1 is the oldest), its id or its path"
+                + " (see `archive-sync show \(article)`)")
+    }
+
+    /// The captures an article-wide change applies to, and the capture a field edit applies to:
+    /// for an article, its live captures and the newest of them; for a capture, itself.
+    static func scope(
+        _ target: ArticleTarget, projector: ArticleProjector, action: String, _ db: Database
+    ) throws -> (all: [ArticleID], head: ArticleID) {
+        let id = target.id
+        let captures = target == .article(id) ? try projector.captures(of: id, db) : []
+        if captures.isEmpty {
             guard let stored = try projector.load(id, db) else {
                 throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
             }
+            if stored.state.isDeleted {
+                throw ReplicaError(
+                    .articleDeleted,
+                    "capture \(id) is deleted; restore it first with `archive-sync restore \(id)`, then \(action) it")
+            }
+            return ([id], id)
+        }
+        let live = captures.filter { !$0.deleted }
+        guard let head = live.max(by: { ($0.capturedAt, $0.id) < ($1.capturedAt, $1.id) }) else {
+            throw ReplicaError(
+                .articleDeleted,
+                "article \(id) is deleted; restore it first with `archive-sync restore \(id)`, then \(action) it")
+        }
+        return (live.map(\.id), head.id)
+    }
+
+    /// The article or capture `id` names, as `show` presents it: a capture itself (always, when
+    /// `capture`), or an article's newest live capture (its newest when every one is deleted).
+    public func article(_ id: ArticleID, capture onlyCapture: Bool = false) throws -> ArticleDetail {
+        try read { db in
+            var capture = id
+            if !onlyCapture, let summary = try projector.summary(of: id, db) { capture = summary.capture }
+            guard let stored = try projector.load(capture, db) else {
+                throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
+            }
+            let article = ArticleID(url: stored.state.text(.url))
             let count =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE article = ?", arguments: [id.hex]) ?? 0
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE article = ?", arguments: [capture.hex])
+                ?? 0
+            let captures = try projector.captures(of: article, db)
+            let allDeleted = captures.allSatisfy(\.deleted)
+            var tags = Set<String>()
+            var note = ""
+            var noteTime: (Int64, ArticleID)?
+            for summary in captures where allDeleted || !summary.deleted {
+                guard let state = try projector.load(summary.id, db)?.state else { continue }
+                tags.formUnion(state.tags.map(\.text))
+                if !state.text(.note).isEmpty, noteTime.map({ $0 < (summary.capturedAt, summary.id) }) ?? true {
+                    note = state.text(.note)
+                    noteTime = (summary.capturedAt, summary.id)
+                }
+            }
             return ArticleDetail(
-                state: stored.state, firstHLC: stored.firstHLC, lastHLC: stored.lastHLC, eventCount: count)
+                state: stored.state, firstHLC: stored.firstHLC, lastHLC: stored.lastHLC, eventCount: count,
+                article: article, captures: captures,
+                tags: tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, note: note)
         }
     }
 
-    /// Creates a new article. `path` defaults to `<id>.txt`, `capturedAt` to now.
+    /// Creates a new capture: of a new article, or, with a `path` no capture of it has, a new
+    /// capture of the article this url already names. `path` defaults to `<article id>.txt`,
+    /// `capturedAt` to now. The capture's id is `ArticleID(captureOf: url, at: path)`.
     ///
-    /// Throws `articleExists` when an article with this url's id is already held.
+    /// Throws `articleExists` when the article is held and no new `path` is given, or a capture
+    /// of it is already at `path`.
     public func capture(
         url: String, title: String, body: String, frontMatter: String = "", capturedAt: Int64? = nil,
         path: String? = nil, note: String = "", tags: [String] = []
     ) throws -> Event {
-        let id = ArticleID(url: url)
+        let article = ArticleID(url: url)
+        let path = path ?? "\(article).txt"
         let capturedAt = capturedAt ?? wallClock()
         return try write { writer, db in
-            if try projector.load(id, db) != nil {
+            let captures = try projector.captures(of: article, db)
+            if captures.contains(where: { $0.path.utf8.elementsEqual(path.utf8) }) {
                 throw ReplicaError(
                     .articleExists,
-                    "an article with this url already exists (id \(id)); change it with `archive-sync edit \(id)`")
+                    "an article with this url already has a capture at \(path) (article \(article)); change it with"
+                        + " `archive-sync edit \(article)`, or give another --path for a new capture")
+            }
+            guard let id = try Self.freeCaptureID(url: url, path: path, projector: projector, db) else {
+                throw ReplicaError(
+                    .articleExists,
+                    "too many captures of article \(article) have moved away from \(path); give another --path")
             }
             var changes: [Change] = [
                 .set(.url, .text(url)), .set(.title, .text(title)), .set(.body, .text(body)),
-                .set(.capturedAt, .integer(capturedAt)), .set(.path, .text(path ?? "\(id).txt")),
+                .set(.capturedAt, .integer(capturedAt)), .set(.path, .text(path)),
             ]
             if !frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(frontMatter))) }
             if !note.isEmpty { changes.append(.set(.note, .text(note))) }
@@ -72,79 +207,153 @@ extension Replica {
         }
     }
 
-    /// Sets fields of a live article; only the values that differ are written.
+    /// Sets fields of a live article or capture; only the values that differ are written.
     ///
-    /// Throws `articleDeleted` for a deleted article and `nothingToChange` when every value is
-    /// already the article's.
-    public func edit(_ id: ArticleID, values: [(Field, FieldValue)]) throws -> Event {
-        try write { writer, db in
-            let state = try Self.liveState(id, projector: projector, action: "edit", db)
-            var changes: [Change] = []
-            for (field, value) in values.sorted(by: { $0.0 < $1.0 }) where state.value(of: field) != value {
-                changes.append(.set(field, value))
+    /// For an article, the note is the article's: it is written on each of its live captures;
+    /// every other field is its newest live capture's (a capture is one file: correcting it does
+    /// not rewrite the article's other captures). For a capture, every field is written on it.
+    /// Throws `articleDeleted` for a deleted one and `nothingToChange` when every value is
+    /// already there.
+    public func edit(_ id: ArticleID, values: [(Field, FieldValue)]) throws -> [Event] {
+        try edit(try target(of: id), values: values)
+    }
+
+    public func edit(_ target: ArticleTarget, values: [(Field, FieldValue)]) throws -> [Event] {
+        let id = target.id
+        return try write { writer, db in
+            let scope = try Self.scope(target, projector: projector, action: "edit", db)
+            var events: [Event] = []
+            for capture in scope.all where capture == scope.head || values.contains(where: { $0.0 == .note }) {
+                guard let state = try projector.load(capture, db)?.state else { continue }
+                var changes: [Change] = []
+                for (field, value) in values.sorted(by: { $0.0 < $1.0 })
+                where (capture == scope.head || field == .note) && state.value(of: field) != value {
+                    changes.append(.set(field, value))
+                }
+                if changes.isEmpty { continue }
+                events.append(try writer.write(.update, article: capture, changes: changes, db).event)
             }
-            guard !changes.isEmpty else {
+            guard !events.isEmpty else {
                 throw ReplicaError(.nothingToChange, "article \(id) already has these values; nothing was written")
             }
-            return try writer.write(.update, article: id, changes: changes, db).event
+            return events
         }
     }
 
-    /// Marks a live article deleted (a tombstone: its history and content stay).
-    public func delete(_ id: ArticleID) throws -> Event {
-        try write { writer, db in
-            _ = try Self.liveState(id, projector: projector, action: "delete", db)
-            return try writer.write(.delete, article: id, changes: [.set(.deleted, .flag(true))], db).event
-        }
+    /// Marks a live article (each of its live captures) or one capture deleted: a tombstone,
+    /// their history and content stay.
+    public func delete(_ id: ArticleID) throws -> [Event] {
+        try delete(try target(of: id))
     }
 
-    /// Brings a deleted article back.
-    public func restore(_ id: ArticleID) throws -> Event {
+    public func delete(_ target: ArticleTarget) throws -> [Event] {
         try write { writer, db in
-            guard let stored = try projector.load(id, db) else {
-                throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
+            let scope = try Self.scope(target, projector: projector, action: "delete", db)
+            return try scope.all.map { capture in
+                try writer.write(.delete, article: capture, changes: [.set(.deleted, .flag(true))], db).event
             }
-            guard stored.state.isDeleted else {
+        }
+    }
+
+    /// Brings back a deleted article (each of its deleted captures) or one deleted capture.
+    public func restore(_ id: ArticleID) throws -> [Event] {
+        try restore(try target(of: id))
+    }
+
+    public func restore(_ target: ArticleTarget) throws -> [Event] {
+        let id = target.id
+        return try write { writer, db in
+            var deleted = try projector.captures(of: id, db).filter(\.deleted).map(\.id)
+            if target == .capture(id) {
+                guard let stored = try projector.load(id, db) else {
+                    throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
+                }
+                deleted = stored.state.isDeleted ? [id] : []
+            }
+            guard !deleted.isEmpty else {
                 throw ReplicaError(.articleNotDeleted, "article \(id) is not deleted; there is nothing to restore")
             }
-            return try writer.write(.restore, article: id, changes: [.set(.deleted, .flag(false))], db).event
+            return try deleted.map { capture in
+                try writer.write(.restore, article: capture, changes: [.set(.deleted, .flag(false))], db).event
+            }
         }
     }
 
-    /// Adds and removes tags.
+    /// Adds and removes tags, on each live capture of an article or on one capture.
     ///
     /// An add is always written, even for a tag already present: it states the intention, so it
-    /// wins over a remove made concurrently elsewhere (tags are an add-wins set). Removing a tag
-    /// the article does not have is an error.
-    public func tag(_ id: ArticleID, add: [String], remove: [String]) throws -> Event {
-        try write { writer, db in
-            let state = try Self.liveState(id, projector: projector, action: "tag", db)
-            let present = Set(state.tags)
+    /// wins over a remove made concurrently elsewhere (tags are an add-wins set). A remove is
+    /// written on each capture that has the tag; removing a tag none has is an error.
+    public func tag(_ id: ArticleID, add: [String], remove: [String]) throws -> [Event] {
+        try tag(try target(of: id), add: add, remove: remove)
+    }
+
+    public func tag(_ target: ArticleTarget, add: [String], remove: [String]) throws -> [Event] {
+        let id = target.id
+        return try write { writer, db in
+            let scope = try Self.scope(target, projector: projector, action: "tag", db)
+            var present: [ArticleID: Set<Tag>] = [:]
+            for capture in scope.all { present[capture] = Set(try projector.load(capture, db)?.state.tags ?? []) }
             let adding = Self.uniqueTags(add)
             let removing = Self.uniqueTags(remove)
             if let overlap = adding.first(where: { removing.contains($0) }) {
                 throw ReplicaError(.invalidValue, "the tag \(overlap) is both added and removed")
             }
-            if let absent = removing.first(where: { !present.contains(Tag($0)) }) {
+            if let absent = removing.first(where: { tag in !present.values.contains { $0.contains(Tag(tag)) } }) {
                 throw ReplicaError(.invalidValue, "article \(id) has no tag \(absent)")
             }
-            let changes = adding.map(Change.tagAdd) + removing.map(Change.tagRemove)
-            guard !changes.isEmpty else { throw ReplicaError(.nothingToChange, "no tag to add or remove") }
-            return try writer.write(.update, article: id, changes: changes, db).event
+            guard !adding.isEmpty || !removing.isEmpty else {
+                throw ReplicaError(.nothingToChange, "no tag to add or remove")
+            }
+            var events: [Event] = []
+            for capture in scope.all {
+                let changes =
+                    adding.map(Change.tagAdd)
+                    + removing.filter { present[capture]?.contains(Tag($0)) ?? false }.map(Change.tagRemove)
+                if changes.isEmpty { continue }
+                events.append(try writer.write(.update, article: capture, changes: changes, db).event)
+            }
+            return events
         }
     }
 
     /// Picks the value of a field in conflict: the value of one of its heads or a new one.
     ///
-    /// The resolve event's clock covers every head, so the conflict ends wherever it travels.
+    /// For an article, the capture whose field is in conflict (when several of its captures
+    /// are, give the capture). The resolve event's clock covers every head, so the conflict ends
+    /// wherever it travels.
     public func resolve(_ id: ArticleID, field: Field, take: String?, value: FieldValue?) throws -> Event {
-        try write { writer, db in
-            guard let stored = try projector.load(id, db) else {
+        try resolve(try target(of: id), field: field, take: take, value: value)
+    }
+
+    public func resolve(_ target: ArticleTarget, field: Field, take: String?, value: FieldValue?) throws -> Event {
+        let id = target.id
+        return try write { writer, db in
+            var capture = id
+            let captures = target == .article(id) ? try projector.captures(of: id, db) : []
+            if !captures.isEmpty {
+                var conflicted: [ArticleID] = []
+                for summary in captures {
+                    if try projector.load(summary.id, db)?.state.registers[field]?.isConflict ?? false {
+                        conflicted.append(summary.id)
+                    }
+                }
+                if conflicted.count > 1 {
+                    throw ReplicaError(
+                        .ambiguousArticle,
+                        "the \(field) of \(conflicted.count) captures of article \(id) is in conflict"
+                            + " (\(conflicted.map(\.hex).joined(separator: ", "))); resolve one capture at a time with"
+                            + " `archive-sync resolve \(id) \(field) --capture ID …`")
+                }
+                capture = conflicted.first ?? captures.last?.id ?? id
+            }
+            guard let stored = try projector.load(capture, db) else {
                 throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
             }
             if field != .deleted, stored.state.isDeleted {
                 throw ReplicaError(
-                    .articleDeleted, "article \(id) is deleted; restore it first with `archive-sync restore \(id)`")
+                    .articleDeleted,
+                    "capture \(capture) is deleted; restore it first with `archive-sync restore \(capture)`")
             }
             guard let register = stored.state.registers[field], register.isConflict else {
                 throw ReplicaError(
@@ -169,22 +378,8 @@ extension Replica {
             } else {
                 throw ReplicaError(.invalidValue, "say which value to keep: --take ORIGIN:SEQ or --value VALUE")
             }
-            return try writer.write(.resolve, article: id, changes: [.set(field, chosen)], db).event
+            return try writer.write(.resolve, article: capture, changes: [.set(field, chosen)], db).event
         }
-    }
-
-    static func liveState(
-        _ id: ArticleID, projector: ArticleProjector, action: String, _ db: Database
-    ) throws -> ArticleState {
-        guard let stored = try projector.load(id, db) else {
-            throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
-        }
-        if stored.state.isDeleted {
-            throw ReplicaError(
-                .articleDeleted,
-                "article \(id) is deleted; restore it first with `archive-sync restore \(id)`, then \(action) it")
-        }
-        return stored.state
     }
 
     static func uniqueTags(_ tags: [String]) -> [String] {

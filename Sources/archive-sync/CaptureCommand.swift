@@ -8,7 +8,8 @@ struct CaptureCommand: ParsableCommand {
         abstract: "Capture one new article from its url, title and body.",
         discussion: """
             The article's id comes from its url, so two replicas that capture the same url get \
-            the same article. Its path (where export writes it) defaults to <id>.txt.
+            the same article. Its path (where export writes it) defaults to <id>.txt. Capturing a \
+            url already held with another --path adds a capture of that article (one file each).
 
             Example:
               curl -s https://example.org/a/1 | archive-sync capture --url https://example.org/a/1 \\
@@ -47,9 +48,12 @@ struct CaptureCommand: ParsableCommand {
             note: note, tags: tag)
         if output.json {
             JSONOutput.print(
-                .object([("id", .string(event.article.hex)), ("event", .string("\(event.origin.hex):\(event.seq)"))]))
+                .object([
+                    ("id", .string(ArticleID(url: url).hex)), ("capture", .string(event.article.hex)),
+                    ("event", .string("\(event.origin.hex):\(event.seq)")),
+                ]))
         } else {
-            Terminal.line("Captured article \(event.article.hex).")
+            Terminal.line("Captured article \(ArticleID(url: url).hex) (capture \(event.article.hex)).")
         }
     }
 }
@@ -62,12 +66,17 @@ struct EditCommand: ParsableCommand {
             Writes one update holding only the fields whose value changes. A deleted article \
             must be restored first (so nothing is undeleted by accident).
 
+            An article captured into several files has one capture per file. Given the article's \
+            id, edit changes its newest capture (the one `list` shows), and --note is written on \
+            every capture; give --capture (or a capture's id) to change another one.
+
             Example: archive-sync edit 3f2a --title "Corrected title" --path world/3f2a.txt
             """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
     @Option(help: "New url (the id stays the same).") var url: String?
     @Option(help: "New title.") var title: String?
     @Option(help: "New HTML body.") var body: String?
@@ -92,7 +101,7 @@ struct EditCommand: ParsableCommand {
 
     func run() throws {
         let target = try replica.open()
-        let article = try target.resolveArticle(id)
+        let article = try target.resolve(id, capture: capture)
         var values: [(Field, FieldValue)] = []
         if let url { values.append((.url, .text(url))) }
         if let title { values.append((.title, .text(title))) }
@@ -104,25 +113,27 @@ struct EditCommand: ParsableCommand {
         if let capturedAt { values.append((.capturedAt, .integer(capturedAt))) }
         if let path { values.append((.path, .text(path))) }
         if let note { values.append((.note, .text(note))) }
-        let event = try target.edit(article, values: values)
-        Report.event(event, json: output.json, verb: "Updated")
+        let events = try target.edit(article, values: values)
+        Report.events(events, json: output.json, verb: "Updated")
     }
 }
 
 struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "note",
-        abstract: "Set your note on an article (an empty text clears it).")
+        abstract: "Set your note on an article (an empty text clears it).",
+        discussion: "The note is written on every capture of the article, unless --capture names one.")
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
     @Argument(help: "The note.") var text: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
 
     func run() throws {
         let target = try replica.open()
-        let event = try target.edit(try target.resolveArticle(id), values: [(.note, .text(text))])
-        Report.event(event, json: output.json, verb: "Noted")
+        let events = try target.edit(try target.resolve(id, capture: capture), values: [(.note, .text(text))])
+        Report.events(events, json: output.json, verb: "Noted")
     }
 }
 
@@ -132,12 +143,15 @@ struct TagCommand: ParsableCommand {
         abstract: "Add and remove tags.",
         discussion: """
             Tags merge as an add-wins set: when one replica adds a tag while another removes \
-            it, the tag stays. Example: archive-sync tag 3f2a --add korea --remove todo
+            it, the tag stays. Tags are written on every capture of the article (a tag on any \
+            of them is the article's), unless --capture names one. \
+            Example: archive-sync tag 3f2a --add korea --remove todo
             """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
     @Option(help: "A tag to add (repeat for several).") var add: [String] = []
     @Option(help: "A tag to remove (repeat for several).") var remove: [String] = []
 
@@ -147,45 +161,64 @@ struct TagCommand: ParsableCommand {
 
     func run() throws {
         let target = try replica.open()
-        let event = try target.tag(try target.resolveArticle(id), add: add, remove: remove)
-        Report.event(event, json: output.json, verb: "Tagged")
+        let events = try target.tag(try target.resolve(id, capture: capture), add: add, remove: remove)
+        Report.events(events, json: output.json, verb: "Tagged")
     }
 }
 
 struct DeleteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
-        abstract: "Delete an article (a tombstone: its history stays, `restore` brings it back).")
+        abstract: "Delete an article (a tombstone: its history stays, `restore` brings it back).",
+        discussion: """
+            Deletes every capture of the article, or with --capture only that one (a stale \
+            copy, say): export no longer writes it.
+            """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
 
     func run() throws {
         let target = try replica.open()
-        let event = try target.delete(try target.resolveArticle(id))
-        Report.event(event, json: output.json, verb: "Deleted")
+        let events = try target.delete(try target.resolve(id, capture: capture))
+        Report.events(events, json: output.json, verb: "Deleted")
     }
 }
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Bring a deleted article back.")
+        abstract: "Bring a deleted article back.",
+        discussion: "Restores every deleted capture of the article, or with --capture only that one.")
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
 
     func run() throws {
         let target = try replica.open()
-        let event = try target.restore(try target.resolveArticle(id))
-        Report.event(event, json: output.json, verb: "Restored")
+        let events = try target.restore(try target.resolve(id, capture: capture))
+        Report.events(events, json: output.json, verb: "Restored")
     }
 }
 
-/// The one line a command that writes an event prints.
+/// How commands name an article or one of its captures.
+enum Target {
+    static let idHelp =
+        "The article's id (or a unique prefix), or the id of one of its captures (see `archive-sync show`)."
+    static let captureHelp =
+        "Only this capture of the article: its number (1 is the oldest), its id or its path."
+}
+
+/// The one line a command that writes an event prints, for each event.
 enum Report {
+    static func events(_ events: [Event], json: Bool, verb: String) {
+        for event in events { Self.event(event, json: json, verb: verb) }
+    }
+
     static func event(_ event: Event, json: Bool, verb: String) {
         if json {
             JSONOutput.print(
@@ -196,7 +229,7 @@ enum Report {
         } else {
             let fields = event.changes.compactMap(\.field).map(\.rawValue)
             let detail = fields.isEmpty || event.kind != .update ? "" : " (\(fields.joined(separator: ", ")))"
-            Terminal.line("\(verb) article \(event.article.hex)\(detail).")
+            Terminal.line("\(verb) capture \(event.article.hex)\(detail).")
         }
     }
 }

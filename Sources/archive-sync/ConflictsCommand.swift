@@ -9,7 +9,8 @@ struct ConflictsCommand: ParsableCommand {
         discussion: """
             For each field in conflict: every value, which replica wrote it and when, and which \
             one is shown now (the latest by hybrid clock; for `deleted`, false). Keep one with \
-            `archive-sync resolve ID FIELD --take ORIGIN:SEQ`, or edit the field.
+            `archive-sync resolve ID FIELD --take ORIGIN:SEQ`, or edit the field. Conflicts are \
+            per capture (one file of an article); the id shown is the capture's.
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -70,7 +71,8 @@ struct ResolveCommand: ParsableCommand {
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
     @Argument(help: "The field in conflict: \(Field.allCases.map(\.rawValue).joined(separator: ", ")).") var field:
         Field
     @Option(help: "Keep the value written by this event (ORIGIN:SEQ).") var take: String?
@@ -98,7 +100,8 @@ struct ResolveCommand: ParsableCommand {
                 chosen = .flag(flag)
             }
         }
-        let event = try target.resolve(try target.resolveArticle(id), field: field, take: take, value: chosen)
+        let event = try target.resolve(
+            try target.resolve(id, capture: capture), field: field, take: take, value: chosen)
         Report.event(event, json: output.json, verb: "Resolved \(field) of")
     }
 }

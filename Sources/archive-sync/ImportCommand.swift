@@ -11,11 +11,18 @@ struct ImportCommand: ParsableCommand {
             skipped); a file given by name is imported whatever its name. Each article's path is \
             its path inside the folder given (or its file name).
 
-            A new file creates an article; a changed file writes one update holding only what \
+            Each file is one capture of the article its url names: files that share a url (the \
+            same article captured again, or a copy kept in another folder) are captures of one \
+            article, and each is kept at its path. Both archive forms are read: the capture-time \
+            comment (<!--1593442382000-->) and the date line (日期：Mon, 29 Jun 2020 14:53:02 +0000).
+
+            A new file creates a capture; a changed file writes one update holding only what \
             the file changed since its folder was last imported or exported (in a folder never \
             seen: only values the replica has never held), so importing an untouched folder \
-            again never undoes a later edit. A file is matched to its article by its path, else by its \
-            url, so a file moved inside the archive is a move, not a new article.
+            again never undoes a later edit. A file is matched to its capture by its path; a \
+            file at a new path whose article has a capture that left the folder is that capture \
+            moved, not a new one. The summary counts new articles, new captures of articles \
+            already held (and how many of those are identical copies), updates and moves.
 
             Inside a folder, symbolic links are not followed: links with an article's extension \
             and links to folders are refused. A file over 4 MiB, a named pipe or a device, or a \
@@ -41,7 +48,9 @@ struct ImportCommand: ParsableCommand {
             JSONOutput.print(
                 .object([
                     ("files", .integer(Int64(report.files))), ("bytes", .integer(Int64(report.bytes))),
-                    ("created", .integer(Int64(report.created))), ("updated", .integer(Int64(report.updated))),
+                    ("created", .integer(Int64(report.created))), ("recaptured", .integer(Int64(report.recaptured))),
+                    ("identical_copies", .integer(Int64(report.identicalCopies))),
+                    ("updated", .integer(Int64(report.updated))),
                     ("moved", .integer(Int64(report.moved))), ("unchanged", .integer(Int64(report.unchanged))),
                     (
                         "refused",
@@ -52,8 +61,15 @@ struct ImportCommand: ParsableCommand {
                     ),
                 ]))
         } else {
-            var parts = ["\(report.created) created", "\(report.updated) updated"]
-            if report.moved > 0 { parts[1] += " (\(report.moved) moved)" }
+            func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+            var parts = [count(report.created, "new article")]
+            if report.recaptured > 0 {
+                parts.append(
+                    "\(count(report.recaptured, "new capture")) of articles already held"
+                        + " (\(count(report.identicalCopies, "identical copy").replacingOccurrences(of: "copys", with: "copies")))"
+                )
+            }
+            parts.append("\(report.updated) updated" + (report.moved > 0 ? " (\(report.moved) moved)" : ""))
             parts += ["\(report.unchanged) unchanged", "\(report.refused.count) refused"]
             Terminal.line(
                 "Imported \(report.files) files (\(Formatting.bytes(report.bytes))): \(parts.joined(separator: ", ")).")

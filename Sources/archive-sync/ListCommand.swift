@@ -11,7 +11,9 @@ struct ListCommand: ParsableCommand {
         abstract: "List articles, newest capture first.",
         discussion: """
             One line per article: id, capture time (UTC), title, then its tags and a ! with the \
-            fields in conflict. With --json, one object per line.
+            fields in conflict. An article captured into several files (the same url) is one \
+            line, showing its newest capture and how many it has. With --json, one object per \
+            line.
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -41,6 +43,7 @@ struct ListCommand: ParsableCommand {
     static func line(_ article: ArticleSummary) -> String {
         var line =
             "\(article.id.hex)  \(Formatting.shortDate(article.capturedAt))  \(article.title.replacingNewlines())"
+        if article.captures > 1 { line += "  (\(article.captures) captures)" }
         if !article.tags.isEmpty { line += "  [" + article.tags.joined(separator: " ") + "]" }
         if article.deleted { line += "  (deleted)" }
         if !article.conflicts.isEmpty { line += "  !" + article.conflicts.map(\.rawValue).joined(separator: ",") }
@@ -55,7 +58,8 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Every word must occur. Chinese words of any length are found (朝鲜, 金正恩), as are \
             English words, case and accents ignored; end a word with * to match its prefix. \
-            Best matches first, each with a piece of text around the match.
+            Best matches first, each article once (however many of its captures match), with a \
+            piece of text around the match.
 
             Example: archive-sync search 朝鲜 核
             """)
@@ -90,6 +94,10 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "Show one article: its fields, tags, conflicts and body.",
         discussion: """
+            An article captured into several files is shown by its newest capture, with the \
+            list of its captures; --capture N (1 is the oldest), a capture id or a path shows \
+            another.
+
             Text from the replica and its peers is shown with control and bidi characters escaped \
             (ESC as \\x1b, U+202E as \\u{202e}), so an article cannot drive the terminal.
 
@@ -100,18 +108,20 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The article's id or a unique prefix of it.") var id: String
+    @Argument(help: ArgumentHelp(Target.idHelp)) var id: String
+    @Option(help: ArgumentHelp(Target.captureHelp, valueName: "N|ID|PATH")) var capture: String?
     @Flag(help: "Print the article file itself (verbatim unless standard output is a terminal).") var raw = false
 
     func run() throws {
         let target = try replica.open()
-        let detail = try target.article(try target.resolveArticle(id))
+        let chosen = try target.resolve(id, capture: capture)
+        let detail = try target.article(chosen.id, capture: chosen == .capture(chosen.id))
         let names = try target.read { db in try target.journal.replicaNames(db) }
         let state = detail.state
         if raw {
             let file = ArticleFile(
                 frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
-                url: state.text(.url), body: state.text(.body))
+                url: state.text(.url), body: state.text(.body), dateLine: state.text(.dateLine))
             let text = String(decoding: file.render(), as: UTF8.self)
             if Terminal.stdoutIsTerminal {
                 Terminal.text(text)
@@ -124,21 +134,35 @@ struct ShowCommand: ParsableCommand {
             JSONOutput.print(JSONOutput.detail(detail, names: names))
             return
         }
-        Terminal.line("id:          \(state.id.hex)")
+        Terminal.line("id:          \(detail.article.hex)")
+        if detail.captures.count > 1 || detail.article != state.id {
+            let number = (detail.captures.firstIndex { $0.id == state.id } ?? 0) + 1
+            Terminal.line("capture:     \(state.id.hex) (\(number) of \(detail.captures.count))")
+        }
         Terminal.line("title:       \(state.text(.title))")
         Terminal.line("url:         \(state.text(.url))")
         Terminal.line("captured:    \(Formatting.iso(state.capturedAt))")
+        if !state.text(.dateLine).isEmpty { Terminal.line("date line:   \(state.text(.dateLine))") }
         Terminal.line("path:        \(state.text(.path))")
         if state.isDeleted {
             Terminal.line("deleted:     yes (restore it with `archive-sync restore \(state.id.hex)`)")
         }
-        if !state.tags.isEmpty { Terminal.line("tags:        \(state.tags.map(\.text).joined(separator: " "))") }
-        if !state.text(.note).isEmpty { Terminal.line("note:        \(state.text(.note))") }
+        if !detail.tags.isEmpty { Terminal.line("tags:        \(detail.tags.joined(separator: " "))") }
+        if !detail.note.isEmpty { Terminal.line("note:        \(detail.note)") }
         Terminal.line("changed:     \(Formatting.iso(detail.lastHLC.milliseconds)) (\(detail.eventCount) events)")
         for field in state.conflictedFields {
             Terminal.line(
                 "conflict:    \(field) has \(state.registers[field]?.heads.count ?? 0) values; see `archive-sync conflicts \(state.id.hex)`"
             )
+        }
+        if detail.captures.count > 1 {
+            Terminal.line("captures:    (show one with --capture N)")
+            for (index, capture) in detail.captures.enumerated() {
+                let marker = capture.id == state.id ? "*" : " "
+                Terminal.line(
+                    "   \(marker)\(index + 1)  \(capture.id.hex)  \(Formatting.shortDate(capture.capturedAt))  \(capture.path)"
+                        + (capture.deleted ? "  (deleted)" : ""))
+            }
         }
         if !state.text(.frontMatter).isEmpty {
             Terminal.line("front matter:")

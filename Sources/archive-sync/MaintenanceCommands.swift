@@ -124,6 +124,7 @@ struct StatusCommand: ParsableCommand {
                 ("path", .string(target.path)), ("events", .integer(Int64(status.events))),
                 ("articles", .integer(Int64(status.counts.articles - status.counts.deleted))),
                 ("deleted", .integer(Int64(status.counts.deleted))),
+                ("captures", .integer(Int64(status.counts.captures))),
                 ("conflicts", .integer(Int64(status.counts.conflicts))),
                 ("digest", .string(status.digest.hex)),
                 ("knowledge", .object(status.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })),
@@ -158,8 +159,10 @@ struct StatusCommand: ParsableCommand {
         }
         Terminal.line("replica:   \(status.identity.name) (origin \(status.identity.origin.hex))")
         Terminal.line("file:      \(target.path)")
-        Terminal.line("articles:  \(status.counts.articles - status.counts.deleted) (\(status.counts.deleted) deleted)")
-        Terminal.line("conflicts: \(status.counts.conflicts) fields in \(status.counts.conflictedArticles) articles")
+        Terminal.line(
+            "articles:  \(status.counts.articles - status.counts.deleted) (\(status.counts.deleted) deleted),"
+                + " \(status.counts.captures) captures")
+        Terminal.line("conflicts: \(status.counts.conflicts) fields in \(status.counts.conflictedArticles) captures")
         Terminal.line("events:    \(status.events)")
         Terminal.line("digest:    \(status.digest.hex)")
         Terminal.line("knowledge:")

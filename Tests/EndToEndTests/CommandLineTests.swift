@@ -108,7 +108,7 @@ struct CommandLineTests {
         ] {
             #expect(refusals.contains { $0.contains(name) && $0.contains(reason) }, "\(name): \(result.stderr)")
         }
-        #expect(result.stdout.contains("1 created") && result.stdout.contains("6 refused"))
+        #expect(result.stdout.contains("1 new article,") && result.stdout.contains("6 refused"))
         #expect(try cli.ok(["status", "--json"]).json()["events"]?.integerValue == 1)
     }
 

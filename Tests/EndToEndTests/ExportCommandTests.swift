@@ -28,8 +28,14 @@ struct ExportCommandTests {
         #expect(lines.filter { $0.hasPrefix("warning:") }.count == 1)
         let problems = lines.filter { !$0.hasPrefix("warning:") }
         #expect(problems.count == 2, "\(result.stderr)")
-        #expect(problems.contains { $0.contains(files[1].articleID.hex) && $0.contains("a folder is needed") })
-        #expect(problems.contains { $0.contains(files[3].articleID.hex) && $0.contains("--force") })
+        #expect(
+            problems.contains {
+                $0.contains(ArticleID(captureOf: files[1].url, at: "a1.txt").hex) && $0.contains("a folder is needed")
+            })
+        #expect(
+            problems.contains {
+                $0.contains(ArticleID(captureOf: files[3].url, at: "a3.txt").hex) && $0.contains("--force")
+            })
         let summary = try result.json()
         #expect(summary["skipped"]?.arrayValue?.count == 2)
         #expect(summary["unchanged"]?.integerValue == 2)

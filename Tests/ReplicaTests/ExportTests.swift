@@ -42,7 +42,8 @@ struct ExportTests {
         files = (0..<5).map { generator.article($0).file }
         for (index, file) in files.enumerated() { try work.write("archive/a\(index).txt", file.render()) }
         _ = try replica.importFiles([work.file("archive")])
-        ids = files.map(\.articleID)
+        // Each file is one capture, named by its url and path.
+        ids = files.enumerated().map { ArticleID(captureOf: $1.url, at: "a\($0).txt") }
     }
 
     /// Sets an article's path in the article table directly, as a replica made before today's
@@ -93,7 +94,7 @@ struct ExportTests {
 
         #expect(report.skipped.map(\.article) == [ids[0]])
         #expect(report.skipped.first?.kind == hazard.expected)
-        #expect(report.skipped.first?.message.contains("article \(ids[0])") == true)
+        #expect(report.skipped.first?.message.contains("capture \(ids[0])") == true)
         #expect(report.written + report.unchanged == 4)
         for index in 1..<5 {
             #expect(contents(out + "/a\(index).txt") == files[index].render(), "a\(index).txt")
@@ -175,7 +176,7 @@ struct ExportTests {
         #expect(report.written == 3)
         #expect(
             report.skipped.count == 2 && report.skipped.allSatisfy { $0.kind == .samePath && $0.path == "same.txt" })
-        #expect(report.skipped.allSatisfy { $0.message.contains("article \(owner)") })
+        #expect(report.skipped.allSatisfy { $0.message.contains("capture \(owner)") })
         #expect(contents(work.file("out/same.txt")) == files[try #require(ids.firstIndex(of: owner))].render())
     }
 }

@@ -64,16 +64,22 @@ struct ImportTests {
         #expect(try replica.status().counts.articles == 3)
     }
 
-    @Test func aSecondFileWithTheSameURLIsRefusedWhileTheFirstStays() throws {
+    @Test func aSecondFileWithTheSameURLIsAnIdenticalCopyCapturedBesideTheFirst() throws {
         try writeGenerated(0..<2, into: "archive")
         _ = try replica.importFiles([work.file("archive")])
-        let (_, file) = ArticleGenerator(seed: 3).article(0)
+        let (path, file) = ArticleGenerator(seed: 3).article(0)
         try work.write("archive/copy.txt", file.render())
         let report = try replica.importFiles([work.file("archive")])
-        #expect(report.refused.count == 1)
-        #expect(report.refused.first?.file.hasSuffix("copy.txt") == true)
-        #expect(report.refused.first?.reason.contains("same url") == true)
-        #expect(try replica.status().events == 2)
+        #expect(report.refused.isEmpty)
+        #expect(report.recaptured == 1 && report.identicalCopies == 1 && report.created == 0 && report.unchanged == 2)
+        #expect(try replica.status().events == 3)
+        let captures = try replica.read { db in try replica.projector.captures(of: file.articleID, db) }
+        #expect(Set(captures.map(\.path)) == [path, "copy.txt"])
+        #expect(
+            Set(captures.map(\.id)) == [
+                ArticleID(captureOf: file.url, at: path), ArticleID(captureOf: file.url, at: "copy.txt"),
+            ])
+        #expect(try replica.status().counts.articles == 2 && replica.status().counts.captures == 3)
     }
 
     @Test func malformedFilesAreRefusedAndTheRestImported() throws {
@@ -134,16 +140,22 @@ struct ImportTests {
         #expect(fourth.unchanged == 2 && fourth.updated == 0)
     }
 
-    @Test func twoNewFilesWithOneURLInOneImportCreateOneArticle() throws {
+    @Test func twoNewFilesWithOneURLInOneImportAreTwoCapturesOfOneArticle() throws {
         let (_, file) = ArticleGenerator(seed: 3).article(0)
         try work.write("archive/a.txt", file.render())
         var other = file
         other.title = "A second capture"
+        other.capturedAt += 60_000
         try work.write("archive/b.txt", other.render())
         let report = try replica.importFiles([work.file("archive")])
-        #expect(report.created == 1 && report.refused.count == 1)
-        #expect(report.refused.first?.reason.contains("a.txt") == true)
-        #expect(try replica.article(file.articleID).state.text(.title) == file.title)
+        #expect(report.created == 1 && report.recaptured == 1 && report.identicalCopies == 0 && report.refused.isEmpty)
+        // The article shows its newest capture; each capture keeps its own file.
+        #expect(try replica.article(file.articleID).state.text(.title) == "A second capture")
+        #expect(try replica.article(ArticleID(captureOf: file.url, at: "a.txt")).state.text(.title) == file.title)
+        let listed = try replica.read { db in
+            try replica.projector.list(includeDeleted: false, tag: nil, limit: nil, db)
+        }
+        #expect(listed.map(\.id) == [file.articleID] && listed.first?.captures == 2)
     }
 
     @Test func aFileLargerThanAnEventMayHoldIsRefusedAndTheRestImported() throws {

@@ -28,8 +28,10 @@ enum JSONOutput {
 
     static func summary(_ article: ArticleSummary) -> JSONValue {
         var pairs: [(key: String, value: JSONValue)] = [
-            ("id", .string(article.id.hex)), ("title", .string(article.title)), ("url", .string(article.url)),
-            ("path", .string(article.path)), ("captured_at", .integer(article.capturedAt)),
+            ("id", .string(article.id.hex)), ("capture", .string(article.capture.hex)),
+            ("captures", .integer(Int64(article.captures))), ("title", .string(article.title)),
+            ("url", .string(article.url)), ("path", .string(article.path)),
+            ("captured_at", .integer(article.capturedAt)),
             ("deleted", .bool(article.deleted)), ("tags", .array(article.tags.map(JSONValue.string))),
             ("conflicts", .array(article.conflicts.map { .string($0.rawValue) })),
         ]
@@ -39,9 +41,29 @@ enum JSONOutput {
 
     static func detail(_ detail: ArticleDetail, names: [OriginID: String]) -> JSONValue {
         let state = detail.state
-        var pairs: [(key: String, value: JSONValue)] = [("id", .string(state.id.hex))]
-        for field in Field.allCases { pairs.append((field.rawValue, JSONValue(state.value(of: field)))) }
-        pairs.append(("tags", .array(state.tags.map { .string($0.text) })))
+        var pairs: [(key: String, value: JSONValue)] = [
+            ("id", .string(detail.article.hex)), ("capture", .string(state.id.hex)),
+        ]
+        for field in Field.allCases where field != .note {
+            pairs.append((field.rawValue, JSONValue(state.value(of: field))))
+        }
+        pairs.append(("note", .string(detail.note)))
+        pairs.append(("tags", .array(detail.tags.map(JSONValue.string))))
+        pairs.append(("capture_tags", .array(state.tags.map { .string($0.text) })))
+        pairs.append(("capture_note", .string(state.text(.note))))
+        pairs.append(
+            (
+                "captures",
+                .array(
+                    detail.captures.enumerated().map { index, capture in
+                        .object([
+                            ("number", .integer(Int64(index + 1))), ("capture", .string(capture.id.hex)),
+                            ("path", .string(capture.path)), ("captured_at", .integer(capture.capturedAt)),
+                            ("title", .string(capture.title)), ("bytes", .integer(Int64(capture.bodyBytes))),
+                            ("deleted", .bool(capture.deleted)),
+                        ])
+                    })
+            ))
         pairs.append(
             (
                 "conflicts",
