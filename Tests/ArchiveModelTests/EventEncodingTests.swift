@@ -125,4 +125,17 @@ struct EventEncodingTests {
     func articleIDIsTheFirstSixteenHexDigitsOfTheURLHash(url: String, expected: String) {
         #expect(ArticleID(url: url).hex == expected)
     }
+
+    /// Expected ids computed outside this code: `printf 'URL\nPATH' | sha256sum`, and with
+    /// `\n2` after the path for a second attempt.
+    @Test(arguments: [
+        (1, "f25d947ac8c27337"),
+        (2, "d2eca8d70c8975cb"),
+    ])
+    func captureIDIsTheFirstSixteenHexDigitsOfTheHashOfURLAndPath(attempt: Int, expected: String) {
+        let url = "https://www.example.org/a/world-20241115/5729941.html"
+        let id = ArticleID(captureOf: url, at: "archived/2024-11-20/voa_5729941.txt", attempt: attempt)
+        #expect(id.hex == expected)
+        #expect(id != ArticleID(url: url))
+    }
 }

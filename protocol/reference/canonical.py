@@ -25,6 +25,13 @@ def article_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
+def capture_id(url: str, path: str, attempt: int = 1) -> str:
+    """A capture's id: SHA-256 of the url, a line feed and the path (and, from the second
+    attempt on, a line feed and the attempt number); the first 16 hex digits (protocol/CAPTURES.md)."""
+    text = url + "\n" + path + ("\n" + str(attempt) if attempt > 1 else "")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def seal(event: dict) -> dict:
     return {"hash": event_hash(event), **event}
 
@@ -81,6 +88,26 @@ def vectors() -> list:
     cases.append({"description": "unknown key", "event": unknown, "error": "malformed-event"})
     bad_id = seal({**{k: v for k, v in create.items() if k != "hash"}, "article": "0123456789abcdef"})
     cases.append({"description": "create whose article is not the id of its url", "event": bad_id, "error": "malformed-event"})
+    capture_path = "archived/2024-11-20/voa_5729941.txt"
+    recapture = seal({
+        "origin": B, "seq": 1, "hlc": [1731686400000, 0], "clock": {}, "article": capture_id(url, capture_path),
+        "kind": "create", "prev": ZERO,
+        "changes": [
+            {"set": "url", "value": url}, {"set": "title", "value": "朝鲜宣布新政策"},
+            {"set": "body", "value": "<p>第二次抓取。</p>\n"}, {"set": "captured_at", "value": 1731686400000},
+            {"set": "path", "value": capture_path},
+        ],
+    })
+    cases.append({"description": "create of a capture: its article is the id of its url and path", "event": recapture,
+                  "canonical": canonical(recapture).decode("utf-8"), "hash": recapture["hash"]})
+    second = seal({**{k: v for k, v in recapture.items() if k != "hash"},
+                   "article": capture_id(url, capture_path, 2)})
+    cases.append({"description": "create of a capture whose first name was taken: attempt 2", "event": second,
+                  "canonical": canonical(second).decode("utf-8"), "hash": second["hash"]})
+    elsewhere = seal({**{k: v for k, v in recapture.items() if k != "hash"},
+                      "article": capture_id(url, "another/path.txt")})
+    cases.append({"description": "create of a capture named by another path than the one it sets", "event": elsewhere,
+                  "error": "malformed-event"})
     own = seal({**{k: v for k, v in update.items() if k != "hash"}, "clock": {A: 5}})
     cases.append({"description": "clock entry of its own origin is not seq - 1", "event": own, "error": "malformed-event"})
     newline_title = seal({**{k: v for k, v in update.items() if k != "hash"},
