@@ -3,7 +3,8 @@ import ArticleGenerator
 import Replica
 
 /// Random local actions on a replica, for the property and chaos tests: captures of a small pool
-/// of urls (so replicas capture the same article offline), edits of every field with values
+/// of urls at a small pool of paths (so replicas capture the same article offline, into the same
+/// file or into another, and articles have several captures), edits of every field with values
 /// drawn from small pools (so concurrent writes sometimes agree and sometimes conflict),
 /// deletes, restores, tag adds and removes, and resolves of conflicts.
 public struct RandomEditor: Sendable {
@@ -24,7 +25,8 @@ public struct RandomEditor: Sendable {
                 let url = pick(urls, &random)
                 _ = try replica.capture(
                     url: url, title: pick(["First", "Second", "朝鲜"], &random), body: "<p>\(roll)</p>\n",
-                    capturedAt: Int64(random.next() % 3) * 1000, path: "story.txt")
+                    capturedAt: Int64(random.next() % 3) * 1000,
+                    path: pick(["story.txt", "story.txt", "archived/story.txt", "copy/story.md"], &random))
             case 18..<60:
                 guard let id = try randomArticle(replica, &random) else { return false }
                 let field = pick([Field.title, .body, .url, .note, .path, .capturedAt, .frontMatter], &random)
@@ -65,8 +67,16 @@ public struct RandomEditor: Sendable {
         }
     }
 
-    private func randomArticle(_ replica: Replica, _ random: inout SplitMix64) throws -> ArticleID? {
-        let held = urls.map { ArticleID(url: $0) }.filter { (try? replica.article($0)) != nil }
+    /// An article held (every capture of it), or one capture of one.
+    private func randomArticle(_ replica: Replica, _ random: inout SplitMix64) throws -> ArticleTarget? {
+        let held = try replica.read { db in
+            var targets: [ArticleTarget] = []
+            for article in try replica.projector.list(includeDeleted: true, tag: nil, limit: nil, db) {
+                targets.append(.article(article.id))
+                targets += try replica.projector.captures(of: article.id, db).map { .capture($0.id) }
+            }
+            return targets
+        }
         return held.isEmpty ? nil : held[Int(random.next() % UInt64(held.count))]
     }
 
