@@ -25,6 +25,8 @@ struct DateLineTests {
         .init(line: "日期：Tue, 29 Feb 2000 12:00:00 +0000", milliseconds: 951_825_600_000),
         // A leap second counts as second 59 of its minute.
         .init(line: "日期：Sat, 31 Dec 2016 23:59:60 +0000", milliseconds: 1_483_228_799_000),
+        .init(line: "日期：31 Dec 2016 23:59:60 GMT", milliseconds: 1_483_228_799_000),
+        .init(line: "日期：1 Jan 2017 07:59:60 +0800", milliseconds: 1_483_228_799_000),
         .init(line: "日期：Fri, 31 Dec 9999 23:59:59 -2359", milliseconds: 253_402_387_139_000),
     ]
 
