@@ -21,6 +21,9 @@ public struct ArchiveModelError: Error, Equatable, CustomStringConvertible, Send
         public static let brokenLink = Code(rawValue: "broken-link")
         public static let missingDashes = Code(rawValue: "missing-dashes")
         public static let missingBlankLine = Code(rawValue: "missing-blank-line")
+        // The date-line form: the "日期：" line after the dashes, in place of the <!--ms--> comment.
+        public static let missingDateLine = Code(rawValue: "missing-date-line")
+        public static let badDateLine = Code(rawValue: "bad-date-line")
         // Files and values: SQLite would cut a text at a NUL byte, so none is accepted anywhere.
         public static let nulByte = Code(rawValue: "nul-byte")
         // Values and events.

@@ -1,5 +1,6 @@
 /*
- The archive file format (DESIGN.md; every variation found is listed in the corpus README):
+ The archive file format (DESIGN.md; every variation found is listed in the corpus README), in two
+ forms. The comment form:
 
    [front matter]                  optional: a "---" line, any lines, a "---" line, kept verbatim
    <!--1731686344000-->            captured_at, Unix milliseconds, digits without leading zeros
@@ -9,9 +10,24 @@
                                    one empty line
    <body>                          the HTML body, every byte to the end of the file, kept verbatim
 
- Lines end with LF. A carriage return in the header is refused (the body is kept as it is, CRs
- included), as are invalid UTF-8, a NUL byte anywhere, a byte-order mark and an empty file, so that
- `render(parse(bytes)) == bytes` for every file that parses.
+ and the date-line form, written by a sibling capture pipeline (protocol/CANONICAL.md, date_line):
+
+   [front matter]                  optional, as above
+   [Title text](https://…/a/1)     as above
+   ------                          as above
+   日期：Mon, 29 Jun 2020 14:53:02 +0000    date_line: the whole line, kept as written (`DateLine`)
+                                   one empty line
+   <body>                          as above
+
+ The first line after the front matter tells the form: "<!--" the comment form, "[" the date-line
+ form. Lines end with LF. A carriage return in the header is refused (the body is kept as it is,
+ CRs included), as are invalid UTF-8, a NUL byte anywhere, a byte-order mark and an empty file, so
+ that `render(parse(bytes)) == bytes` for every file that parses, in either form.
+
+ In the date-line form `capturedAt` is derived: `parse` sets it to the instant of the date line,
+ and `render` writes `dateLine` and ignores `capturedAt`. So a value with a non-empty `dateLine`
+ whose `capturedAt` disagrees with it renders the date line, and parses back with the date line's
+ instant. An empty `dateLine` means the comment form.
 */
 
 /// The content of one article file: what import reads and export writes.
@@ -21,17 +37,19 @@ public struct ArticleFile: Hashable, Sendable {
     public var title: String
     public var url: String
     public var body: String
+    /// The whole date line (without its line break) of a file in the date-line form, or "" for
+    /// the `<!--ms-->` form. When it is not empty, `render` writes it instead of `capturedAt`.
     public var dateLine: String
 
     public init(
         frontMatter: String = "", capturedAt: Int64, title: String, url: String, body: String, dateLine: String = ""
     ) {
-        self.dateLine = dateLine
         self.frontMatter = frontMatter
         self.capturedAt = capturedAt
         self.title = title
         self.url = url
         self.body = body
+        self.dateLine = dateLine
     }
 
     /// The id an article created from this file gets.
@@ -45,16 +63,23 @@ public struct ArticleFile: Hashable, Sendable {
         ]
     }
 
-    /// The file's bytes.
+    /// The file's bytes: the date-line form when `dateLine` is not empty, else the comment form.
     public func render() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(frontMatter.utf8.count + title.utf8.count + url.utf8.count + body.utf8.count + 64)
+        out.reserveCapacity(
+            frontMatter.utf8.count + title.utf8.count + url.utf8.count + dateLine.utf8.count + body.utf8.count + 64)
         out.append(contentsOf: frontMatter.utf8)
-        out.append(contentsOf: "<!--\(capturedAt)-->\n[".utf8)
+        if dateLine.isEmpty { out.append(contentsOf: "<!--\(capturedAt)-->\n".utf8) }
+        out.append(contentsOf: "[".utf8)
         out.append(contentsOf: title.utf8)
         out.append(contentsOf: "](".utf8)
         out.append(contentsOf: url.utf8)
-        out.append(contentsOf: ")\n------\n\n".utf8)
+        out.append(contentsOf: ")\n------\n".utf8)
+        if !dateLine.isEmpty {
+            out.append(contentsOf: dateLine.utf8)
+            out.append(0x0A)
+        }
+        out.append(0x0A)
         out.append(contentsOf: body.utf8)
         return out
     }
@@ -103,27 +128,45 @@ public struct ArticleFile: Hashable, Sendable {
         func checkNoCR(_ line: ArraySlice<UInt8>) throws {
             if line.contains(0x0D) { throw fail(.carriageReturn, crlfMessage(line: lineNumber)) }
         }
+        func dateLineMilliseconds(_ line: ArraySlice<UInt8>) throws -> Int64 {
+            do {
+                // Copy no more than the parser looks at: it refuses anything longer.
+                return try DateLine.milliseconds(of: Array(line.prefix(DateLine.maxBytes + 1)))
+            } catch let error as ArchiveModelError {
+                throw fail(error.code, "line \(lineNumber): \(error.message)")
+            }
+        }
 
-        // Timestamp line.
-        guard let stampLine = nextLine() else {
-            throw fail(
-                .missingTimestamp,
-                "line \(lineNumber + 1) should be the capture time as <!--milliseconds-->, but the file ends")
+        // Timestamp line, or the link line of the date-line form.
+        let formsMessage =
+            "should be the capture time as <!--milliseconds--> (the comment form) or the title and url as "
+            + "[title](url) (the date-line form)"
+        guard cursor < bytes.count else {
+            throw fail(.missingTimestamp, "line \(lineNumber + 1) \(formsMessage), but the file ends")
         }
-        try checkNoCR(stampLine)
-        guard stampLine.starts(with: Array("<!--".utf8)),
-            stampLine.reversed().starts(with: Array("-->".utf8).reversed()),
-            stampLine.count >= 8
-        else {
-            throw fail(.missingTimestamp, "line \(lineNumber) should be the capture time as <!--milliseconds-->")
-        }
-        let digits = stampLine.dropFirst(4).dropLast(3)
-        guard digits.allSatisfy({ (0x30...0x39).contains($0) }),
-            let capturedAt = Int64(String(decoding: digits, as: UTF8.self)),
-            digits.first != 0x30 || digits.count == 1
-        else {
-            throw fail(
-                .badTimestamp, "line \(lineNumber): the capture time must be whole milliseconds without leading zeros")
+        let dateLineForm = bytes[cursor] == UInt8(ascii: "[")
+        var capturedAt: Int64 = 0
+        if !dateLineForm {
+            guard let stampLine = nextLine() else {
+                throw fail(.missingTimestamp, "line \(lineNumber + 1) \(formsMessage), but the file ends")
+            }
+            try checkNoCR(stampLine)
+            guard stampLine.starts(with: Array("<!--".utf8)),
+                stampLine.reversed().starts(with: Array("-->".utf8).reversed()),
+                stampLine.count >= 8
+            else {
+                throw fail(.missingTimestamp, "line \(lineNumber) \(formsMessage)")
+            }
+            let digits = stampLine.dropFirst(4).dropLast(3)
+            guard digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                let milliseconds = Int64(String(decoding: digits, as: UTF8.self)),
+                digits.first != 0x30 || digits.count == 1
+            else {
+                throw fail(
+                    .badTimestamp,
+                    "line \(lineNumber): the capture time must be whole milliseconds without leading zeros")
+            }
+            capturedAt = milliseconds
         }
 
         // Link line.
@@ -151,16 +194,48 @@ public struct ArticleFile: Hashable, Sendable {
         guard dashes.elementsEqual("------".utf8) else {
             throw fail(.missingDashes, "line \(lineNumber) should be six dashes (------)")
         }
+        var dateLine = ""
+        if dateLineForm {
+            guard let line = nextLine() else {
+                if cursor < bytes.count {
+                    // The last line has no line break: report what is wrong with it first.
+                    let rest = bytes[cursor...]
+                    lineNumber += 1
+                    try checkNoCR(rest)
+                    _ = try dateLineMilliseconds(rest)
+                    throw fail(
+                        .missingBlankLine,
+                        "the file ends after the date line on line \(lineNumber); "
+                            + "an empty line and the body must follow it")
+                }
+                throw fail(
+                    .missingDateLine,
+                    "line \(lineNumber + 1) should be the date line as \(DateLine.prefix)Day, DD Mon YYYY "
+                        + "HH:MM:SS +HHMM, but the file ends")
+            }
+            try checkNoCR(line)
+            if line.isEmpty {
+                throw fail(
+                    .missingDateLine,
+                    "line \(lineNumber) is empty, but a file without a <!--milliseconds--> line has its date line "
+                        + "here, as \(DateLine.prefix)Day, DD Mon YYYY HH:MM:SS +HHMM")
+            }
+            capturedAt = try dateLineMilliseconds(line)
+            dateLine = String(decoding: line, as: UTF8.self)
+        }
+
         guard let blank = nextLine() else {
             throw fail(.missingBlankLine, "line \(lineNumber + 1) should be empty, but the file ends")
         }
         try checkNoCR(blank)
         guard blank.isEmpty else {
-            throw fail(.missingBlankLine, "line \(lineNumber) after the dashes should be empty")
+            let after = dateLineForm ? "the date line" : "the dashes"
+            throw fail(.missingBlankLine, "line \(lineNumber) after \(after) should be empty")
         }
 
         let body = String(decoding: bytes[cursor...], as: UTF8.self)
-        return ArticleFile(frontMatter: frontMatter, capturedAt: capturedAt, title: title, url: url, body: body)
+        return ArticleFile(
+            frontMatter: frontMatter, capturedAt: capturedAt, title: title, url: url, body: body, dateLine: dateLine)
     }
 
     /// The end offset (just past the closing "---\n") of the front matter that `bytes` starts

@@ -1,6 +1,8 @@
 /// An article field that events write as a register (everything but `tags`).
 ///
-/// `rawValue` is the name used in events, on the command line and in JSON output.
+/// `rawValue` is the name used in events, on the command line and in JSON output. The position of
+/// a case in `allCases` is stored on disk (the projection's register heads), so a new case goes
+/// last in the declaration; `<` gives the order of changes in events instead.
 public enum Field: String, CaseIterable, Hashable, Comparable, Sendable, CustomStringConvertible {
     case url
     case title
@@ -10,6 +12,7 @@ public enum Field: String, CaseIterable, Hashable, Comparable, Sendable, CustomS
     case path
     case note
     case deleted
+    /// The whole "日期：" line of a file in the date-line form; empty for the `<!--ms-->` form.
     case dateLine = "date_line"
 
     public enum ValueKind: Sendable { case text, integer, flag }

@@ -45,6 +45,14 @@ public enum FieldRules {
             if text.utf8.contains(0x0D) { throw invalid(field, "the front matter contains a carriage return") }
         case (.path, .text(let path)):
             try validatePath(path)
+        case (.dateLine, .text(let line)):
+            if line.isEmpty { break }
+            if line.utf8.contains(where: isLineBreak) { throw invalid(field, "the date_line contains a line break") }
+            do {
+                _ = try DateLine.milliseconds(of: line)
+            } catch let error as ArchiveModelError {
+                throw invalid(field, "the date_line is not a valid date line: \(error.message)")
+            }
         case (.capturedAt, .integer(let ms)):
             if ms < 0 { throw invalid(field, "captured_at must not be negative") }
         default:
