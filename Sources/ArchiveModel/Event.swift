@@ -132,6 +132,13 @@ extension Event {
                 guard tags.insert(Array(tag.utf8)).inserted else { throw fail("it changes the tag \"\(tag)\" twice") }
             }
         }
+        // A date line carries its capture time: an event that writes one writes that time too.
+        for case .set(.dateLine, .text(let line)) in draft.changes where !line.isEmpty {
+            let instant = try? DateLine.milliseconds(of: line)
+            guard draft.changes.contains(where: { $0 == .set(.capturedAt, .integer(instant ?? -1)) }) else {
+                throw fail("it sets a date_line without setting captured_at to its instant (\(instant ?? -1))")
+            }
+        }
         switch draft.kind {
         case .create:
             guard

@@ -20,10 +20,17 @@ struct ConvergencePropertyTests {
 
         let reference = simulation.replicas[0]
         let digest = try reference.digest()
+        let listing = try Self.listing(reference)
         for (index, replica) in simulation.replicas.enumerated() {
             #expect(try replica.digest() == digest, "seed \(seed): origin replica \(index) differs after a full sync")
             #expect(try replica.knowledge() == reference.knowledge(), "seed \(seed): knowledge differs")
+            #expect(try Self.listing(replica) == listing, "seed \(seed): replica \(index) lists its articles otherwise")
         }
+        // The history must hold articles captured into several files.
+        let counts = try reference.status().counts
+        #expect(
+            listing.contains { ($0.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 1 },
+            "seed \(seed): no article has several captures (\(counts.captures) captures of \(counts.articles))")
 
         let all = try reference.events(missingFrom: VectorClock(), limit: 100_000, maxBytes: Int.max)
         // The history must be worth checking: edits of one article made concurrently on two replicas.
@@ -44,6 +51,7 @@ struct ConvergencePropertyTests {
             }
             #expect(
                 try replica.digest() == digest, "seed \(seed): observer \(observer) differs (delivery order matters)")
+            #expect(try Self.listing(replica) == listing, "seed \(seed): observer \(observer) lists otherwise")
         }
 
         let verification = try simulation.replicas[1].verify()
@@ -51,6 +59,17 @@ struct ConvergencePropertyTests {
         #expect(verification.rebuiltDigest == digest, "seed \(seed): rebuild differs from incremental")
         _ = try simulation.replicas[2].rebuild()
         #expect(try simulation.replicas[2].digest() == digest, "seed \(seed): in-place rebuild changed the digest")
+    }
+
+    /// Every article as `list --all` shows it: the capture shown, its number of captures, tags,
+    /// conflicts and deletion, one line each.
+    static func listing(_ replica: Replica) throws -> [String] {
+        try replica.read { db in
+            try replica.projector.list(includeDeleted: true, tag: nil, order: .path, limit: nil, db).map {
+                "\($0.id) \($0.capture) \($0.title) \($0.path) \($0.tags) \($0.conflicts) \($0.deleted) \($0.lastHLC.packed)"
+                    + " captures \($0.captures)"
+            }
+        }
     }
 
     /// `events` in a random causal order, cut into random batches, with events already delivered
