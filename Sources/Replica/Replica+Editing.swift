@@ -225,6 +225,14 @@ extension Replica {
             var events: [Event] = []
             for capture in scope.all where capture == scope.head || values.contains(where: { $0.0 == .note }) {
                 guard let state = try projector.load(capture, db)?.state else { continue }
+                if capture == scope.head, !state.text(.dateLine).isEmpty,
+                    values.contains(where: { $0.0 == .capturedAt && $0.1 != state.value(of: .capturedAt) })
+                {
+                    throw ReplicaError(
+                        .invalidValue,
+                        "capture \(capture) takes its capture time from its date line (\(state.text(.dateLine)));"
+                            + " its captured_at cannot be set on its own")
+                }
                 var changes: [Change] = []
                 for (field, value) in values.sorted(by: { $0.0 < $1.0 })
                 where (capture == scope.head || field == .note) && state.value(of: field) != value {
