@@ -74,15 +74,25 @@ extension ArticleProjector {
         }
         let orderBy =
             switch order {
-            case .captured: "a.captured_at DESC, h.article_id"
+            case .captured: "h.captured_at DESC, h.article_id"
             case .updated: "h.last_hlc DESC, h.article_id"
             case .title: "a.title, h.article_id"
             case .path: "a.path, h.article_id"
             }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         var sql = Self.summarySelect
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        if let limit {
+            // The page is chosen first (by index, for the default order), then only its rows get
+            // their tags and conflicts.
+            sql += """
+                 WHERE h.article_id IN (
+                    SELECT h.article_id FROM article_head h JOIN article a ON a.key = h.head\(filter)
+                    ORDER BY \(orderBy) LIMIT \(max(0, limit)))
+                """
+        } else {
+            sql += filter
+        }
         sql += " ORDER BY \(orderBy)"
-        if let limit { sql += " LIMIT \(max(0, limit))" }
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.summary)
     }
 

@@ -60,7 +60,7 @@ extension ArticleProjector {
     /// projector's back), or whose conflict rows disagree with their heads.
     public func inconsistentArticles(_ db: Database, limit: Int = 20) throws -> [String] {
         var problems: [String] = []
-        let rows = try Row.fetchAll(db, sql: "SELECT key, id FROM article ORDER BY key")
+        let rows = try Row.fetchAll(db, sql: "SELECT key, id, article_id FROM article ORDER BY key")
         for row in rows {
             let key: Int64 = row[0]
             guard let id = ArticleID(hex: row[1]) else {
@@ -70,6 +70,9 @@ extension ArticleProjector {
             guard let stored = try load(id, db) else { continue }
             if stored.state.stateHash != stored.stateHash {
                 problems.append("article \(id): its rows do not hash to its stored state hash")
+            }
+            if ArticleID(url: stored.state.text(.url)).hex != (row[2] as String) {
+                problems.append("capture \(id): the article it is filed under is not the one its url names")
             }
             let disagreeing = stored.state.fieldsDisagreeingWithHeads
             if !disagreeing.isEmpty {
@@ -107,6 +110,7 @@ extension ArticleProjector {
                 LEFT JOIN article_head h ON h.article_id = e.article_id
                 WHERE h.head IS NOT e.head OR h.captures IS NOT e.captures OR h.live IS NOT e.live
                     OR h.last_hlc IS NOT e.last_hlc
+                    OR h.captured_at IS NOT (SELECT captured_at FROM article WHERE key = e.head)
                 UNION ALL
                 SELECT article_id FROM article_head WHERE article_id NOT IN (SELECT article_id FROM article)
                 LIMIT ?

@@ -158,7 +158,7 @@ public struct ArticleProjector: Sendable {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT key, deleted, last_hlc FROM article WHERE article_id = ?
+                    SELECT key, deleted, last_hlc, captured_at FROM article WHERE article_id = ?
                     ORDER BY deleted, captured_at DESC, id DESC
                     """), arguments: [article.hex])
         guard let head = rows.first else {
@@ -171,11 +171,12 @@ public struct ArticleProjector: Sendable {
         let lastHLC = rows.map { $0[2] as Int64 }.max() ?? 0
         try db.cachedStatement(
             sql: """
-                INSERT INTO article_head (article_id, head, captures, live, last_hlc) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO article_head (article_id, head, captures, live, last_hlc, captured_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (article_id) DO UPDATE SET head = excluded.head, captures = excluded.captures,
-                    live = excluded.live, last_hlc = excluded.last_hlc
+                    live = excluded.live, last_hlc = excluded.last_hlc, captured_at = excluded.captured_at
                 """
-        ).execute(arguments: [article.hex, head[0] as Int64, rows.count, live, lastHLC])
+        ).execute(arguments: [article.hex, head[0] as Int64, rows.count, live, lastHLC, head[3] as Int64])
     }
 
     private func saveConflicts(

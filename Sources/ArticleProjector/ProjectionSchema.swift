@@ -13,7 +13,8 @@
            head,                     key of the capture list and search show: the newest live one
                                      (highest captured_at, then id), else the newest deleted one
            captures, live,           how many captures it has, how many of them are not deleted
-           last_hlc)                 latest hlc of any of its captures
+           last_hlc,                 latest hlc of any of its captures
+           captured_at)              the head's capture time (list's default order, by index)
    article_tag(article, tag)                                      tags present, for queries
    article_conflict(article, field)                               fields whose heads disagree
    article_search                 contentless FTS5 over title and body, segmented (SearchText)
@@ -72,8 +73,10 @@ extension ArticleProjector {
                     head INTEGER NOT NULL,
                     captures INTEGER NOT NULL,
                     live INTEGER NOT NULL,
-                    last_hlc INTEGER NOT NULL
+                    last_hlc INTEGER NOT NULL,
+                    captured_at INTEGER NOT NULL
                 ) WITHOUT ROWID;
+                CREATE INDEX article_head_by_captured_at ON article_head(captured_at);
                 CREATE TABLE article_tag (
                     article INTEGER NOT NULL,
                     tag TEXT NOT NULL,

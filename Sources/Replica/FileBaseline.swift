@@ -82,6 +82,14 @@ struct FileBaseline {
         return known[field]?.contains(value.valueHash) ?? false
     }
 
+    /// True when `folder` has a baseline row for `article` (of any length): the capture was
+    /// imported from that folder or exported to it.
+    static func exists(folder: String, article: ArticleID, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM file_baseline WHERE folder = ? AND article = ?"),
+            arguments: [folder, article.hex]) ?? false
+    }
+
     /// True when no field of `file` is a change made in the file: export may overwrite it.
     func isSettled(_ file: ArticleFile) -> Bool {
         file.fieldValues.allSatisfy { isSettled($0.0, $0.1) }

@@ -156,8 +156,12 @@ extension Replica {
             let article = file.articleID
             let captures = try projector.captures(of: article, db)
             let fileBytes = file.render()
+            let (bodyBytes, title) = (file.body.utf8.count, file.title)
             func sameContent(_ capture: CaptureSummary) throws -> Bool {
-                guard let stored = try projector.load(capture.id, db)?.state else { return false }
+                // Cheap checks first: an article may have many captures, each with a large body.
+                guard capture.bodyBytes == bodyBytes, capture.title.utf8.elementsEqual(title.utf8),
+                    let stored = try projector.load(capture.id, db)?.state
+                else { return false }
                 return Self.file(of: stored).render().elementsEqual(fileBytes)
             }
             // One file given by name, of a capture known at a path ending with that name: the
@@ -167,12 +171,14 @@ extension Replica {
                 ? captures.last(where: {
                     $0.path.utf8.split(separator: UInt8(ascii: "/")).last?.elementsEqual(path.utf8) == true
                 }) : nil
-            // A live capture whose file has left this folder: the file moved here.
+            // A live capture this folder held (imported from it or exported to it) whose file has
+            // left it: the file moved here. A capture from another folder or from a peer is not.
             let gone =
                 source.single
                 ? []
-                : captures.filter {
-                    !$0.deleted && !$0.path.isEmpty
+                : try captures.filter {
+                    try !$0.deleted && !$0.path.isEmpty
+                        && FileBaseline.exists(folder: folder, article: $0.id, db)
                         && !FileManager.default.fileExists(atPath: source.root + "/" + $0.path)
                 }
             if let named {
@@ -224,7 +230,13 @@ extension Replica {
             if !file.dateLine.isEmpty { changes.append(.set(.dateLine, .text(file.dateLine))) }
             changes.append(.set(.path, .text(path)))
             if !file.frontMatter.isEmpty { changes.append(.set(.frontMatter, .text(file.frontMatter))) }
-            _ = try writer.write(.create, article: target, changes: changes, db)
+            do {
+                _ = try writer.write(.create, article: target, changes: changes, db)
+            } catch let error as ReplicaError where error.code == .invalidValue {
+                // Refused before anything was written: the file is refused, the others go on.
+                report.refused.append((name, error.message))
+                return
+            }
             try FileBaseline.save(fileValues, folder: folder, article: target, db)
             if let recaptureIsIdentical {
                 report.recaptured += 1
@@ -239,7 +251,14 @@ extension Replica {
         let differing = fileValues.filter { !sameBytes(state.value(of: $0.0), $0.1) }
         let baseline = try FileBaseline.load(
             folder: folder, article: target, journal: EventJournal(), needsJournal: !differing.isEmpty, db)
-        let changes = differing.filter { !baseline.isSettled($0.0, $0.1) }.map { Change.set($0.0, $0.1) }
+        var changes = differing.filter { !baseline.isSettled($0.0, $0.1) }.map { Change.set($0.0, $0.1) }
+        // A date line is written with its instant (the rule of `Event.validate`).
+        if !file.dateLine.isEmpty, changes.contains(where: { $0.field == .dateLine }),
+            !changes.contains(where: { $0.field == .capturedAt })
+        {
+            changes.append(.set(.capturedAt, .integer(file.capturedAt)))
+            changes.sort { ($0.field ?? .deleted) < ($1.field ?? .deleted) }
+        }
         if changes.isEmpty {
             if !baseline.records(fileValues) { try FileBaseline.save(fileValues, folder: folder, article: target, db) }
             report.unchanged += 1
@@ -254,7 +273,13 @@ extension Replica {
                 ))
             return
         }
-        _ = try writer.write(.update, article: target, changes: changes, db)
+        do {
+            _ = try writer.write(.update, article: target, changes: changes, db)
+        } catch let error as ReplicaError where error.code == .invalidValue {
+            // Refused before anything was written: the file is refused, the others go on.
+            report.refused.append((name, error.message))
+            return
+        }
         try FileBaseline.save(fileValues, folder: folder, article: target, db)
         report.updated += 1
         if changes.contains(where: { $0.field == .path }) { report.moved += 1 }

@@ -92,18 +92,18 @@ extension Replica {
             case .capture(let id): try projector.article(ofCapture: id, db) ?? id
             }
         let captures = try projector.captures(of: article, db)
-        if let number = Int(selector), !selector.hasPrefix("+") {
-            guard number >= 1, number <= captures.count else {
-                throw ReplicaError(
-                    .unknownArticle,
-                    "article \(article) has \(captures.count) capture\(captures.count == 1 ? "" : "s"); give a number from 1 to \(captures.count)"
-                )
-            }
+        if let number = Int(selector), !selector.hasPrefix("+"), number >= 1, number <= captures.count {
             return captures[number - 1].id
         }
         if let byPath = captures.first(where: { $0.path.utf8.elementsEqual(selector.utf8) }) { return byPath.id }
         let byID = captures.filter { $0.id.hex.hasPrefix(selector.lowercased()) && !selector.isEmpty }
         if byID.count == 1 { return byID[0].id }
+        if Int(selector) != nil, byID.isEmpty {
+            throw ReplicaError(
+                .unknownArticle,
+                "article \(article) has \(captures.count) capture\(captures.count == 1 ? "" : "s");"
+                    + " give a number from 1 to \(captures.count), a capture id or a path")
+        }
         throw ReplicaError(
             byID.isEmpty ? .unknownArticle : .ambiguousArticle,
             "article \(article) has no capture \(selector); give its number (1 is the oldest), its id or its path"
@@ -155,7 +155,7 @@ extension Replica {
             var tags = Set<String>()
             var note = ""
             var noteTime: (Int64, ArticleID)?
-            for summary in captures where allDeleted || !summary.deleted {
+            for summary in captures where onlyCapture ? summary.id == capture : (allDeleted || !summary.deleted) {
                 guard let state = try projector.load(summary.id, db)?.state else { continue }
                 tags.formUnion(state.tags.map(\.text))
                 if !state.text(.note).isEmpty, noteTime.map({ $0 < (summary.capturedAt, summary.id) }) ?? true {
@@ -185,6 +185,12 @@ extension Replica {
         let capturedAt = capturedAt ?? wallClock()
         return try write { writer, db in
             let captures = try projector.captures(of: article, db)
+            if !captures.isEmpty, captures.allSatisfy(\.deleted) {
+                throw ReplicaError(
+                    .articleDeleted,
+                    "article \(article) is deleted; restore it first with `archive-sync restore \(article)`, then capture it"
+                )
+            }
             if captures.contains(where: { $0.path.utf8.elementsEqual(path.utf8) }) {
                 throw ReplicaError(
                     .articleExists,
@@ -271,7 +277,14 @@ extension Replica {
     public func restore(_ target: ArticleTarget) throws -> [Event] {
         let id = target.id
         return try write { writer, db in
-            var deleted = try projector.captures(of: id, db).filter(\.deleted).map(\.id)
+            let captures = try projector.captures(of: id, db)
+            var deleted = captures.filter(\.deleted).map(\.id)
+            if target == .article(id), captures.contains(where: { !$0.deleted }) {
+                throw ReplicaError(
+                    .articleNotDeleted,
+                    "article \(id) is not deleted (\(captures.count - deleted.count) of its \(captures.count) captures are live);"
+                        + " restore one deleted capture with --capture")
+            }
             if target == .capture(id) {
                 guard let stored = try projector.load(id, db) else {
                     throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
@@ -386,7 +399,24 @@ extension Replica {
             } else {
                 throw ReplicaError(.invalidValue, "say which value to keep: --take ORIGIN:SEQ or --value VALUE")
             }
-            return try writer.write(.resolve, article: capture, changes: [.set(field, chosen)], db).event
+            // A date line carries its capture time: resolving it writes both; a capture time
+            // of a capture with a date line can only be the date line's.
+            var changes: [Change] = [.set(field, chosen)]
+            if field == .dateLine, case .text(let line) = chosen, !line.isEmpty,
+                let instant = try? DateLine.milliseconds(of: line)
+            {
+                changes.append(.set(.capturedAt, .integer(instant)))
+            }
+            if field == .capturedAt, !stored.state.text(.dateLine).isEmpty {
+                let instant = try? DateLine.milliseconds(of: stored.state.text(.dateLine))
+                guard chosen == .integer(instant ?? -1) else {
+                    throw ReplicaError(
+                        .invalidValue,
+                        "capture \(capture) takes its capture time from its date line (\(stored.state.text(.dateLine)));"
+                            + " keep \(instant ?? 0) with --value, or resolve its date_line")
+                }
+            }
+            return try writer.write(.resolve, article: capture, changes: changes, db).event
         }
     }
 
