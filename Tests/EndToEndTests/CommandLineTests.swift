@@ -103,7 +103,7 @@ struct CommandLineTests {
         let refusals = result.stderr.split(separator: "\n")
         #expect(refusals.count == 6, "\(result.stderr)")
         for (name, reason) in [
-            ("no-time.txt", "capture time"), ("broken-link.txt", "no \"](\""), ("no-dashes.txt", "six dashes"),
+            ("no-time.txt", "<!--milliseconds-->"), ("broken-link.txt", "no \"](\""), ("no-dashes.txt", "six dashes"),
             ("latin1.txt", "UTF-8"), ("empty.txt", "empty"), ("crlf.txt", "CRLF"),
         ] {
             #expect(refusals.contains { $0.contains(name) && $0.contains(reason) }, "\(name): \(result.stderr)")
