@@ -6,6 +6,7 @@ reference it is compared with. Peak memory is the maximum resident set size of t
 (from wait4), in MB.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -28,19 +29,22 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def run(command, env=None, cwd=None, stdin_path=None):
+def run(command, env=None, cwd=None, stdin_path=None, stdout_path=None):
     """Runs a command; returns (wall seconds, peak RSS in MB). Raises on failure.
 
     Peak memory comes from GNU time (a forked child's own ru_maxrss would include this
-    script's memory at the fork)."""
+    script's memory at the fork). With stdout_path, the command's output is kept there."""
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile(mode="r") as rss:
         stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+        stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
         start = time.perf_counter()
         process = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *map(str, command)],
-                                 env=env, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=err)
+                                 env=env, cwd=cwd, stdin=stdin, stdout=stdout, stderr=err)
         wall = time.perf_counter() - start
         if stdin_path:
             stdin.close()
+        if stdout_path:
+            stdout.close()
         if process.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"{' '.join(map(str, command))} failed ({process.returncode}): {err.read().decode()[-2000:]}")
@@ -99,17 +103,85 @@ def generated(bin_path, count, seed=7):
     return [folder]
 
 
-def bench_replica(bin_path, name, folders, runs):
+RECAPTURE_SENTENCE = "<p>重新抓取时，该报道补充了一段说明。</p>"
+
+
+def recaptured_file(text, kind, minutes):
+    """The text of a recapture of an article file: the same bytes ("identical"), another front
+    matter ("front matter": a line added, or a small Jekyll block where the file has none), or
+    a sentence added to the body and a capture time `minutes` later ("body")."""
+    if kind == "identical":
+        return text
+    front, stamp, title, url, body = parse_article(text)
+    if kind == "front matter":
+        front = front[:-4] + "archived: true\n---\n" if front else "---\nlayout: post\n---\n"
+    else:
+        stamp += minutes * 60_000
+        end = body.rfind("</p>")
+        body = body[:end + 4] + RECAPTURE_SENTENCE + body[end + 4:] if end >= 0 else body + RECAPTURE_SENTENCE
+    return f"{front}<!--{stamp}-->\n[{title}]({url})\n------\n\n{body}"
+
+
+def with_recaptures(bin_path, count, share=0.10, seed=7):
+    """An archive of `count` files, as many as the generated one, of which `share` are recaptures:
+    articles 0..(count - recaptures - 1) of the generated archive, plus for each of articles
+    0..(recaptures - 1) a second file with the same url at archived/<date>/<name>, as the
+    pipeline keeps them. Of the recaptures, 1/4 are byte-identical copies, 1/4 differ only in
+    front matter and 1/2 have a sentence added and a later capture time.
+
+    Returns (folders, what a first import must report)."""
+    recaptures = round(count * share)
+    kept = count - recaptures
+    folder = DATA / f"recaptures-{count}-{round(share * 100)}pct-seed{seed}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        source = generated(bin_path, count, seed)[0]
+        log(f"  building {folder}: {kept} generated articles and {recaptures} recaptures of them ...")
+        by_index = {int(path.stem.rsplit("_", 1)[1]) - 7_000_000: path for path in files_of([source])}
+        if sorted(by_index) != list(range(count)):
+            raise RuntimeError(f"{source} does not hold articles 0..{count - 1} as news_<7000000 + index>.txt")
+        for index in range(kept):
+            target = folder / by_index[index].relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(by_index[index], target)
+        for index in range(recaptures):
+            kind = ("identical", "front matter", "body", "body")[index % 4]
+            # Bytes, not text: no newline translation, so an identical copy is byte for byte.
+            text = recaptured_file(by_index[index].read_bytes().decode("utf-8"), kind, minutes=10 + index % 50)
+            stamp = parse_article(text)[1]
+            target = folder / "archived" / time.strftime("%Y-%m-%d", time.gmtime(stamp / 1000)) / by_index[index].name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode("utf-8"))
+        marker.write_text("ok\n")
+    identical = len(range(0, recaptures, 4))
+    return [folder], {"created": kept, "recaptured": recaptures, "identical_copies": identical}
+
+
+def check_import(name, report, expected):
+    """Fails loudly when a first import did not report what the archive was built to hold."""
+    problems = [f"{key} {report.get(key)} (expected {value})" for key, value in expected.items()
+                if report.get(key) != value]
+    if report.get("refused"):
+        problems.append(f"{len(report['refused'])} refused, first: {report['refused'][0]}")
+    if problems:
+        raise RuntimeError(f"import of {name} reported " + ", ".join(problems))
+
+
+def bench_replica(bin_path, name, folders, runs, expected=None, reference_and_search=True):
+    """Import (`import --json`, whose first report is kept and checked against `expected`),
+    rebuild and search, beside the reference (left out, with search, when not asked for)."""
     files = files_of(folders)
     count = len(files)
     size_mb = sum(p.stat().st_size for p in files) / 1e6
     log(f"[{name}] {count} articles, {size_mb:.1f} MB")
-    sql = reference_sql(name, folders)
     reference = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            reference.append(run(["sqlite3", f"{scratch}/reference.db"], stdin_path=sql))
-    log(f"  reference (sqlite3, one transaction): {median([r[0] for r in reference]):.2f} s")
+    if reference_and_search:
+        sql = reference_sql(name, folders)
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as scratch:
+                reference.append(run(["sqlite3", f"{scratch}/reference.db"], stdin_path=sql))
+        log(f"  reference (sqlite3, one transaction): {median([r[0] for r in reference]):.2f} s")
 
     imports, rebuilds, searches = [], [], {}
     work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
@@ -118,13 +190,17 @@ def bench_replica(bin_path, name, folders, runs):
             database = work / f"replica-{index}.db"
             env = dict(os.environ, ARCHIVE_SYNC_DB=str(database))
             run([bin_path, "init", "--name", "bench"], env=env)
-            imports.append(run([bin_path, "import", *map(str, folders)], env=env))
+            imports.append(run([bin_path, "import", "--json", *map(str, folders)], env=env,
+                               stdout_path=work / f"import-{index}.json"))
             log(f"  import run {index + 1}: {imports[-1][0]:.2f} s, {imports[-1][1]:.0f} MB")
+        import_report = json.loads((work / "import-0.json").read_text().strip().splitlines()[-1])
+        if expected is not None:
+            check_import(name, import_report, expected)
         env = dict(os.environ, ARCHIVE_SYNC_DB=str(work / "replica-0.db"))
         for index in range(runs):
             rebuilds.append(run([bin_path, "rebuild"], env=env))
             log(f"  rebuild run {index + 1}: {rebuilds[-1][0]:.2f} s, {rebuilds[-1][1]:.0f} MB")
-        for query in SEARCHES:
+        for query in SEARCHES if reference_and_search else []:
             times = [run([bin_path, "search", *query.split(), "--limit", "20"], env=env)[0] for _ in range(max(runs, 5))]
             searches[query] = median(times)
         db_mb = sum(p.stat().st_size for p in work.glob("replica-0.db*")) / 1e6
@@ -134,18 +210,21 @@ def bench_replica(bin_path, name, folders, runs):
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    ref_s = median([r[0] for r in reference])
     import_s = median([r[0] for r in imports])
     rebuild_s = median([r[0] for r in rebuilds])
-    return {
-        "name": name, "articles": count, "mb": size_mb,
-        "reference_s": ref_s, "reference_rate": count / ref_s, "reference_rss": max(r[1] for r in reference),
+    result = {
+        "name": name, "articles": count, "mb": size_mb, "import_report": import_report,
         "import_s": import_s, "import_rate": count / import_s, "import_mbs": size_mb / import_s,
-        "import_rss": max(r[1] for r in imports), "ratio": (count / import_s) / (count / ref_s),
+        "import_rss": max(r[1] for r in imports),
         "rebuild_s": rebuild_s, "rebuild_rate": count / rebuild_s, "rebuild_rss": max(r[1] for r in rebuilds),
         "rebuild_vs_import": import_s / rebuild_s,
         "search_ms": {q: t * 1000 for q, t in searches.items()}, "db_mb": db_mb,
     }
+    if reference:
+        ref_s = median([r[0] for r in reference])
+        result.update({"reference_s": ref_s, "reference_rate": count / ref_s,
+                       "reference_rss": max(r[1] for r in reference), "ratio": (count / import_s) / (count / ref_s)})
+    return result
 
 
 def replica_table(results):
@@ -259,7 +338,6 @@ def sync_json(bin_path, url, token_file, env):
         wall = time.perf_counter() - start
         if result.returncode != 0:
             raise RuntimeError(f"sync failed: {result.stderr[-2000:]}")
-        import json
         return wall, int(rss.read().strip().splitlines()[-1]) / 1024, json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -277,8 +355,9 @@ def git(*arguments, cwd, env=None):
     return run(["git", *arguments], cwd=cwd, env=env)
 
 
-def bench_sync(bin_path, name, folder, runs):
-    """First sync into an empty replica, 20 edits, nothing to send; and the same with git."""
+def bench_sync(bin_path, name, folder, runs, git_reference=True):
+    """First sync into an empty replica, 20 edits, nothing to send; and the same with git
+    (unless git_reference is false)."""
     count = len(files_of([folder]))
     log(f"[sync {name}] {count} articles")
     work = Path(tempfile.mkdtemp(prefix=f"bench-sync-{count}-"))
@@ -320,7 +399,7 @@ def bench_sync(bin_path, name, folder, runs):
         git_first, git_incremental, git_idle = [], [], []
         env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org",
                    GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.org")
-        for index in range(runs):
+        for index in range(runs if git_reference else 0):
             base = work / f"git-{index}"
             base.mkdir()
             run(["git", "init", "--bare", "-q", "remote.git"], cwd=base)
@@ -362,9 +441,12 @@ def bench_sync(bin_path, name, folder, runs):
     results.update({
         "first": summary(first), "first_server_rss": max(r[4] for r in first), "first_events": first[0][3],
         "incremental": summary(incremental), "incremental_events": incremental[0][3], "idle": summary(idle),
-        "git_first": summary(git_first), "git_daemon_rss": max(r[3] for r in git_first),
-        "git_incremental": summary(git_incremental), "git_idle": summary(git_idle),
     })
+    if git_reference:
+        results.update({
+            "git_first": summary(git_first), "git_daemon_rss": max(r[3] for r in git_first),
+            "git_incremental": summary(git_incremental), "git_idle": summary(git_idle),
+        })
     return results
 
 
@@ -395,34 +477,164 @@ def sync_table(results):
     return "\n".join(lines)
 
 
+def alternate(runs, measures):
+    """Calls each measure (one run each) once per round, in the order A B, then B A, and so on, so
+    that the load of other work on a shared machine falls on each alike; returns, for each
+    measure, its results round by round."""
+    results = [[] for _ in measures]
+    for round_index in range(runs):
+        order = list(range(len(measures)))
+        for index in order if round_index % 2 == 0 else reversed(order):
+            results[index].append(measures[index]())
+    return results
+
+
+def merge_replica(rounds):
+    """One bench_replica result from several of one run each: median times, maximum memory."""
+    merged = dict(rounds[0])
+    count = merged["articles"]
+    for key in ("import_s", "rebuild_s", "reference_s"):
+        if key in merged:
+            merged[key] = median([r[key] for r in rounds])
+    for key in ("import_rss", "rebuild_rss", "reference_rss"):
+        if key in merged:
+            merged[key] = max(r[key] for r in rounds)
+    merged["search_ms"] = {q: median([r["search_ms"][q] for r in rounds]) for q in merged["search_ms"]}
+    merged.update(import_rate=count / merged["import_s"], import_mbs=merged["mb"] / merged["import_s"],
+                  rebuild_rate=count / merged["rebuild_s"], rebuild_vs_import=merged["import_s"] / merged["rebuild_s"])
+    if "reference_s" in merged:
+        merged.update(reference_rate=count / merged["reference_s"], ratio=merged["reference_s"] / merged["import_s"])
+    return merged
+
+
+def merge_sync(rounds):
+    """One bench_sync result from several of one run each: median times and bytes, maximum memory."""
+    merged = dict(rounds[0])
+    for key in ("first", "incremental", "idle", "git_first", "git_incremental", "git_idle"):
+        if key in merged:
+            merged[key] = {"s": median([r[key]["s"] for r in rounds]), "rss": max(r[key]["rss"] for r in rounds),
+                           "bytes": median([r[key]["bytes"] for r in rounds])}
+    for key in ("first_server_rss", "git_daemon_rss"):
+        if key in merged:
+            merged[key] = max(r[key] for r in rounds)
+    return merged
+
+
+RECAPTURE_GOAL = 1.10
+
+
+def recaptures_section(plain, recaptures, plain_sync, recaptures_sync):
+    """The archive with recaptures beside the plain archive of as many files: each row, then the
+    ratios recaptures / plain, checked against the goal of the issue (import and first sync
+    within 10%). The replica or the sync results may be missing (None) when not measured."""
+    lines = [
+        "| archive | files | import reports | MB | import | rebuild | first sync | events sent | on the wire "
+        "| peak memory import / sync client / server |",
+        "|---|---:|---|---:|---|---|---|---:|---:|---|",
+    ]
+    for replica, sync in ((plain, plain_sync), (recaptures, recaptures_sync)):
+        name = (replica or sync)["name"]
+        cells = [name, f"{(replica or sync)['articles']:,}"]
+        if replica:
+            report = replica["import_report"]
+            cells += [f"{report['created']:,} created, {report['recaptured']:,} recaptured "
+                      f"({report['identical_copies']:,} identical copies), {len(report['refused'])} refused",
+                      f"{replica['mb']:.1f}",
+                      f"{replica['import_s']:.2f} s, {replica['import_rate']:,.0f} files/s "
+                      f"({report['created'] / replica['import_s']:,.0f} articles/s)",
+                      f"{replica['rebuild_s']:.2f} s, {replica['rebuild_rate']:,.0f} events/s"]
+        else:
+            cells += ["", "", "not measured", "not measured"]
+        if sync:
+            first = sync["first"]
+            cells += [f"{first['s']:.2f} s", f"{sync['first_events']:,}", f"{first['bytes'] / 1e6:.1f} MB"]
+        else:
+            cells += ["not measured", "", ""]
+        memory = [f"{replica['import_rss']:.0f}" if replica else "-"]
+        memory += [f"{sync['first']['rss']:.0f}", f"{sync['first_server_rss']:.0f}"] if sync else ["-", "-"]
+        cells.append(" / ".join(memory) + " MB")
+        lines.append("| " + " | ".join(cells) + " |")
+
+    ratios, verdicts = [], []
+    if plain and recaptures:
+        for label, key in (("import", "import_s"), ("rebuild", "rebuild_s")):
+            ratios.append((label, recaptures[key] / plain[key]))
+    if plain_sync and recaptures_sync:
+        ratios.append(("first sync", recaptures_sync["first"]["s"] / plain_sync["first"]["s"]))
+        ratios.append(("events sent", recaptures_sync["first_events"] / plain_sync["first_events"]))
+        ratios.append(("bytes on the wire", recaptures_sync["first"]["bytes"] / plain_sync["first"]["bytes"]))
+    for label, ratio in ratios:
+        if label in ("import", "first sync"):
+            verdicts.append(f"{label} {ratio:.2f} ({'within' if ratio <= RECAPTURE_GOAL else 'ABOVE'} the goal)")
+    lines += ["", "Recaptures / plain (median time of each, same run): "
+              + ", ".join(f"{label} {ratio:.2f}" for label, ratio in ratios) + ".",
+              f"Goal: import and first sync at most {RECAPTURE_GOAL:.2f} of the plain archive's: "
+              + ("; ".join(verdicts) if verdicts else "not measured") + "."]
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="the corpus and 20,000 articles only")
-    parser.add_argument("--only", choices=["replica", "sync"], help="one part of the benchmark")
+    parser.add_argument("--quick", action="store_true",
+                        help="the corpus, 20,000 articles and 20,000 files with 10%% recaptures only")
+    parser.add_argument("--only", choices=["replica", "sync", "recaptures"],
+                        help="one part of the benchmark; recaptures: import, rebuild and first sync of the "
+                             "20,000-file archives with and without recaptures, without the references")
     args = parser.parse_args()
 
     corpus = Path(os.environ.get("ARCHIVE_SYNC_CORPUS", ROOT.parent / "shared" / "corpus"))
     report = [f"# archive-sync benchmark, {time.strftime('%Y-%m-%d %H:%M')} ({os.cpu_count()} cores, median of {args.runs} runs)", ""]
-    if args.only in (None, "replica"):
+    counts = [20_000] if args.quick or args.only == "recaptures" else [20_000, 100_000]
+    plain_name, recaptures_name = "generated 20,000", "generated 20,000 with 10% recaptures"
+    recaptures_folders, recaptures_expected = with_recaptures(args.bin, 20_000)
+    plain_expected = {"created": 20_000, "recaptured": 0, "identical_copies": 0}
+    full = args.only != "recaptures"
+    replicas, syncs = {}, {}
+    plain_folders = generated(args.bin, 20_000)
+    if args.only in (None, "replica", "recaptures"):
         results = []
-        if (corpus / "articles").exists():
+        if full and (corpus / "articles").exists():
             results.append(bench_replica(args.bin, "corpus", [corpus / "articles" / "plain", corpus / "articles" / "frontmatter"], args.runs))
-        else:
+        elif full:
             log(f"no corpus at {corpus}: only generated archives are measured")
-        for count in ([20_000] if args.quick else [20_000, 100_000]):
-            results.append(bench_replica(args.bin, f"generated {count:,}", generated(args.bin, count), args.runs))
-        report += ["## Replica: import, rebuild, search", "", replica_table(results), "",
-                   "Search latency per query (ms, whole command): " + "; ".join(
-                       f"{r['name']}: " + ", ".join(f"{q} {t:.0f}" for q, t in r["search_ms"].items()) for r in results), ""]
-    if args.only in (None, "sync"):
-        sync_results = []
-        for count in ([20_000] if args.quick else [20_000, 100_000]):
+        # The plain and the recaptures archive run by turns: their ratio is what is asked of them.
+        pair = alternate(args.runs, [
+            lambda: bench_replica(args.bin, plain_name, plain_folders, 1, expected=plain_expected,
+                                  reference_and_search=full),
+            lambda: bench_replica(args.bin, recaptures_name, recaptures_folders, 1, expected=recaptures_expected,
+                                  reference_and_search=full)])
+        replicas[plain_name], replicas[recaptures_name] = merge_replica(pair[0]), merge_replica(pair[1])
+        results.append(replicas[plain_name])
+        for count in counts[1:]:
+            results.append(bench_replica(args.bin, f"generated {count:,}", generated(args.bin, count), args.runs,
+                                         expected=dict(plain_expected, created=count)))
+        results.append(replicas[recaptures_name])
+        if full:
+            report += ["## Replica: import, rebuild, search", "", replica_table(results), "",
+                       "Search latency per query (ms, whole command): " + "; ".join(
+                           f"{r['name']}: " + ", ".join(f"{q} {t:.0f}" for q, t in r["search_ms"].items()) for r in results), ""]
+    if args.only in (None, "sync", "recaptures"):
+        pair = alternate(args.runs, [
+            lambda: bench_sync(args.bin, plain_name, plain_folders[0], 1, git_reference=full),
+            lambda: bench_sync(args.bin, recaptures_name, recaptures_folders[0], 1, git_reference=full)])
+        syncs[plain_name], syncs[recaptures_name] = merge_sync(pair[0]), merge_sync(pair[1])
+        sync_results = [syncs[plain_name]]
+        for count in counts[1:]:
             sync_results.append(bench_sync(args.bin, f"generated {count:,}", generated(args.bin, count)[0], args.runs))
-        report += ["## Sync over loopback, beside git", "",
-                   "Wall time of the whole command (median), bytes counted by a proxy in front of each server, "
-                   "peak memory from GNU time.", "", sync_table(sync_results), ""]
+        sync_results.append(syncs[recaptures_name])
+        if full:
+            report += ["## Sync over loopback, beside git", "",
+                       "Wall time of the whole command (median), bytes counted by a proxy in front of each server, "
+                       "peak memory from GNU time.", "", sync_table(sync_results), ""]
+    report += ["## Recaptures: 20,000 files, 10% of them recaptures of articles already held", "",
+               "18,000 generated articles and, for 2,000 of them, a second file with the same url at "
+               "archived/<date>/<name>: 1/4 identical copies, 1/4 another front matter, 1/2 a sentence added and "
+               "a later capture time; beside the generated archive of 20,000 files, measured in the same run, "
+               "the two archives by turns (A B, B A, ...).", "",
+               recaptures_section(replicas.get(plain_name), replicas.get(recaptures_name),
+                                  syncs.get(plain_name), syncs.get(recaptures_name)), ""]
     text = "\n".join(report)
     print(text)
     RESULTS.mkdir(exist_ok=True)
