@@ -32,31 +32,21 @@ struct CaptureCorpus {
     var frontMatterCopies = 0
 
     init() throws {
-        let manifest = TestPaths.corpus.appendingPathComponent("revisions/manifest.tsv")
-        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else {
-            throw TestSetupError("cannot read \(manifest.path): put the shared corpus at ../shared/corpus")
+        let rows = try RevisionsManifest.rows()
+        func column(_ row: [String: String], _ name: String) throws -> String {
+            guard let value = row[name] else { throw TestSetupError("the manifest has no \(name)") }
+            return value
         }
-        var rows = text.split(separator: "\n").map {
-            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        }
-        let header = rows.removeFirst()
-        func column(_ name: String) throws -> Int {
-            guard let index = header.firstIndex(of: name) else { throw TestSetupError("manifest has no \(name)") }
-            return index
-        }
-        let (file, voaID, version, total, source) = (
-            try column("file"), try column("voa_id"), try column("version"), try column("versions_total"),
-            try column("source_path")
-        )
         for (index, row) in rows.enumerated() {
-            let bytes = Array(try Data(contentsOf: TestPaths.corpus.appendingPathComponent(row[file])))
-            let name = "voa_\(row[voaID]).v\(row[version]).txt"
-            let directory = row[source].split(separator: "/").dropLast().joined(separator: "/")
-            let versionsTotal = Int(row[total]) ?? 0
+            let (file, voaID) = (try column(row, "file"), try column(row, "voa_id"))
+            let bytes = Array(try Data(contentsOf: TestPaths.corpus.appendingPathComponent(file)))
+            let name = "voa_\(voaID).v\(try column(row, "version")).txt"
+            let directory = try column(row, "source_path").split(separator: "/").dropLast().joined(separator: "/")
+            let versionsTotal = Int(try column(row, "versions_total")) ?? 0
             func add(_ path: String, _ bytes: [UInt8]) throws {
                 let parsed = try ArticleFile.parse(bytes, name: path)
                 files.append(
-                    File(path: path, bytes: bytes, voaID: row[voaID], versionsTotal: versionsTotal, parsed: parsed))
+                    File(path: path, bytes: bytes, voaID: voaID, versionsTotal: versionsTotal, parsed: parsed))
             }
             try add(directory.isEmpty ? name : "\(directory)/\(name)", bytes)
             if index % 10 == 0 {

@@ -18,19 +18,10 @@ struct RevisionsImportTests {
     }
 
     static func manifest() throws -> [Version] {
-        let url = TestPaths.corpus.appendingPathComponent("revisions/manifest.tsv")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw TestSetupError("cannot read \(url.path): put the shared corpus at ../shared/corpus")
-        }
-        var lines = text.split(separator: "\n").map {
-            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        }
-        let header = lines.removeFirst()
-        func column(_ name: String) -> Int { header.firstIndex(of: name) ?? -1 }
-        return lines.map { row in
+        try RevisionsManifest.rows().map { row in
             Version(
-                file: row[column("file")], voaID: row[column("voa_id")], version: Int(row[column("version")]) ?? 0,
-                baseVersion: row[column("base_version")], change: row[column("change_vs_base")])
+                file: row["file"] ?? "", voaID: row["voa_id"] ?? "", version: Int(row["version"] ?? "") ?? 0,
+                baseVersion: row["base_version"] ?? "", change: row["change_vs_base"] ?? "")
         }
     }
 

@@ -144,3 +144,19 @@ public enum EventFactory {
             ])
     }
 }
+
+/// The corpus's `revisions/manifest.tsv`: one row per version of an article, each a dictionary
+/// from column name to value.
+public enum RevisionsManifest {
+    public static func rows() throws -> [[String: String]] {
+        let url = TestPaths.corpus.appendingPathComponent("revisions/manifest.tsv")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw TestSetupError("cannot read \(url.path): put the shared corpus at ../shared/corpus")
+        }
+        var lines = text.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        let header = lines.removeFirst()
+        return lines.map { Dictionary(zip(header, $0), uniquingKeysWith: { first, _ in first }) }
+    }
+}
