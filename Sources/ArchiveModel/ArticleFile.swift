@@ -52,6 +52,13 @@ public struct ArticleFile: Hashable, Sendable {
         self.dateLine = dateLine
     }
 
+    /// The file a capture's state is written as (what export writes and `show --raw` prints).
+    public init(_ state: ArticleState) {
+        self.init(
+            frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
+            url: state.text(.url), body: state.text(.body), dateLine: state.text(.dateLine))
+    }
+
     /// The id an article created from this file gets.
     public var articleID: ArticleID { ArticleID(url: url) }
 

@@ -69,9 +69,17 @@ public struct ArticleProjector: Sendable {
         let newHash = state.stateHash
         let key = try save(state, key: loaded?.key, firstHLC: firstHLC, lastHLC: lastHLC, stateHash: newHash, db)
         let article = ArticleID(url: state.text(.url))
-        try refreshHead(of: article, db)
-        if let loaded, case let old = ArticleID(url: loaded.state.text(.url)), old != article {
-            try refreshHead(of: old, db)
+        let headFields: Set<Field> = [.url, .capturedAt, .deleted]
+        if loaded != nil, !change.values.contains(where: { headFields.contains($0.field) }) {
+            // Which capture heads the article cannot have changed: only its latest hlc may have.
+            try db.cachedStatement(
+                sql: "UPDATE article_head SET last_hlc = max(last_hlc, ?) WHERE article_id = ?"
+            ).execute(arguments: [lastHLC.packed, article.hex])
+        } else {
+            try refreshHead(of: article, db)
+            if let loaded, case let old = ArticleID(url: loaded.state.text(.url)), old != article {
+                try refreshHead(of: old, db)
+            }
         }
         try saveConflicts(before: before, after: state, key: key, fields: change.touchedFields, db)
         try saveTags(change, key: key, db)

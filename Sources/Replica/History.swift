@@ -78,7 +78,7 @@ extension Replica {
             }
             return try captures.enumerated().compactMap { index, summary in
                 guard let state = try projector.load(summary.id, db)?.state else { return nil }
-                return CaptureVersion(number: index + 1, summary: summary, file: Self.file(of: state))
+                return CaptureVersion(number: index + 1, summary: summary, file: ArticleFile(state))
             }
         }
     }

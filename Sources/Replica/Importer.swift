@@ -162,7 +162,7 @@ extension Replica {
                 guard capture.bodyBytes == bodyBytes, capture.title.utf8.elementsEqual(title.utf8),
                     let stored = try projector.load(capture.id, db)?.state
                 else { return false }
-                return Self.file(of: stored).render().elementsEqual(fileBytes)
+                return ArticleFile(stored).render().elementsEqual(fileBytes)
             }
             // One file given by name, of a capture known at a path ending with that name: the
             // same file, read from its folder, not a new capture.
@@ -297,13 +297,6 @@ extension Replica {
             if try projector.load(id, db) == nil { return id }
         }
         return nil
-    }
-
-    /// The file a capture's state is written as.
-    static func file(of state: ArticleState) -> ArticleFile {
-        ArticleFile(
-            frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
-            url: state.text(.url), body: state.text(.body), dateLine: state.text(.dateLine))
     }
 
     /// Equal values, texts compared byte for byte (Swift's `==` on strings takes canonically

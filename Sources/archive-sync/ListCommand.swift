@@ -119,9 +119,7 @@ struct ShowCommand: ParsableCommand {
         let names = try target.read { db in try target.journal.replicaNames(db) }
         let state = detail.state
         if raw {
-            let file = ArticleFile(
-                frontMatter: state.text(.frontMatter), capturedAt: state.capturedAt, title: state.text(.title),
-                url: state.text(.url), body: state.text(.body), dateLine: state.text(.dateLine))
+            let file = ArticleFile(state)
             let text = String(decoding: file.render(), as: UTF8.self)
             if Terminal.stdoutIsTerminal {
                 Terminal.text(text)
