@@ -83,7 +83,9 @@ struct CaptureConvergenceTests {
         let serverOut = work.url.appendingPathComponent("server-export")
         let laptopExport = try laptop.export(to: laptopOut.path)
         let serverExport = try server.export(to: serverOut.path)
-        #expect(laptopExport.skipped.isEmpty && serverExport.skipped.isEmpty, sourceLocation: sourceLocation)
+        #expect(
+            laptopExport.skipped.isEmpty && serverExport.skipped.isEmpty,
+            "skipped: \((laptopExport.skipped + serverExport.skipped).map(\.message))", sourceLocation: sourceLocation)
         #expect(laptopExport.written == laptopStatus.counts.captures, sourceLocation: sourceLocation)
         let exported = try CaptureCorpus.contents(of: laptopOut)
         try CaptureCorpus.expectFolder(serverOut, holds: exported, sourceLocation: sourceLocation)
