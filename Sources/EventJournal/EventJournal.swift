@@ -207,6 +207,12 @@ public struct EventJournal: Sendable {
             arguments: [article.hex])
     }
 
+    /// How many events of one article the journal holds (the caller owns the transaction).
+    public func eventCount(ofArticle article: ArticleID, _ db: Database) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count(*) FROM journal WHERE article = ?"), arguments: [article.hex]) ?? 0
+    }
+
     /// Up to `limit` events after `position`, in journal order: how rebuild, verify and `log`
     /// walk the whole journal in bounded memory.
     public func events(after position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {

@@ -67,7 +67,8 @@ extension Replica {
     ) throws -> ExportReport {
         let folder = try ExportFolder(creating: directory)
         let folderKey = FileBaseline.folderKey(directory)
-        let total = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM article WHERE deleted = 0") ?? 0 }
+        let projector = self.projector
+        let total = try read { db in try projector.liveCaptureCount(db) }
         var report = ExportReport()
         report.warnings = try caseClashes()
         // Articles come in (path, id) order, so a clash can only be with the last one written.
@@ -76,26 +77,13 @@ extension Replica {
         var done = 0
         while true {
             let after = cursor
-            let files = try read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT id, path, front_matter, captured_at, title, url, body, date_line FROM article
-                        WHERE deleted = 0 AND (path, id) > (?, ?) ORDER BY path, id LIMIT 500
-                        """, arguments: [after?.path ?? "", after?.id.hex ?? ""]
-                ).compactMap { row -> (ArticleID, String, ArticleFile)? in
-                    guard let id = ArticleID(hex: row[0]) else { return nil }
-                    let file = ArticleFile(
-                        frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6],
-                        dateLine: row[7])
-                    return (id, row[1], file)
-                }
-            }
+            let files = try read { db in try projector.liveCaptures(after: after, limit: 500, db) }
             if files.isEmpty { break }
             done += files.count
             // The files that now say what their articles say: the folder's new baselines.
             var settled: [(ArticleID, [(Field, FieldValue)])] = []
-            for (id, path, file) in files {
+            for capture in files {
+                let (id, path, file) = (capture.id, capture.path, capture.file)
                 cursor = (path, id)
                 let bytes = file.render()
                 func skip(_ kind: ExportProblem.Kind, _ reason: String) {

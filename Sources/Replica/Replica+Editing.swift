@@ -147,9 +147,7 @@ extension Replica {
                 throw ReplicaError(.unknownArticle, "there is no article with id \(id)")
             }
             let article = ArticleID(url: stored.state.text(.url))
-            let count =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE article = ?", arguments: [capture.hex])
-                ?? 0
+            let count = try journal.eventCount(ofArticle: capture, db)
             let captures = try projector.captures(of: article, db)
             let allDeleted = captures.allSatisfy(\.deleted)
             var tags = Set<String>()

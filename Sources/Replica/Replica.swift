@@ -17,8 +17,10 @@ public final class Replica: Sendable {
     }
 
     public let path: String
-    public let journal = EventJournal()
-    public let projector = ArticleProjector()
+    /// The journal and the projection this replica keeps in its file; the package's modules
+    /// reach them only through `read(_:)` and `write(_:)`, callers outside it through use cases.
+    package let journal = EventJournal()
+    package let projector = ArticleProjector()
     let pool: DatabasePool
     let wallClock: @Sendable () -> Int64
 
@@ -117,7 +119,7 @@ public final class Replica: Sendable {
     }
 
     /// This replica's origin and name, read inside a transaction the caller holds.
-    public func identity(_ db: Database) throws -> Identity { try Self.identity(db, path: path) }
+    package func identity(_ db: Database) throws -> Identity { try Self.identity(db, path: path) }
 
     static func identity(_ db: Database, path: String) throws -> Identity {
         let values = try Dictionary(
@@ -132,7 +134,7 @@ public final class Replica: Sendable {
     }
 
     /// Reads a consistent snapshot.
-    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try pool.read(body)
     }
 
@@ -167,7 +169,7 @@ public final class Replica: Sendable {
     }
 
     /// Runs `body` in one write transaction with an `EventWriter` for this replica's own events.
-    public func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
+    package func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
         try pool.write { db in
             var writer = try EventWriter(identity: Self.identity(db, path: path), path: path, wallClock: wallClock, db)
             let result = try body(&writer, db)
@@ -210,7 +212,7 @@ extension Replica {
 
 extension Replica {
     /// `read(_:)` for async callers (the server): the read runs on GRDB's own threads.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
 

@@ -29,17 +29,13 @@ extension SyncRoutes {
             while sent < pull.maxEvents, bytes < pull.maxBytes {
                 let limit = min(Self.pullStep, pull.maxEvents - sent)
                 let budget = pull.maxBytes - bytes
-                let step = vector
-                let known = pull.knowledge
-                let (events, lines) = try await replica.read { db in
-                    let events = try replica.journal.events(missingFrom: step, limit: limit, maxBytes: budget, db).map(
-                        \.event)
-                    // Long values the caller can rebuild from what it held when it asked go as deltas.
-                    guard pull.deltas else { return (events, EventBatch.encode(events)) }
-                    let lines = try EventBatch.encode(events) { event, field in
-                        try replica.journal.base(for: event, field: field, coveredBy: known, db)
-                    }
-                    return (events, lines)
+                // Long values the caller can rebuild from what it held when it asked go as deltas.
+                let (events, lines) = try await replica.pullStep(
+                    missingFrom: vector, limit: limit, maxBytes: budget,
+                    basesCoveredBy: pull.deltas ? pull.knowledge : nil
+                ) { events, base in
+                    guard let base else { return EventBatch.encode(events) }
+                    return try EventBatch.encode(events, findBase: base)
                 }
                 guard let first = events.first, sent == 0 || first.payload.count <= budget else { break }
                 let chunk = lines
@@ -50,17 +46,11 @@ extension SyncRoutes {
                 }
                 try await writer.write(try stream?.write(chunk) ?? ByteBuffer(bytes: chunk))
             }
-            let (reached, count) = (vector, sent)
-            let trailerLine = try await replica.read { db in
-                let identity = try replica.identity(db)
-                let heads = try replica.journal.heads(db)
-                let knowledge = VectorClock(heads.mapValues(\.seq))
-                let more = knowledge.entries.contains { $0.value > reached[$0.key] }
-                return PullTrailer(
-                    events: count, more: more, knowledge: knowledge, heads: heads.mapValues(\.hash),
-                    node: identity.origin,
-                    name: identity.name, digest: try replica.projector.digest(db).hex)
-            }
+            let snapshot = try await replica.syncSnapshot()
+            let more = snapshot.knowledge.entries.contains { $0.value > vector[$0.key] }
+            let trailerLine = PullTrailer(
+                events: sent, more: more, knowledge: snapshot.knowledge, heads: snapshot.heads,
+                node: snapshot.origin, name: snapshot.name, digest: snapshot.digest.hex)
             var trailer: [UInt8] = []
             trailerLine.json.write(to: &trailer, sortKeys: false)
             trailer.append(0x0A)

@@ -52,16 +52,10 @@ struct SyncRoutes: Sendable {
     func info(_ request: Request) async throws -> Response {
         try checkVersion(request)
         try await authorize(request, for: .read)
-        let limits = self.limits
-        let info = try await replica.read { db in
-            let identity = try self.replica.identity(db)
-            let heads = try self.replica.journal.heads(db)
-            return InfoResponse(
-                node: identity.origin, name: identity.name, knowledge: try self.replica.journal.knowledge(db),
-                heads: heads.mapValues(\.hash), events: try self.replica.journal.count(db),
-                digest: try self.replica.projector.digest(db).hex,
-                limits: limits)
-        }
+        let snapshot = try await replica.syncSnapshot()
+        let info = InfoResponse(
+            node: snapshot.origin, name: snapshot.name, knowledge: snapshot.knowledge, heads: snapshot.heads,
+            events: snapshot.events, digest: snapshot.digest.hex, limits: limits)
         return try json(info.json, for: request)
     }
 
@@ -79,13 +73,12 @@ struct SyncRoutes: Sendable {
             let maxEvents = self.limits.maxPushEvents
             let maxExpanded = self.limits.maxDecompressedBytes
             let replica = self.replica
-            let journal = replica.journal
             // Delta-coded values are rebuilt from events this server holds, within the budget.
-            let events = try await replica.read { db in
+            let events = try await replica.withHeldValues { heldValue in
                 try EventBatch.decode(
                     body, maxEvents: maxEvents, maxExpandedBytes: maxExpanded,
                     bases: { dot, field in
-                        try journal.value(setBy: dot, field: field, db).map {
+                        try heldValue(dot, field).map {
                             ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
                         }
                     })
@@ -103,12 +96,11 @@ struct SyncRoutes: Sendable {
             } catch {
                 throw WireProtocolError(mapping: error, line: self.line(of: error, in: events))
             }
-            let (knowledge, digest) = try await replica.read { db in
-                (try journal.knowledge(db), try replica.projector.digest(db))
-            }
+            let snapshot = try await replica.syncSnapshot()
             return try self.json(
                 PushResponse(
-                    applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: knowledge, digest: digest.hex
+                    applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: snapshot.knowledge,
+                    digest: snapshot.digest.hex
                 )
                 .json, for: request)
         }

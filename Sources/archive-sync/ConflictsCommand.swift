@@ -21,7 +21,7 @@ struct ConflictsCommand: ParsableCommand {
         let target = try replica.open()
         let article = try id.map { try target.resolveArticle($0) }
         let conflicts = try target.conflicts(of: article)
-        let names = try target.read { db in try target.journal.replicaNames(db) }
+        let names = try target.replicaNames()
         if conflicts.isEmpty, !output.json { Terminal.line("No conflicts.") }
         for conflict in conflicts {
             if output.json {

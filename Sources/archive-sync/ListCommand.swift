@@ -26,11 +26,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let target = try replica.open()
-        let (tag, deleted, all, sort, limit) = (tag, deleted, all, sort, limit)
-        let articles = try target.read { db in
-            try target.projector.list(
-                includeDeleted: all, onlyDeleted: deleted, tag: tag, order: sort, limit: limit, db)
-        }
+        let articles = try target.list(includeDeleted: all, onlyDeleted: deleted, tag: tag, order: sort, limit: limit)
         for article in articles {
             if output.json {
                 JSONOutput.print(JSONOutput.summary(article))
@@ -73,10 +69,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let target = try replica.open()
         let query = words.joined(separator: " ")
-        let (includeDeleted, limit) = (includeDeleted, limit)
-        let hits = try target.read { db in
-            try target.projector.search(query, includeDeleted: includeDeleted, limit: limit, db)
-        }
+        let hits = try target.search(query, includeDeleted: includeDeleted, limit: limit)
         for hit in hits {
             if output.json {
                 JSONOutput.print(JSONOutput.summary(hit))
@@ -116,7 +109,7 @@ struct ShowCommand: ParsableCommand {
         let target = try replica.open()
         let chosen = try target.resolve(id, capture: capture)
         let detail = try target.article(chosen.id, capture: chosen == .capture(chosen.id))
-        let names = try target.read { db in try target.journal.replicaNames(db) }
+        let names = try target.replicaNames()
         let state = detail.state
         if raw {
             let file = ArticleFile(state)

@@ -115,9 +115,7 @@ struct StatusCommand: ParsableCommand {
         let syncs = try target.syncRecords()
         let fork = try target.forkNotice()
         let location = try target.location()
-        let journal = target.journal
-        let latestHLC = try target.read { db in try journal.latestHLC(db) }
-        let journalAhead = ClockWarnings.journalAhead(latestHLC: latestHLC, now: Replica.systemClock())
+        let journalAhead = ClockWarnings.journalAhead(latestHLC: status.latestHLC, now: Replica.systemClock())
         if output.json {
             var pairs: [(key: String, value: JSONValue)] = [
                 ("origin", .string(status.identity.origin.hex)), ("name", .string(status.identity.name)),
@@ -148,7 +146,8 @@ struct StatusCommand: ParsableCommand {
                         })
                 ),
             ]
-            pairs.append(("latest_hlc_ahead_ms", .integer(max(0, latestHLC.milliseconds - Replica.systemClock()))))
+            pairs.append(
+                ("latest_hlc_ahead_ms", .integer(max(0, status.latestHLC.milliseconds - Replica.systemClock()))))
             if let fork { pairs.append(("fork", .string("\(fork.origin.hex):\(fork.seq)"))) }
             if case .elsewhere(let madeAt, let nowAt) = location {
                 pairs.append(("made_at", .string(madeAt)))
