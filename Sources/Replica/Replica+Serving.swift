@@ -84,7 +84,9 @@ extension Replica {
     /// a pushed batch's delta-coded values are rebuilt from them before it is applied.
     ///
     /// Throws what `decode` throws, or what reading the file throws.
-    public func withHeldValues<T: Sendable>(_ decode: @escaping @Sendable (@escaping HeldValue) throws -> T) async throws -> T {
+    public func withHeldValues<T: Sendable>(
+        _ decode: @escaping @Sendable (@escaping HeldValue) throws -> T
+    ) async throws -> T {
         let journal = self.journal
         return try await pool.read { db in
             try decode { dot, field in try journal.value(setBy: dot, field: field, db) }
