@@ -14,6 +14,7 @@ final class CannedHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var closed = false
     private var served = 0
+    private var loopStarted = false
 
     /// Starts listening; every request gets `head` (status line and headers, without the empty
     /// line) and `body`.
@@ -32,15 +33,25 @@ final class CannedHTTPServer: @unchecked Sendable {
         return served
     }
 
+    /// Stops accepting. Safe to call any number of times: the listener is shut down here (which
+    /// ends a blocked accept) and closed once, by the accept loop as it ends, so its descriptor
+    /// number is never closed twice nor used after another file took it.
     func close() {
         lock.lock()
+        let wasClosed = closed
         closed = true
         lock.unlock()
-        shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
+        if !wasClosed { shutdown(listener, Int32(SHUT_RDWR)) }
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        // Only reached when the accept loop never ran (it holds the server while it runs).
+        lock.lock()
+        let ran = loopStarted
+        lock.unlock()
+        if !ran { Glibc.close(listener) }
+    }
 
     private var isClosed: Bool {
         lock.lock()
@@ -49,6 +60,10 @@ final class CannedHTTPServer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        lock.lock()
+        loopStarted = true
+        lock.unlock()
+        defer { Glibc.close(listener) }
         while let client = LoopbackSocket.accept(from: listener, isClosed: { isClosed }) {
             readRequest(client)
             lock.lock()

@@ -18,6 +18,7 @@ public final class DroppingProxy: @unchecked Sendable {
     private let lock = NSCondition()
     private var budget: Int?
     private var closed = false
+    private var loopStarted = false
     public private(set) var cutConnections = 0
     private var hold = Hold.none
 
@@ -90,11 +91,19 @@ public final class DroppingProxy: @unchecked Sendable {
         lock.unlock()
         if wasClosed { return }
         release()
+        // Shut down here (it ends a blocked accept); the accept loop closes the listener as it
+        // ends, so its descriptor number is never closed twice nor used after another file took it.
         shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        // Only reached when the accept loop never ran (it holds the proxy while it runs).
+        lock.lock()
+        let ran = loopStarted
+        lock.unlock()
+        if !ran { Glibc.close(listener) }
+    }
 
     private var isClosed: Bool {
         lock.lock()
@@ -103,6 +112,10 @@ public final class DroppingProxy: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        lock.lock()
+        loopStarted = true
+        lock.unlock()
+        defer { Glibc.close(listener) }
         while let client = LoopbackSocket.accept(from: listener, isClosed: { isClosed }) {
             guard let upstream = LoopbackSocket.connect(port: target) else {
                 Glibc.close(client)
