@@ -34,9 +34,17 @@ let package = Package(
             dependencies: ["ArchiveModel", "EventJournal", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "ArchiveFolder",
+            dependencies: ["ArchiveModel", "EventJournal", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "SyncBookkeeping",
+            dependencies: ["ArchiveModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
             name: "Replica",
             dependencies: [
-                "ArchiveModel", "EventJournal", "ArticleProjector",
+                "ArchiveModel", "EventJournal", "ArticleProjector", "ArchiveFolder", "SyncBookkeeping",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,7 +61,7 @@ let package = Package(
         .target(
             name: "SyncServer",
             dependencies: [
-                "ArchiveModel", "EventJournal", "Replica", "WireProtocol",
+                "ArchiveModel", "EventJournal", "Replica", "SyncBookkeeping", "WireProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,8 +77,8 @@ let package = Package(
         .executableTarget(
             name: "archive-sync",
             dependencies: [
-                "ArchiveModel", "EventJournal", "ArticleProjector", "Replica", "ArticleGenerator", "WireProtocol",
-                "SyncServer", "SyncClient",
+                "ArchiveModel", "EventJournal", "ArticleProjector", "Replica", "SyncBookkeeping", "ArticleGenerator",
+                "WireProtocol", "SyncServer", "SyncClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,14 +102,18 @@ let package = Package(
         .testTarget(
             name: "ReplicaTests",
             dependencies: [
-                "Replica", "ArticleProjector", "EventJournal", "ArchiveModel", "ArticleGenerator", "TestSupport",
+                "Replica", "ArchiveFolder", "ArticleProjector", "EventJournal", "ArchiveModel", "ArticleGenerator",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "WireProtocolTests", dependencies: ["WireProtocol", "ArchiveModel", "TestSupport"]),
         .testTarget(
             name: "SyncClientTests",
-            dependencies: ["SyncClient", "WireProtocol", "Replica", "ArchiveModel", "EventJournal", "TestSupport"]),
+            dependencies: [
+                "SyncClient", "WireProtocol", "Replica", "SyncBookkeeping", "ArchiveModel", "EventJournal",
+                "TestSupport",
+            ]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import ArchiveModel
 import Foundation
 
 #if canImport(Glibc)
@@ -14,36 +15,42 @@ import Darwin
 /// a symbolic link inside the folder is never gone through, and a file is written to a temporary
 /// name in the real folder and renamed over the last part: a link there is replaced, never
 /// written through. The folder given itself may be a link: the person named it.
-final class ExportFolder {
+package final class ExportFolder {
     /// What is already at a file's place, for the caller to decide whether to replace it.
-    enum Existing {
+    package enum Existing {
         /// A regular file with other bytes (nil when larger than an article can be).
         case file([UInt8]?)
         case symbolicLink
     }
 
-    enum Outcome: Equatable {
+    package enum Outcome: Equatable {
         case written, unchanged
-        case skipped(ExportProblem.Kind, String)
+        case skipped(ExportProblemKind, String)
+    }
+
+    /// A failure of the whole folder (it cannot be created or opened, the disk is full or
+    /// read-only): the export stops there.
+    package struct Failure: Error {
+        package var message: String
     }
 
     /// The most bytes of a name part on the file systems export writes to (NAME_MAX).
-    static let maxNameBytes = 255
+    package static let maxNameBytes = 255
 
-    let path: String
+    package let path: String
     private let root: Int32
     private var temporaryCount = 0
 
     /// Creates the folder `path` if needed (with its parents) and opens it.
-    init(creating path: String) throws {
+    package init(creating path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw ReplicaError(.fileSystem, "cannot create the folder \(path): \(Replica.describe(error))")
+            throw Failure(message: "cannot create the folder \(path): \((error as NSError).localizedDescription)")
         }
         root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard root >= 0 else {
-            throw ReplicaError(.fileSystem, "cannot open the folder \(path): \(RegularFile.reason(errno))")
+            throw Failure(message: "cannot open the folder \(path): \(RegularFile.reason(errno))")
         }
         self.path = path
     }
@@ -51,7 +58,7 @@ final class ExportFolder {
     deinit { close(root) }
 
     /// The parts of `path`, each a C string, or why it cannot be a path inside the folder.
-    static func parts(of path: String) -> Result<[[CChar]], ExportPathProblem> {
+    package static func parts(of path: String) -> Result<[[CChar]], ExportPathProblem> {
         let split = Array(path.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         var parts: [[CChar]] = []
         for part in split {
@@ -69,7 +76,7 @@ final class ExportFolder {
     /// A file already holding `bytes` is left alone. Another regular file, or a symbolic link,
     /// is replaced only when `mayReplace` says so. Throws when the whole folder fails (disk full,
     /// read-only); a problem of this one file is returned as `.skipped`.
-    func write(
+    package func write(
         _ bytes: [UInt8], at parts: [[CChar]], mayReplace: (Existing) throws -> Bool
     ) throws -> Outcome {
         var folder = root
@@ -100,7 +107,7 @@ final class ExportFolder {
         case nil:
             break
         case S_IFREG:
-            switch RegularFile.read(last, in: folder, limit: Replica.maxArticleFileBytes) {
+            switch RegularFile.read(last, in: folder, limit: FolderRules.maxArticleFileBytes) {
             case .bytes(let existing) where existing == bytes: return .unchanged
             case .bytes(let existing): if try !mayReplace(.file(existing)) { return Self.localChanges(full) }
             case .tooLarge: if try !mayReplace(.file(nil)) { return Self.localChanges(full) }
@@ -173,8 +180,7 @@ final class ExportFolder {
     private func failure(_ code: Int32, _ parts: [[CChar]], _ index: Int) throws -> Outcome {
         let location = name(parts[...index])
         if [ENOSPC, EDQUOT, EROFS, EIO].contains(code) {
-            throw ReplicaError(
-                .fileSystem, "cannot write \(location): \(RegularFile.reason(code)); the export stopped there")
+            throw Failure(message: "cannot write \(location): \(RegularFile.reason(code)); the export stopped there")
         }
         return .skipped(.cannotWrite, "cannot write \(location): \(RegularFile.reason(code))")
     }
@@ -186,7 +192,7 @@ final class ExportFolder {
 }
 
 /// Why a path cannot be written inside the export folder.
-enum ExportPathProblem: Error {
+package enum ExportPathProblem: Error {
     /// Empty, ".", ".." or NUL-holding parts: the path would not stay inside the folder.
     case invalid
     case nameTooLong

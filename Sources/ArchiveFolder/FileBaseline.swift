@@ -33,8 +33,8 @@ import Darwin
 
 /// What an article's file in one folder is compared with: that folder's last import or export,
 /// else every value the journal ever held for the article.
-struct FileBaseline {
-    static let fields: [Field] = [.url, .title, .body, .frontMatter, .capturedAt, .path, .dateLine]
+package struct FileBaseline {
+    package static let fields: [Field] = [.url, .title, .body, .frontMatter, .capturedAt, .path, .dateLine]
     private static let hashLength = 16
 
     /// The folder's baseline, when it has one.
@@ -44,7 +44,7 @@ struct FileBaseline {
 
     /// The baseline of `article` in `folder` (a key from `folderKey(_:)`). Without a recorded
     /// one, reads the article's events only when `needsJournal` (a field differs).
-    static func load(
+    package static func load(
         folder: String, article: ArticleID, journal: EventJournal, needsJournal: Bool = true, _ db: Database
     ) throws -> FileBaseline {
         var baseline = FileBaseline()
@@ -77,31 +77,32 @@ struct FileBaseline {
     }
 
     /// True when `value` of `field` is not a change made in the file (see the rule above).
-    func isSettled(_ field: Field, _ value: FieldValue) -> Bool {
+    package func isSettled(_ field: Field, _ value: FieldValue) -> Bool {
         if let recorded { return recorded[field] == Self.hash(value) }
         return known[field]?.contains(value.valueHash) ?? false
     }
 
     /// True when `folder` has a baseline row for `article` (of any length): the capture was
     /// imported from that folder or exported to it.
-    static func exists(folder: String, article: ArticleID, _ db: Database) throws -> Bool {
+    package static func exists(folder: String, article: ArticleID, _ db: Database) throws -> Bool {
         try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM file_baseline WHERE folder = ? AND article = ?"),
             arguments: [folder, article.hex]) ?? false
     }
 
     /// True when no field of `file` is a change made in the file: export may overwrite it.
-    func isSettled(_ file: ArticleFile) -> Bool {
+    package func isSettled(_ file: ArticleFile) -> Bool {
         file.fieldValues.allSatisfy { isSettled($0.0, $0.1) }
     }
 
     /// True when the folder's recorded baseline is exactly `values`: nothing to save.
-    func records(_ values: [(Field, FieldValue)]) -> Bool {
+    package func records(_ values: [(Field, FieldValue)]) -> Bool {
         recorded == Self.hashes(values)
     }
 
     /// Records what `article`'s file in `folder` now says.
-    static func save(_ values: [(Field, FieldValue)], folder: String, article: ArticleID, _ db: Database) throws {
+    package static func save(_ values: [(Field, FieldValue)], folder: String, article: ArticleID, _ db: Database) throws
+    {
         let hashes = hashes(values)
         var bytes: [UInt8] = []
         for field in fields { bytes += hashes[field] ?? [UInt8](repeating: 0, count: hashLength) }
@@ -115,13 +116,13 @@ struct FileBaseline {
 
     /// The key of the folder at `path`: its real path, so that one folder named two ways (a
     /// relative path, a link) has one baseline.
-    static func folderKey(_ path: String) -> String {
+    package static func folderKey(_ path: String) -> String {
         guard let resolved = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
-    static func registerMigrations(in migrator: inout DatabaseMigrator) {
+    package static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("replica-file-baseline") { db in
             try db.execute(sql: "CREATE TABLE file_baseline (article TEXT PRIMARY KEY, hashes BLOB NOT NULL)")
         }

@@ -10,8 +10,8 @@ import Darwin
 /// the opened descriptor before a byte is read, at most `limit + 1` bytes are read (the file may
 /// grow meanwhile), and anything but a regular file is refused before it is opened for reading
 /// (a named pipe would block, a device may do anything).
-enum RegularFile {
-    enum Contents: Equatable {
+package enum RegularFile {
+    package enum Contents: Equatable {
         case bytes([UInt8])
         /// Larger than the limit: the size `fstat` gave, or `limit + 1` if it grew while read.
         case tooLarge(Int)
@@ -20,7 +20,7 @@ enum RegularFile {
     }
 
     /// Reads the file at `path`. With `followingLinks` false a symbolic link is refused, not read.
-    static func read(_ path: String, followingLinks: Bool, limit: Int) -> Contents {
+    package static func read(_ path: String, followingLinks: Bool, limit: Int) -> Contents {
         var info = stat()
         let found = followingLinks ? stat(path, &info) : lstat(path, &info)
         guard found == 0 else { return .refused(reason(errno)) }
@@ -33,7 +33,7 @@ enum RegularFile {
     }
 
     /// Reads the entry `name` (a C string) of the folder open as `folder`, never following a link.
-    static func read(_ name: [CChar], in folder: Int32, limit: Int) -> Contents {
+    package static func read(_ name: [CChar], in folder: Int32, limit: Int) -> Contents {
         let descriptor = openat(folder, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { return .refused(reason(errno)) }
         defer { close(descriptor) }
@@ -67,7 +67,7 @@ enum RegularFile {
     }
 
     /// What an entry of mode `mode` is, when it is not a regular file.
-    static func nonRegularKind(_ mode: mode_t) -> String? {
+    package static func nonRegularKind(_ mode: mode_t) -> String? {
         switch mode & S_IFMT {
         case S_IFREG: nil
         case S_IFDIR: "a folder"
@@ -86,7 +86,7 @@ enum RegularFile {
     }
 
     /// The reason an `errno` gives, as the end of a sentence.
-    static func reason(_ code: Int32) -> String {
+    package static func reason(_ code: Int32) -> String {
         switch code {
         case ELOOP: refusal("a symbolic link")
         case EACCES, EPERM: "permission denied"

@@ -18,16 +18,16 @@ import Darwin
 ///
 /// Holds one folder listing per level of depth, not the whole tree, so memory does not grow with
 /// the archive (except for a single folder of very many files).
-struct SourceWalker: IteratorProtocol {
+package struct SourceWalker: IteratorProtocol {
     private var roots: [(path: String, isFolder: Bool)]
     /// Folders being walked: the archive root, the folder's path inside it, its sorted entries.
     private var stack: [(root: String, folder: String, entries: [String], index: Int)] = []
 
-    init(_ roots: [(path: String, isFolder: Bool)]) {
+    package init(_ roots: [(path: String, isFolder: Bool)]) {
         self.roots = roots.reversed()
     }
 
-    mutating func next() -> ImportSource? {
+    package mutating func next() -> ImportSource? {
         while true {
             if var top = stack.popLast() {
                 guard top.index < top.entries.count else { continue }
@@ -63,12 +63,12 @@ struct SourceWalker: IteratorProtocol {
         }
     }
 
-    /// True when `name` ends in "." and one of `Replica.importExtensions`, in any case of ASCII.
-    static func hasImportExtension(_ name: String) -> Bool {
+    /// True when `name` ends in "." and one of `FolderRules.importExtensions`, in any case of ASCII.
+    package static func hasImportExtension(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot > 0 else { return false }
         let ending = bytes[(dot + 1)...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
-        return Replica.importExtensions.contains(String(decoding: ending, as: UTF8.self))
+        return FolderRules.importExtensions.contains(String(decoding: ending, as: UTF8.self))
     }
 
     private static func listing(_ path: String) -> [String] {
@@ -76,4 +76,17 @@ struct SourceWalker: IteratorProtocol {
             .filter { !$0.utf8.starts(with: [UInt8(ascii: ".")]) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
+}
+
+/// One file to import: where it is and its path inside the archive folder it came from.
+package struct ImportSource: Sendable {
+    package var root: String
+    package var relativePath: String
+    /// A file given by name rather than found in a folder: its archive folder is unknown.
+    package var single = false
+    /// Why the walk refuses the entry without reading it (a symbolic link to a folder).
+    package var refusal: String?
+    /// The real path of `root`: the key of the file baselines of its files.
+    package var folder = ""
+    package var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
 }

@@ -1,3 +1,4 @@
+import ArchiveFolder
 import ArchiveModel
 import ArticleProjector
 import Foundation
@@ -19,27 +20,7 @@ public struct ExportReport: Sendable {
 
 /// One article `export` did not write, or wrote with a warning.
 public struct ExportProblem: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        /// Another article has the same path (concurrent moves); the lower id is written.
-        case samePath = "same-path"
-        /// An empty, "." or ".." part, or a NUL byte: the path would not stay inside the folder.
-        case invalidPath = "invalid-path"
-        /// A part longer than 255 bytes (NAME_MAX).
-        case nameTooLong = "name-too-long"
-        /// A file is where the path needs a folder (`x.txt` beside `x.txt/y.txt`).
-        case fileInTheWay = "file-in-the-way"
-        /// A folder is where the file should be.
-        case folderInTheWay = "folder-in-the-way"
-        /// A symbolic link on the way or at the file's place: never followed.
-        case symbolicLink = "symbolic-link"
-        /// A named pipe, socket or device at the file's place.
-        case notRegular = "not-a-regular-file"
-        /// The file there holds something the journal has never held for the article.
-        case localChanges = "local-changes"
-        case cannotWrite = "cannot-write"
-        /// A warning only: the path differs from another article's only in case.
-        case caseClash = "case-clash"
-    }
+    public typealias Kind = ExportProblemKind
 
     public var article: ArticleID
     public var path: String
@@ -50,7 +31,7 @@ public struct ExportProblem: Sendable, Equatable {
 
 extension Replica {
     /// The most bytes an article's file can hold: its values, plus the header lines.
-    static let maxArticleFileBytes = Event.maxValueBytes + 4096
+    static let maxArticleFileBytes = FolderRules.maxArticleFileBytes
 
     /// Writes every live article to `directory`/`path`, creating folders as needed, and never
     /// anything outside `directory` (see `ExportFolder`).
@@ -65,7 +46,10 @@ extension Replica {
     public func export(
         to directory: String, force: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ExportReport {
-        let folder = try ExportFolder(creating: directory)
+        let folder: ExportFolder
+        do { folder = try ExportFolder(creating: directory) } catch let failure as ExportFolder.Failure {
+            throw ReplicaError(.fileSystem, failure.message)
+        }
         let folderKey = FileBaseline.folderKey(directory)
         let projector = self.projector
         let total = try read { db in try projector.liveCaptureCount(db) }
@@ -114,12 +98,17 @@ extension Replica {
                     )
                     continue
                 }
-                let outcome = try folder.write(bytes, at: parts) { existing in
-                    if force { return true }
-                    guard case .file(let existing?) = existing,
-                        let found = try? ArticleFile.parse(existing, name: path)
-                    else { return false }
-                    return try isSettled(found, of: id, in: folderKey)
+                let outcome: ExportFolder.Outcome
+                do {
+                    outcome = try folder.write(bytes, at: parts) { existing in
+                        if force { return true }
+                        guard case .file(let existing?) = existing,
+                            let found = try? ArticleFile.parse(existing, name: path)
+                        else { return false }
+                        return try isSettled(found, of: id, in: folderKey)
+                    }
+                } catch let failure as ExportFolder.Failure {
+                    throw ReplicaError(.fileSystem, failure.message)
                 }
                 switch outcome {
                 case .written:

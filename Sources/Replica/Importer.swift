@@ -1,3 +1,4 @@
+import ArchiveFolder
 import ArchiveModel
 import ArticleProjector
 import EventJournal
@@ -43,25 +44,12 @@ public struct ImportProgress: Sendable {
     public var bytesDone: Int
 }
 
-/// One file to import: where it is and its path inside the archive folder it came from.
-struct ImportSource: Sendable {
-    var root: String
-    var relativePath: String
-    /// A file given by name rather than found in a folder: its archive folder is unknown.
-    var single = false
-    /// Why the walk refuses the entry without reading it (a symbolic link to a folder).
-    var refusal: String?
-    /// The real path of `root`: the key of the file baselines of its files.
-    var folder = ""
-    var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
-}
-
 extension Replica {
     /// The most bytes of files an import holds in memory at once, between commits.
     static let maxChunkBytes = 64 << 20
 
     /// The file name endings a folder walk imports.
-    public static let importExtensions: Set<String> = ["txt", "md", "markdown"]
+    public static let importExtensions = FolderRules.importExtensions
 
     /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
     /// ones skipped).

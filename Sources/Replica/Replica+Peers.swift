@@ -1,60 +1,13 @@
 import ArchiveModel
 import Foundation
 import GRDB
-
-/// A named peer to sync with (`peer add NAME URL --token-file F`).
-public struct PeerRecord: Sendable, Equatable {
-    public var name: String
-    public var url: String
-    /// Where the token is read from at each sync (the secret is not stored in the replica).
-    public var tokenFile: String?
-}
-
-/// How the last sync with a peer (or a URL) went, for `status`.
-public struct SyncRecord: Sendable, Equatable {
-    public var peer: String
-    public var startedAt: Int64
-    public var finishedAt: Int64
-    public var sentEvents: Int
-    public var sentBytes: Int
-    public var receivedEvents: Int
-    public var receivedBytes: Int
-    /// "ok", or the error that ended it.
-    public var result: String
-    /// The peer's clock minus this one, in milliseconds, as measured during the sync (nil when
-    /// the peer's answers carried no time).
-    public var clockSkew: Int64?
-    /// How far the latest-dated event received was ahead of this clock, in milliseconds (0 when
-    /// none was).
-    public var eventsAhead: Int64
-
-    public init(
-        peer: String, startedAt: Int64, finishedAt: Int64, sentEvents: Int, sentBytes: Int, receivedEvents: Int,
-        receivedBytes: Int, result: String, clockSkew: Int64? = nil, eventsAhead: Int64 = 0
-    ) {
-        self.peer = peer
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.sentEvents = sentEvents
-        self.sentBytes = sentBytes
-        self.receivedEvents = receivedEvents
-        self.receivedBytes = receivedBytes
-        self.result = result
-        self.clockSkew = clockSkew
-        self.eventsAhead = eventsAhead
-    }
-}
+import SyncBookkeeping
 
 extension Replica {
-    /// The clock columns of the last syncs (protocol/CLOCKS.md): what `status` reports.
-    static func registerPeerClockMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("peer-sync-clock") { db in
-            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN clock_skew_ms INTEGER")
-            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN events_ahead_ms INTEGER NOT NULL DEFAULT 0")
-        }
-    }
-
     /// Adds (or replaces) a named peer.
+    ///
+    /// Throws `invalidValue` for a name that is empty, holds `/` or `:` or breaks the name rules,
+    /// and for a URL that is not http or https.
     public func addPeer(name: String, url: String, tokenFile: String?) throws {
         // On bytes: a Character would hide a "/" followed by a combining mark.
         guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(UInt8(ascii: ":")) else {
@@ -67,33 +20,24 @@ extension Replica {
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw ReplicaError(.invalidValue, "a peer URL starts with http:// or https://, not \(url)")
         }
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO peer (name, url, token_file) VALUES (?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET url = excluded.url, token_file = excluded.token_file
-                    """, arguments: [name, url, tokenFile])
-        }
+        try pool.write { db in try PeerTable.save(PeerRecord(name: name, url: url, tokenFile: tokenFile), db) }
     }
 
     /// Removes a named peer; throws `unknownPeer` when there is none.
     public func removePeer(name: String) throws {
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM peer WHERE name = ?", arguments: [name])
-            if db.changesCount == 0 {
+            guard try PeerTable.remove(named: name, db) else {
                 throw ReplicaError(.unknownPeer, "there is no peer named \(name) (see `archive-sync peer list`)")
             }
         }
     }
 
+    /// Every named peer, by name.
     public func peers() throws -> [PeerRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, url, token_file FROM peer ORDER BY name").map {
-                PeerRecord(name: $0[0], url: $0[1], tokenFile: $0[2])
-            }
-        }
+        try read { db in try PeerTable.all(db) }
     }
 
+    /// The peer named `name`, if there is one.
     public func peer(named name: String) throws -> PeerRecord? {
         try peers().first { $0.name == name }
     }
@@ -107,40 +51,14 @@ extension Replica {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.inTransaction {
-                try Self.insert(sync, db)
+                try PeerTable.save(sync, db)
                 return .commit
             }
         }
     }
 
-    private static func insert(_ sync: SyncRecord, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
-                                       received_bytes, result, clock_skew_ms, events_ahead_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
-                    sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
-                    received_events = excluded.received_events, received_bytes = excluded.received_bytes,
-                    result = excluded.result, clock_skew_ms = excluded.clock_skew_ms,
-                    events_ahead_ms = excluded.events_ahead_ms
-                """,
-            arguments: [
-                sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
-                sync.receivedBytes, sync.result, sync.clockSkew, sync.eventsAhead,
-            ])
-    }
-
     /// The last sync with every peer or URL synced with.
     public func syncRecords() throws -> [SyncRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM peer_sync ORDER BY peer").map {
-                SyncRecord(
-                    peer: $0["peer"], startedAt: $0["started_at"], finishedAt: $0["finished_at"],
-                    sentEvents: $0["sent_events"], sentBytes: $0["sent_bytes"], receivedEvents: $0["received_events"],
-                    receivedBytes: $0["received_bytes"], result: $0["result"], clockSkew: $0["clock_skew_ms"],
-                    eventsAhead: $0["events_ahead_ms"])
-            }
-        }
+        try read { db in try PeerTable.syncRecords(db) }
     }
 }

@@ -1,8 +1,10 @@
+import ArchiveFolder
 import ArchiveModel
 import ArticleProjector
 import EventJournal
 import Foundation
 import GRDB
+import SyncBookkeeping
 
 /// One replica: its SQLite file holding the journal, the projection and its identity.
 ///
@@ -103,8 +105,7 @@ public final class Replica: Sendable {
         EventJournal.registerMigrations(in: &migrator)
         ArticleProjector.registerMigrations(in: &migrator)
         FileBaseline.registerMigrations(in: &migrator)
-        registerSyncMigrations(in: &migrator)
-        registerPeerClockMigrations(in: &migrator)
+        SyncBookkeeping.registerMigrations(in: &migrator)
         do {
             try migrator.migrate(pool)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {

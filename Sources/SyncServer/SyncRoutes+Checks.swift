@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Replica
+import SyncBookkeeping
 import WireProtocol
 
 extension SyncRoutes {

@@ -2,6 +2,7 @@ import ArchiveModel
 import ArgumentParser
 import Foundation
 import Replica
+import SyncBookkeeping
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArchiveModel
 import ArgumentParser
 import Foundation
 import Replica
+import SyncBookkeeping
 import SyncClient
 
 struct SyncCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArchiveModel
 import Replica
+import SyncBookkeeping
 import SyncClient
 import TestSupport
 import Testing

@@ -1,0 +1,106 @@
+import GRDB
+
+/// A named peer to sync with (`peer add NAME URL --token-file F`).
+public struct PeerRecord: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    /// Where the token is read from at each sync (the secret is not stored in the replica).
+    public var tokenFile: String?
+
+    public init(name: String, url: String, tokenFile: String?) {
+        self.name = name
+        self.url = url
+        self.tokenFile = tokenFile
+    }
+}
+
+/// How the last sync with a peer (or a URL) went, for `status`.
+public struct SyncRecord: Sendable, Equatable {
+    public var peer: String
+    public var startedAt: Int64
+    public var finishedAt: Int64
+    public var sentEvents: Int
+    public var sentBytes: Int
+    public var receivedEvents: Int
+    public var receivedBytes: Int
+    /// "ok", or the error that ended it.
+    public var result: String
+    /// The peer's clock minus this one, in milliseconds, as measured during the sync (nil when
+    /// the peer's answers carried no time).
+    public var clockSkew: Int64?
+    /// How far the latest-dated event received was ahead of this clock, in milliseconds (0 when
+    /// none was).
+    public var eventsAhead: Int64
+
+    public init(
+        peer: String, startedAt: Int64, finishedAt: Int64, sentEvents: Int, sentBytes: Int, receivedEvents: Int,
+        receivedBytes: Int, result: String, clockSkew: Int64? = nil, eventsAhead: Int64 = 0
+    ) {
+        self.peer = peer
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.sentEvents = sentEvents
+        self.sentBytes = sentBytes
+        self.receivedEvents = receivedEvents
+        self.receivedBytes = receivedBytes
+        self.result = result
+        self.clockSkew = clockSkew
+        self.eventsAhead = eventsAhead
+    }
+}
+
+/// The `peer` table (named peers) and the `peer_sync` table (the last sync with each peer or
+/// URL).
+package enum PeerTable {
+    /// Adds the peer, or replaces the one of that name.
+    package static func save(_ peer: PeerRecord, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO peer (name, url, token_file) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET url = excluded.url, token_file = excluded.token_file
+                """, arguments: [peer.name, peer.url, peer.tokenFile])
+    }
+
+    /// Removes the peer `name`; false when there was none.
+    package static func remove(named name: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM peer WHERE name = ?", arguments: [name])
+        return db.changesCount > 0
+    }
+
+    /// Every peer, by name.
+    package static func all(_ db: Database) throws -> [PeerRecord] {
+        try Row.fetchAll(db, sql: "SELECT name, url, token_file FROM peer ORDER BY name").map {
+            PeerRecord(name: $0[0], url: $0[1], tokenFile: $0[2])
+        }
+    }
+
+    /// Keeps `sync` as the last sync with its peer.
+    package static func save(_ sync: SyncRecord, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
+                                       received_bytes, result, clock_skew_ms, events_ahead_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+                    sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
+                    received_events = excluded.received_events, received_bytes = excluded.received_bytes,
+                    result = excluded.result, clock_skew_ms = excluded.clock_skew_ms,
+                    events_ahead_ms = excluded.events_ahead_ms
+                """,
+            arguments: [
+                sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
+                sync.receivedBytes, sync.result, sync.clockSkew, sync.eventsAhead,
+            ])
+    }
+
+    /// The last sync with every peer or URL synced with, by peer.
+    package static func syncRecords(_ db: Database) throws -> [SyncRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM peer_sync ORDER BY peer").map {
+            SyncRecord(
+                peer: $0["peer"], startedAt: $0["started_at"], finishedAt: $0["finished_at"],
+                sentEvents: $0["sent_events"], sentBytes: $0["sent_bytes"], receivedEvents: $0["received_events"],
+                receivedBytes: $0["received_bytes"], result: $0["result"], clockSkew: $0["clock_skew_ms"],
+                eventsAhead: $0["events_ahead_ms"])
+        }
+    }
+}

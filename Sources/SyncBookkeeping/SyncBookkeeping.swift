@@ -1,0 +1,53 @@
+/*
+ What a replica keeps about syncing, beside its articles: the bearer tokens `serve` accepts, the
+ named peers `sync` reaches, and how the last sync with each went. None of it is journaled or
+ synced; losing it loses no article.
+
+ Tables (created by `SyncBookkeeping.registerMigrations(in:)`):
+   token(name PRIMARY KEY, hash UNIQUE = SHA-256 of the secret, scope, created_at, revoked_at)
+   peer(name PRIMARY KEY, url, token_file)
+   peer_sync(peer PRIMARY KEY, started_at, finished_at, sent_events, sent_bytes, received_events,
+             received_bytes, result, clock_skew_ms, events_ahead_ms)
+ Every function takes the `Database` of a transaction its caller owns (the replica).
+*/
+import GRDB
+
+/// The schema of the sync bookkeeping tables.
+public enum SyncBookkeeping {
+    /// Registers the migrations that create and extend the tables, under the identifiers files
+    /// made by earlier versions already record.
+    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("replica-sync-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE token (
+                        name TEXT PRIMARY KEY,
+                        hash BLOB NOT NULL UNIQUE,
+                        scope TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE TABLE peer (
+                        name TEXT PRIMARY KEY,
+                        url TEXT NOT NULL,
+                        token_file TEXT
+                    );
+                    CREATE TABLE peer_sync (
+                        peer TEXT PRIMARY KEY,
+                        started_at INTEGER NOT NULL,
+                        finished_at INTEGER NOT NULL,
+                        sent_events INTEGER NOT NULL,
+                        sent_bytes INTEGER NOT NULL,
+                        received_events INTEGER NOT NULL,
+                        received_bytes INTEGER NOT NULL,
+                        result TEXT NOT NULL
+                    );
+                    """)
+        }
+        // The clock columns of the last syncs (protocol/CLOCKS.md): what `status` reports.
+        migrator.registerMigration("peer-sync-clock") { db in
+            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN clock_skew_ms INTEGER")
+            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN events_ahead_ms INTEGER NOT NULL DEFAULT 0")
+        }
+    }
+}
