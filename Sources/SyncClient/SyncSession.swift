@@ -182,15 +182,7 @@ public final class SyncSession {
 
     /// For every origin of which this replica holds the event the server holds last, its hash here.
     private func localHashes(at serverKnowledge: VectorClock) throws -> [OriginID: SHA256Digest] {
-        let local = try replica.knowledge()
-        let journal = replica.journal
-        return try replica.read { db in
-            var hashes: [OriginID: SHA256Digest] = [:]
-            for (origin, seq) in serverKnowledge.sortedEntries where local[origin] >= seq {
-                hashes[origin] = try journal.hash(of: Dot(origin: origin, seq: seq), db)
-            }
-            return hashes
-        }
+        try replica.hashes(ofEventsEnding: serverKnowledge)
     }
 
     /// The first seq of `origin` whose event differs here and on the server, knowing `upTo` does:
@@ -200,8 +192,7 @@ public final class SyncSession {
         var high = upTo
         while low < high {
             let middle = (low + high) / 2
-            let journal = replica.journal
-            let local = try replica.read { db in try journal.hash(of: Dot(origin: origin, seq: middle), db) }
+            let local = try replica.hash(of: Dot(origin: origin, seq: middle))
             var vector = serverKnowledge
             vector[origin] = middle - 1
             let page = try pull(PullRequest(knowledge: vector, maxEvents: 1, maxBytes: 1, deltas: false))
@@ -248,11 +239,13 @@ public final class SyncSession {
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
         let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
         do {
-            let journal = replica.journal
-            return try replica.read { db in
-                try PageDecoder.page(response.body, request: pull) { dot, field in
-                    try journal.value(setBy: dot, field: field, db).map {
-                        ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+            return try replica.decodingDeltas { valueSetBy in
+                // The page is decoded before `decodingDeltas` returns: the lookup does not escape.
+                try withoutActuallyEscaping(valueSetBy) { valueSetBy in
+                    try PageDecoder.page(response.body, request: pull) { dot, field in
+                        try valueSetBy(dot, field).map {
+                            ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                        }
                     }
                 }
             }
