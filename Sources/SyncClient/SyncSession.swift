@@ -123,10 +123,12 @@ public final class SyncSession {
                 pending = .push(batch)
                 action = step(&machine, .push(batch))
             case .checkHeads(let serverKnowledge):
-                action = machine.headsChecked(localHashes: try localHashes(at: serverKnowledge))
-            case .locateFork(let origin, let upTo, let serverKnowledge):
-                let seq = try locateFork(origin: origin, upTo: upTo, serverKnowledge: serverKnowledge)
-                action = machine.forkLocated(at: seq)
+                action = machine.headsChecked(localHashes: try replica.hashes(ofEventsEnding: serverKnowledge))
+            case .checkLocalHash(let dot):
+                action = machine.localHashFound(try replica.hash(of: dot))
+            case .pullPeerEvent(_, let pull):
+                pending = .pull(pull)
+                action = step(&machine, .pull(pull))
             case .retry(let delay, _):
                 report.retries += 1
                 sleep(delay)
@@ -178,31 +180,6 @@ public final class SyncSession {
         } catch {
             return machine.requestFailed(SyncClientError(.local, "\(error)"))
         }
-    }
-
-    /// For every origin of which this replica holds the event the server holds last, its hash here.
-    private func localHashes(at serverKnowledge: VectorClock) throws -> [OriginID: SHA256Digest] {
-        try replica.hashes(ofEventsEnding: serverKnowledge)
-    }
-
-    /// The first seq of `origin` whose event differs here and on the server, knowing `upTo` does:
-    /// a binary search over single-event pulls (hash chains make "equal at k" mean "equal up to k").
-    private func locateFork(origin: OriginID, upTo: Int, serverKnowledge: VectorClock) throws -> Int {
-        var low = 1
-        var high = upTo
-        while low < high {
-            let middle = (low + high) / 2
-            let local = try replica.hash(of: Dot(origin: origin, seq: middle))
-            var vector = serverKnowledge
-            vector[origin] = middle - 1
-            let page = try pull(PullRequest(knowledge: vector, maxEvents: 1, maxBytes: 1, deltas: false))
-            guard let event = page.events.first, event.origin == origin, event.seq == middle else {
-                throw SyncClientError(
-                    .badResponse, "the server did not send event \(origin.short):\(middle) when asked for it")
-            }
-            if event.hash == local { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 
     // MARK: Requests
