@@ -73,12 +73,9 @@ final class PushBatcher: @unchecked Sendable {
     private func prepare(after serverKnowledge: VectorClock) throws -> Batch? {
         let events = try replica.events(missingFrom: serverKnowledge, limit: maxEvents, maxBytes: maxBytes)
         guard !events.isEmpty else { return nil }
-        let journal = replica.journal
         // Long values the server can rebuild from what it holds go as deltas.
-        let lines = try replica.read { db in
-            try EventBatch.encode(events) { event, field in
-                try journal.base(for: event, field: field, coveredBy: serverKnowledge, db)
-            }
+        let lines = try replica.encodingDeltas(coveredBy: serverKnowledge) { baseFor in
+            try EventBatch.encode(events, findBase: baseFor)
         }
         return Batch(events: events, body: try Gzip.compress(lines), basis: serverKnowledge)
     }

@@ -123,10 +123,12 @@ public final class SyncSession {
                 pending = .push(batch)
                 action = step(&machine, .push(batch))
             case .checkHeads(let serverKnowledge):
-                action = machine.headsChecked(localHashes: try localHashes(at: serverKnowledge))
-            case .locateFork(let origin, let upTo, let serverKnowledge):
-                let seq = try locateFork(origin: origin, upTo: upTo, serverKnowledge: serverKnowledge)
-                action = machine.forkLocated(at: seq)
+                action = machine.headsChecked(localHashes: try replica.hashes(ofEventsEnding: serverKnowledge))
+            case .checkLocalHash(let dot):
+                action = machine.localHashFound(try replica.hash(of: dot))
+            case .pullPeerEvent(_, let pull):
+                pending = .pull(pull)
+                action = step(&machine, .pull(pull))
             case .retry(let delay, _):
                 report.retries += 1
                 sleep(delay)
@@ -180,40 +182,6 @@ public final class SyncSession {
         }
     }
 
-    /// For every origin of which this replica holds the event the server holds last, its hash here.
-    private func localHashes(at serverKnowledge: VectorClock) throws -> [OriginID: SHA256Digest] {
-        let local = try replica.knowledge()
-        let journal = replica.journal
-        return try replica.read { db in
-            var hashes: [OriginID: SHA256Digest] = [:]
-            for (origin, seq) in serverKnowledge.sortedEntries where local[origin] >= seq {
-                hashes[origin] = try journal.hash(of: Dot(origin: origin, seq: seq), db)
-            }
-            return hashes
-        }
-    }
-
-    /// The first seq of `origin` whose event differs here and on the server, knowing `upTo` does:
-    /// a binary search over single-event pulls (hash chains make "equal at k" mean "equal up to k").
-    private func locateFork(origin: OriginID, upTo: Int, serverKnowledge: VectorClock) throws -> Int {
-        var low = 1
-        var high = upTo
-        while low < high {
-            let middle = (low + high) / 2
-            let journal = replica.journal
-            let local = try replica.read { db in try journal.hash(of: Dot(origin: origin, seq: middle), db) }
-            var vector = serverKnowledge
-            vector[origin] = middle - 1
-            let page = try pull(PullRequest(knowledge: vector, maxEvents: 1, maxBytes: 1, deltas: false))
-            guard let event = page.events.first, event.origin == origin, event.seq == middle else {
-                throw SyncClientError(
-                    .badResponse, "the server did not send event \(origin.short):\(middle) when asked for it")
-            }
-            if event.hash == local { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
     // MARK: Requests
 
     private var headers: [(name: String, value: String)] {
@@ -248,11 +216,13 @@ public final class SyncSession {
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
         let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
         do {
-            let journal = replica.journal
-            return try replica.read { db in
-                try PageDecoder.page(response.body, request: pull) { dot, field in
-                    try journal.value(setBy: dot, field: field, db).map {
-                        ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+            return try replica.decodingDeltas { valueSetBy in
+                // The page is decoded before `decodingDeltas` returns: the lookup does not escape.
+                try withoutActuallyEscaping(valueSetBy) { valueSetBy in
+                    try PageDecoder.page(response.body, request: pull) { dot, field in
+                        try valueSetBy(dot, field).map {
+                            ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                        }
                     }
                 }
             }

@@ -15,6 +15,8 @@ final class ReplicaTransport: SyncTransport {
         case status(Int)
         /// No answer: the connection was refused.
         case unreachable
+        /// None: served normally (to script a fault of a later request).
+        case served
     }
 
     let server: Replica
@@ -24,6 +26,8 @@ final class ReplicaTransport: SyncTransport {
     var serverClock: (() -> Int64)?
     /// The paths requested, in order.
     private(set) var requests: [String] = []
+    /// The pulls served, in order.
+    private(set) var pulls: [PullRequest] = []
 
     init(server: Replica, serverClock: (() -> Int64)? = nil) {
         self.server = server
@@ -40,7 +44,7 @@ final class ReplicaTransport: SyncTransport {
         case .status(let status):
             let error = WireProtocolError(status == 503 ? .busy : .internal, "scripted failure", status: status)
             response = HTTPResponse(status: status, body: Self.bytes(error.json))
-        case .cut, nil:
+        case .cut, .served, nil:
             do {
                 response = HTTPResponse(status: 200, body: try serve(request))
             } catch {
@@ -63,6 +67,7 @@ final class ReplicaTransport: SyncTransport {
         switch request.path {
         case WireProtocol.Path.pull:
             let pull = try PullRequest(body: request.body ?? [], limits: .standard)
+            pulls.append(pull)
             let events = try server.events(missingFrom: pull.knowledge, limit: pull.maxEvents, maxBytes: pull.maxBytes)
             var after = pull.knowledge
             for event in events { after[event.origin] = max(after[event.origin], event.seq) }

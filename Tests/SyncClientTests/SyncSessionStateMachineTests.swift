@@ -106,32 +106,48 @@ struct SyncSessionStateMachineTests {
         #expect(error.code == .server)
     }
 
-    @Test func aForkOfItsOwnOriginIsLocatedThenReported() {
+    @Test func aForkOfItsOwnOriginIsLocatedThenReported() throws {
         var machine = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = machine.start()
         // The server refuses a push of event 5: the first differing event is at or before 5.
         let fork = WireProtocolError(.fork, "fork", event: "\(me.hex):5")
-        guard
-            case .locateFork(let origin, let upTo, _) = machine.requestFailed(
-                SyncClientError(.server, "fork", server: fork))
+        guard case .checkLocalHash(let first) = machine.requestFailed(SyncClientError(.server, "fork", server: fork))
         else {
             Issue.record("not located")
             return
         }
-        #expect(origin == me && upTo == 5)
-        guard case .failed(let error) = machine.forkLocated(at: 3) else { Issue.record("not failed"); return }
+        #expect(first.origin == me && machine.forkSearchRange?.upperBound == 5)
+        // The search finds 3: the server's 3 differs from this replica's, its 2 does not.
+        let three = try EventFactory.create(1, 3, hlc: 30)
+        guard case .pullPeerEvent(let asked, _) = machine.localHashFound(.of([3])), asked == first, first.seq == 3,
+            case .checkLocalHash(let second) = machine.pullReceived(page([three], more: true))
+        else {
+            Issue.record("no search")
+            return
+        }
+        let two = try EventFactory.create(1, 2, hlc: 20)
+        guard case .pullPeerEvent = machine.localHashFound(two.hash), second.seq == 2,
+            case .failed(let error) = machine.pullReceived(page([two], more: true))
+        else {
+            Issue.record("not failed")
+            return
+        }
         #expect(error.code == .ownFork && error.event == Dot(origin: me, seq: 3))
         // A pulled event that breaks this replica's chain at 7: it differs at 6 or before.
         var local = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = local.start()
+        _ = local.pullReceived(page([try EventFactory.create(1, 7, hlc: 70)], more: false))
         let broken = EventJournalError(.brokenChain, "broken", event: Dot(origin: me, seq: 7))
-        guard case .locateFork(_, let pulledUpTo, _) = local.applyFailed(broken) else {
-            Issue.record("not located"); return
+        guard case .checkLocalHash = local.applyFailed(broken), let pulledUpTo = local.forkSearchRange?.upperBound
+        else {
+            Issue.record("not located")
+            return
         }
         #expect(pulledUpTo == 6)
         // Another replica's events that differ here and there: a copy elsewhere must be reidentified.
         var foreign = SyncSessionStateMachine(origin: me, localKnowledge: VectorClock())
         _ = foreign.start()
+        _ = foreign.pullReceived(page([try EventFactory.create(2, 2, hlc: 20)], more: false))
         guard
             case .failed(let other) = foreign.applyFailed(
                 EventJournalError(.fork, "fork", event: Dot(origin: server, seq: 2)))
@@ -147,7 +163,9 @@ struct SyncSessionStateMachineTests {
             Issue.record("no check")
             return
         }
-        guard case .locateFork(_, let upTo, _) = machine.headsChecked(localHashes: [me: .of([2])]) else {
+        guard case .checkLocalHash = machine.headsChecked(localHashes: [me: .of([2])]),
+            let upTo = machine.forkSearchRange?.upperBound
+        else {
             Issue.record("not found")
             return
         }

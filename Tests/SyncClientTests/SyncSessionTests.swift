@@ -46,4 +46,85 @@ struct SyncSessionTests {
         #expect(pair.transport.requests.count == 4 && pair.pauses.seconds == [0.5, 1.0, 2.0])
         #expect(try pair.hub.knowledge() == VectorClock())
     }
+
+    @Test func aPageCutOffBeforeItsFirstWholeLineIsAskedAgainAfterAPause() throws {
+        let pair = try SyncPair()
+        try pair.capture(5, on: pair.hub, label: "hub")
+        pair.transport.faults = [.cut(afterBytes: 10)]
+        let report = try pair.session().run()
+        #expect(try pair.converged())
+        #expect(report.pulledEvents == 5 && report.retries == 1 && pair.pauses.seconds == [0.5])
+        #expect(pair.transport.requests == [WireProtocol.Path.pull, WireProtocol.Path.pull])
+        #expect(pair.transport.pulls.map(\.knowledge) == [VectorClock(), VectorClock()])
+    }
+
+    @Test func aBusyServerRefusingAPushIsSentTheSameBatchAgain() throws {
+        let pair = try SyncPair()
+        try pair.capture(3, on: pair.laptop, label: "laptop")
+        pair.transport.faults = [.served, .status(503), .status(503)]
+        let report = try pair.session().run()
+        #expect(try pair.converged())
+        #expect(report.retries == 2 && pair.pauses.seconds == [0.5, 1.0] && report.pushedEvents == 3)
+        let push = WireProtocol.Path.push
+        #expect(pair.transport.requests == [WireProtocol.Path.pull, push, push, push])
+    }
+
+    /// The laptop, and a copy of it under the same identity (`twin`) that wrote events of its own
+    /// after the first `shared` ones and synced them to the hub; then the laptop writes `own`.
+    func forkedPair(shared: Int, twin twinEvents: Int, own: Int, hubEvents: Int) throws -> SyncPair {
+        let pair = try SyncPair()
+        try pair.capture(shared, on: pair.laptop, label: "shared")
+        _ = try pair.session().run()
+        let twin = try Replica.create(
+            at: pair.work.file("twin.db"), name: "twin", origin: try pair.laptop.identity().origin)
+        _ = try SyncSession(replica: twin, transport: pair.transport, sleep: { _ in }).run()
+        try pair.capture(hubEvents, on: pair.hub, label: "hub")
+        try pair.capture(twinEvents, on: twin, label: "twin")
+        _ = try SyncSession(replica: twin, transport: pair.transport, sleep: { _ in }).run()
+        try pair.capture(own, on: pair.laptop, label: "laptop")
+        return pair
+    }
+
+    @Test func aForkFoundMidPullIsLocatedBySingleEventPullsAndRecorded() throws {
+        // The hub holds laptop:1...2, then 25 of its own, then the twin's laptop:3...6.
+        let pair = try forkedPair(shared: 2, twin: 4, own: 3, hubEvents: 25)
+        let origin = try pair.laptop.identity().origin
+        let before = pair.transport.pulls.count
+        var configuration = SyncSessionStateMachine.Configuration()
+        configuration.pullEvents = 10
+        let session = pair.session(configuration)
+        #expect {
+            try session.run()
+        } throws: { error in
+            let error = error as? SyncClientError
+            return error?.code == .ownFork && error?.event == Dot(origin: origin, seq: 3)
+        }
+        // Two pages applied, the third refused at the twin's laptop:6, then the search over 1...5:
+        // the hub's 3 differs from the laptop's, its 2 does not.
+        #expect(session.report.pulledEvents == 20)
+        let pulls = pair.transport.pulls.dropFirst(before)
+        #expect(pulls.count == 5)
+        let probes = pulls.suffix(2)
+        #expect(probes.map { $0.knowledge[origin] } == [2, 1])
+        #expect(probes.allSatisfy { $0.maxEvents == 1 && !$0.deltas })
+        #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 3))
+    }
+
+    @Test func aForkTheVectorsCannotShowIsFoundByTheHeadsAndLocated() throws {
+        // The laptop and its twin both hold laptop:1...5; they differ from 4.
+        let pair = try forkedPair(shared: 3, twin: 2, own: 2, hubEvents: 0)
+        let origin = try pair.laptop.identity().origin
+        let (before, requestsBefore) = (pair.transport.pulls.count, pair.transport.requests.count)
+        let session = pair.session()
+        #expect {
+            try session.run()
+        } throws: { error in
+            (error as? SyncClientError)?.event == Dot(origin: origin, seq: 4)
+        }
+        // One page with nothing new, then the search over 1...5: 3 is equal, 4 differs.
+        let pulls = pair.transport.pulls.dropFirst(before)
+        #expect(pulls.dropFirst().map { $0.knowledge[origin] } == [2, 3])
+        #expect(!pair.transport.requests.dropFirst(requestsBefore).contains(WireProtocol.Path.push))
+        #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 4))
+    }
 }
