@@ -4,6 +4,7 @@ import EventJournal
 import Foundation
 import Replica
 import SyncClient
+import WireProtocol
 
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -127,7 +128,7 @@ struct StatusCommand: ParsableCommand {
                 ("captures", .integer(Int64(status.counts.captures))),
                 ("conflicts", .integer(Int64(status.counts.conflicts))),
                 ("digest", .string(status.digest.hex)),
-                ("knowledge", .object(status.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })),
+                ("knowledge", status.knowledge.json),
                 ("replicas", .object(status.names.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value)) })),
                 (
                     "peers",
