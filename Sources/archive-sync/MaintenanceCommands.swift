@@ -136,8 +136,8 @@ struct StatusCommand: ParsableCommand {
                         syncs.map { record in
                             .object([
                                 ("peer", .string(record.peer)),
-                                ("started_at", .string(Formatting.iso(record.startedAt))),
-                                ("finished_at", .string(Formatting.iso(record.finishedAt))),
+                                ("started_at", .string(ISODate.format(record.startedAt))),
+                                ("finished_at", .string(ISODate.format(record.finishedAt))),
                                 ("sent_events", .integer(Int64(record.sentEvents))),
                                 ("sent_bytes", .integer(Int64(record.sentBytes))),
                                 ("received_events", .integer(Int64(record.receivedEvents))),
