@@ -30,11 +30,14 @@ public struct ArticleGenerator: Sendable {
         let withFrontMatter = random.chance(0.6)
         let file: ArticleFile
         if withFrontMatter {
+            // The front matter's date has always been written to the second (`.000Z`); generated
+            // files must stay byte for byte what they were.
+            let date = ISODate.format(capturedAt / 1000 * 1000)
             let frontMatter = """
                 ---
                 layout: post
                 title: "\(title)"
-                date: \(Formatting.iso(capturedAt))
+                date: \(date)
                 author: \(source)
                 from: \(url)
                 tags: [ \(source) ]

@@ -23,13 +23,6 @@ enum Formatting {
 
     static func date(_ milliseconds: Int64) -> Day { civil(milliseconds).day }
 
-    /// `2024-01-01T10:00:00.000Z`
-    static func iso(_ milliseconds: Int64) -> String {
-        let (day, _, seconds) = civil(milliseconds)
-        return
-            "\(day.year)-\(pad(day.month))-\(pad(day.day))T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60)).000Z"
-    }
-
     /// `Mon, 01 Jan 2024 10:00:00 GMT`
     static func rfc1123(_ milliseconds: Int64) -> String {
         let (day, weekday, seconds) = civil(milliseconds)

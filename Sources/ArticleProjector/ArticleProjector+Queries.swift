@@ -51,8 +51,27 @@ public enum ArticleOrder: String, CaseIterable, Sendable {
     case captured, updated, title, path
 }
 
+// The queries below only read: each runs in the caller's transaction (a read is enough) and throws
+// GRDB's `DatabaseError` when SQLite fails; those that load a capture's state also throw
+// `ArticleProjectorError.Code.corruptRow` when its row cannot be decoded.
 extension ArticleProjector {
     /// Articles, one line each (its head capture), newest capture first by default.
+    ///
+    /// ```swift
+    /// let page = try dbPool.read { db in
+    ///     try projector.list(includeDeleted: false, tag: "korea", order: .updated, limit: 50, db)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - includeDeleted: Also list articles every capture of which is deleted.
+    ///   - onlyDeleted: List only those (takes precedence over `includeDeleted`).
+    ///   - tag: Only articles with a capture carrying this tag (a live capture, unless every one
+    ///     is deleted).
+    ///   - order: The order; ties are broken by article id, so pages are stable.
+    ///   - limit: The most articles returned, nil for all.
+    ///   - db: A connection in a transaction the caller owns.
+    /// - Throws: GRDB's `DatabaseError` when SQLite fails.
     public func list(
         includeDeleted: Bool, onlyDeleted: Bool = false, tag: String?, order: ArticleOrder = .captured,
         limit: Int?, _ db: Database
@@ -187,6 +206,12 @@ extension ArticleProjector {
 
     /// Full-text search over the titles and bodies of every capture; each article once (shown by
     /// its head capture, with a snippet from its best matching one), best matches first.
+    ///
+    /// `query` is what a person typed: `SearchText.matchExpression(for:)` turns it into an FTS5
+    /// expression, taking quotes and operators literally; a query with nothing to look for gives
+    /// no results.
+    ///
+    /// - Throws: GRDB's `DatabaseError` when SQLite fails.
     public func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
         guard let expression = SearchText.matchExpression(for: query) else { return [] }
         // Matching captures best first; the first of each article stands for it (FTS5 ranks only
@@ -236,7 +261,10 @@ extension ArticleProjector {
     }
 
     /// Every field in conflict, capture by capture; with `article`, only those of the article
-    /// or capture of that id.
+    /// or capture of that id. Sorted by capture id, then field.
+    ///
+    /// - Throws: `ArticleProjectorError.Code.corruptRow` when a capture's row cannot be decoded;
+    ///   GRDB's `DatabaseError` when SQLite fails.
     public func conflicts(of article: ArticleID? = nil, _ db: Database) throws -> [FieldConflict] {
         var sql = "SELECT a.id, c.field, a.title FROM article_conflict c JOIN article a ON a.key = c.article"
         var arguments: StatementArguments = []
@@ -266,6 +294,7 @@ extension ArticleProjector {
         public var conflictedArticles: Int
     }
 
+    /// The counts of `status`, from `article_head` and `article_conflict`.
     public func counts(_ db: Database) throws -> Counts {
         let row = try Row.fetchOne(
             db, sql: "SELECT count(*), coalesce(sum(live = 0), 0), coalesce(sum(live), 0) FROM article_head")

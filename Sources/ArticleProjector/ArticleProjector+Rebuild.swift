@@ -8,6 +8,17 @@ extension ArticleProjector {
     ///
     /// Runs inside the caller's transaction, so a failed rebuild leaves the old tables in place.
     /// `progress` is called every `progressInterval` events with the number replayed so far.
+    /// Since the projection is a function of the events held, the rebuilt states and digest are
+    /// those of the incremental projection; row keys and search rowids follow journal order.
+    ///
+    /// ```swift
+    /// let replayed = try dbPool.write { db in try projector.rebuild(from: journal, db) }
+    /// ```
+    ///
+    /// - Returns: The number of events replayed.
+    /// - Throws: `EventJournalError.Code.corruptRow` when a journal row does not decode; what
+    ///   `Batch.apply(_:_:)` throws; GRDB's `DatabaseError` when SQLite fails. The caller's write
+    ///   then rolls back, and the old tables are kept.
     public func rebuild(
         from journal: EventJournal, _ db: Database, progressInterval: Int = 5000, progress: (Int) -> Void = { _ in }
     ) throws -> Int {
@@ -18,6 +29,12 @@ extension ArticleProjector {
 
     /// Replays every event of the journal in `source` into the (empty) projection tables of
     /// `target`, which may be another database: how `verify` rebuilds beside the live tables.
+    ///
+    /// `source` may be read-only; `target` must be in a write transaction, with the projection
+    /// tables created and empty (`createTables(_:)`). The caller owns both transactions.
+    ///
+    /// - Returns: The number of events replayed.
+    /// - Throws: as `rebuild(from:_:progressInterval:progress:)`.
     public func replay(
         _ journal: EventJournal, from source: Database, into target: Database, progressInterval: Int = 5000,
         progress: (Int) -> Void = { _ in }
@@ -33,7 +50,10 @@ extension ArticleProjector {
         return count
     }
 
-    /// Recomputes the digest from the stored per-article state hashes.
+    /// Recomputes the digest from the stored per-article state hashes: `verify` compares it with
+    /// the stored `digest(_:)`.
+    ///
+    /// - Throws: `ArticleProjectorError.Code.corruptRow` when a state hash is not 32 bytes.
     public func digestOfStoredStates(_ db: Database) throws -> SHA256Digest {
         var digest = SHA256Digest.zero
         let rows = try Data.fetchCursor(db, sql: "SELECT state_hash FROM article")
@@ -47,6 +67,9 @@ extension ArticleProjector {
     }
 
     /// Every article's stored state hash, for comparing two projections article by article.
+    ///
+    /// Unreadable ids and hashes are kept (as the id of an empty url and a zero hash) so that the
+    /// comparison shows them as differences rather than throwing.
     public func stateHashes(_ db: Database) throws -> [ArticleID: SHA256Digest] {
         var hashes: [ArticleID: SHA256Digest] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT id, state_hash FROM article")
@@ -58,6 +81,14 @@ extension ArticleProjector {
 
     /// Articles whose rows no longer hash to their stored state hash (rows edited behind the
     /// projector's back), or whose conflict rows disagree with their heads.
+    ///
+    /// Also checks tag rows, the search index's row count and every `article_head` row. Stops
+    /// reading articles once `limit` problems are found (the index and head checks that follow
+    /// may add more); problems are reported, never thrown, and nothing is repaired (`rebuild`
+    /// does that).
+    ///
+    /// - Throws: `ArticleProjectorError.Code.corruptRow` when a row cannot be decoded at all;
+    ///   GRDB's `DatabaseError` when SQLite fails.
     public func inconsistentArticles(_ db: Database, limit: Int = 20) throws -> [String] {
         var problems: [String] = []
         let rows = try Row.fetchAll(db, sql: "SELECT key, id, article_id FROM article ORDER BY key")

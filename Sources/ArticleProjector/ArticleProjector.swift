@@ -8,12 +8,49 @@ import GRDB
 /// transaction; then the tables are the projection of the journal and `digest` its hash. Applying
 /// an event loads the article's `ArticleState` (one row), applies the event with the rules of
 /// ArchiveModel and writes the row back, with the tag, conflict and search rows that changed.
+///
+/// The projection keeps these invariants:
+///
+/// - **A function of the events held** (invariant 6). Each capture's state (its fields, register
+///   heads, tag adds and conflicts) depends only on the set of events held, not on the causal
+///   order they arrived in, so a full `rebuild` gives the same states and digest as the
+///   incremental projection, and two replicas holding the same events agree. Only bookkeeping
+///   follows arrival: row keys and search index rowids.
+/// - **The digest is the XOR of the state hashes** of every capture row (`ArticleState.stateHash`,
+///   the SHA-256 of its canonical JSON), zero for an empty archive. Applying an event XORs out the
+///   capture's old hash and XORs in the new one, so `digest(_:)` is one read, and
+///   `digestOfStoredStates(_:)` recomputes it from the rows for `verify`.
+/// - **Derived tables follow the rows**: `article_head` (one row per article, its head capture),
+///   `article_tag`, `article_conflict` and the search index are updated with each row they
+///   derive from; `inconsistentArticles(_:limit:)` checks them.
+///
+/// ## Transactions
+///
+/// `ArticleProjector` holds no connection and no state: every method takes the `Database` of a
+/// GRDB read or write the caller opened, and the caller owns the transaction. Apply events in the
+/// write that appends them to the `EventJournal`, so both commit or neither does (invariant 5):
+///
+/// ```swift
+/// try dbPool.write { db in
+///     var projection = try projector.batch(db)
+///     for event in events {
+///         if case .appended = try journal.append(event, db) {
+///             try projection.apply(event, db)
+///         }
+///     }
+///     try projection.finish(db)   // stores the digest before the write commits
+/// }
+/// ```
+///
+/// Methods throw `ArticleProjectorError` for rows they cannot read, and let GRDB's
+/// `DatabaseError` through for SQLite failures.
 public struct ArticleProjector: Sendable {
     public init() {}
 
     /// Applies a run of events in one transaction, keeping the archive digest in memory.
     ///
-    /// Call `finish` before the transaction commits: it stores the digest.
+    /// Call `finish` before the transaction commits: it stores the digest. A batch belongs to the
+    /// transaction it was made in (`ArticleProjector.batch(_:)`); its digest is wrong in any other.
     public struct Batch {
         let projector: ArticleProjector
         /// The digest of the tables as changed so far.
@@ -26,6 +63,15 @@ public struct ArticleProjector: Sendable {
         }
 
         /// Applies one newly appended event to the article tables.
+        ///
+        /// The event must be new to the projection (just appended, never applied) and come after
+        /// its causal past, as journal order does: the register rules assume both, and applying an
+        /// event twice is not detected here.
+        ///
+        /// - Returns: What the event changed in its capture's state.
+        /// - Throws: `ArticleProjectorError.Code.corruptRow` when the capture's row cannot be read;
+        ///   GRDB's `DatabaseError` when SQLite fails. The transaction is then the caller's to roll
+        ///   back: rows may be half written.
         @discardableResult
         public mutating func apply(_ event: Event, _ db: Database) throws -> StateChange {
             let (change, removed, added) = try projector.project(event, db)
@@ -35,6 +81,10 @@ public struct ArticleProjector: Sendable {
         }
 
         /// Stores the digest; the batch may go on being used afterwards.
+        ///
+        /// Writes nothing when no event was applied since the last `finish`.
+        ///
+        /// - Throws: GRDB's `DatabaseError` when SQLite fails.
         public mutating func finish(_ db: Database) throws {
             guard dirty else { return }
             try db.cachedStatement(sql: "UPDATE projection_state SET value = ? WHERE key = 'digest'")
@@ -43,12 +93,17 @@ public struct ArticleProjector: Sendable {
         }
     }
 
-    /// A batch for applying events in the transaction of `db`.
+    /// A batch for applying events in the transaction of `db`, starting from the stored digest.
+    ///
+    /// - Throws: `ArticleProjectorError.Code.corruptRow` when the stored digest cannot be read.
     public func batch(_ db: Database) throws -> Batch {
         Batch(projector: self, digest: try digest(db))
     }
 
     /// Applies one newly appended event and stores the digest (a batch of one).
+    ///
+    /// Same rules and errors as `Batch.apply(_:_:)`; for more than one event a `Batch` saves a
+    /// digest read and write per event.
     @discardableResult
     public func apply(_ event: Event, _ db: Database) throws -> StateChange {
         var batch = try batch(db)
@@ -99,6 +154,11 @@ public struct ArticleProjector: Sendable {
     }
 
     /// Loads an article's registers, tags and bookkeeping; nil when no event has touched it.
+    ///
+    /// `id` is a capture's id (the `article.id` column), not the article its url names.
+    ///
+    /// - Throws: `ArticleProjectorError.Code.corruptRow` when the row's state hash, heads or tag
+    ///   adds cannot be decoded; GRDB's `DatabaseError` when SQLite fails.
     public func load(_ id: ArticleID, _ db: Database) throws -> StoredState? {
         guard
             let row = try Row.fetchOne(
@@ -246,6 +306,13 @@ public struct ArticleProjector: Sendable {
     // MARK: Digest
 
     /// The archive digest: the XOR of every article's state hash, kept up to date by `apply`.
+    ///
+    /// Two replicas that hold the same events have the same digest, so `status` and sync compare
+    /// archives with it. Inside a `Batch` that has not finished, the batch's `digest` is the
+    /// current one; this reads the stored value.
+    ///
+    /// - Throws: `ArticleProjectorError.Code.corruptRow` when the stored digest is missing or not
+    ///   32 bytes.
     public func digest(_ db: Database) throws -> SHA256Digest {
         guard
             let data = try Data.fetchOne(

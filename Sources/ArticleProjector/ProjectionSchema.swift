@@ -26,6 +26,8 @@ import GRDB
 
 extension ArticleProjector {
     /// Adds the projection's migration to `migrator` (after the journal's).
+    ///
+    /// See `EventJournal.registerMigrations(in:)` for the order in which a replica registers them.
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("projection-v1") { db in
             try createTables(db)
@@ -42,7 +44,10 @@ extension ArticleProjector {
         "projection_state",
     ]
 
-    /// Creates empty projection tables in `db`.
+    /// Creates empty projection tables in `db`, with a zero digest.
+    ///
+    /// Runs in the caller's write transaction; throws GRDB's `DatabaseError` when SQLite fails
+    /// (for example when the tables exist already).
     public static func createTables(_ db: Database) throws {
         try db.execute(
             sql: """

@@ -6,7 +6,11 @@ extension EventJournal {
     /// The latest event of `event`'s article, other than `event`, that sets `field` and that a
     /// replica knowing `vector` holds: a base to delta-code `event`'s value against on the wire.
     ///
-    /// Looks at the article's last 64 events at most; nil when none fits.
+    /// Looks at the article's last 64 events at most; nil when none fits. Runs in the caller's
+    /// transaction (a read is enough).
+    ///
+    /// - Throws: what decoding a stored event throws (ArchiveModel's errors) when a row does not
+    ///   decode; GRDB's `DatabaseError` when SQLite fails.
     public func base(
         for event: Event, field: Field, coveredBy vector: VectorClock, _ db: Database
     ) throws -> (dot: Dot, hash: SHA256Digest, value: String)? {
@@ -27,6 +31,8 @@ extension EventJournal {
 
     /// The article and hash of event `dot` and the value it set for `field`, if this journal holds
     /// the event and it set one: the base a delta-coded value received is rebuilt from.
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when the event's row does not decode.
     public func value(
         setBy dot: Dot, field: Field, _ db: Database
     ) throws -> (article: ArticleID, hash: SHA256Digest, value: String)? {

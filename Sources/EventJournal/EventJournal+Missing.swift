@@ -10,6 +10,22 @@ extension EventJournal {
     /// and walks forward, skipping events the other side holds, so memory stays bounded by the
     /// limits whatever the size of the journal. A caller that applies the result and asks again
     /// with its new vector gets the next events, and an empty result when nothing is missing.
+    ///
+    /// ```swift
+    /// let page = try dbPool.read { db in
+    ///     try journal.events(missingFrom: peerKnowledge, limit: 1_000, maxBytes: 4 << 20, db)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - vector: What the other side holds: for each origin, the gap-free prefix `1...n`.
+    ///   - limit: The most events returned.
+    ///   - maxBytes: About the most payload bytes returned; the first event is returned whatever
+    ///     its size, so that every call makes progress.
+    ///   - db: A connection in a transaction the caller owns (a read is enough); the result is
+    ///     consistent with the knowledge read in the same transaction.
+    /// - Throws: `EventJournalError.Code.corruptRow` when a row's origin, hash or payload cannot
+    ///   be read; GRDB's `DatabaseError` when SQLite fails.
     public func events(
         missingFrom vector: VectorClock, limit: Int, maxBytes: Int, _ db: Database
     ) throws -> [StoredEvent] {

@@ -21,6 +21,20 @@ extension EventJournal {
     /// decode, are not canonical, do not hash to their stored hash or whose columns disagree
     /// with their payload; gaps and broken hash chains; events stored before their causal past
     /// or with a hybrid clock not after it; a knowledge table that disagrees with the rows.
+    ///
+    /// A problem found is reported, never thrown, and nothing is repaired: the results come back
+    /// in a fixed order (append-only guards, event rows, hash chains, causal order, knowledge
+    /// vector). Runs in the caller's transaction. To prove the guards work it tries an UPDATE in a
+    /// savepoint that it rolls back, so the journal is left as it was; in a read-only transaction
+    /// SQLite refuses that UPDATE for being read-only, so only a write transaction proves the
+    /// trigger itself (its presence is checked either way).
+    ///
+    /// ```swift
+    /// let checks = try dbPool.read { db in try journal.verify(db) }
+    /// for check in checks where !check.ok { print(check.name, check.problems) }
+    /// ```
+    ///
+    /// - Throws: GRDB's `DatabaseError` when SQLite fails.
     public func verify(_ db: Database, limit: Int = 20) throws -> [CheckResult] {
         let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
         let missingTriggers = Self.guardTriggers.filter { !triggers.contains($0) }

@@ -4,10 +4,45 @@ import GRDB
 
 /// The replica's append-only event log in its SQLite file.
 ///
-/// Every method works inside a transaction the caller owns (`Database` from a GRDB write or
-/// read), so that a batch's events and their projection commit together (invariant 5).
-/// `append` enforces invariants 2 to 4 with a distinct error for each refusal; the schema's
-/// triggers enforce 1 and 2 again for any other writer.
+/// The journal keeps these invariants (numbered as the code and protocol/ cite them):
+///
+/// 1. **Append-only.** A stored event is never changed or removed: the schema's triggers abort
+///    any UPDATE or DELETE of the `journal` table, whoever runs it.
+/// 2. **One hash chain per origin, without gaps.** Event `(origin, n)` is stored only after
+///    `(origin, n - 1)`, and its `prev` is that event's hash (zeros for `n == 1`). `append`
+///    checks it, and a trigger checks it again for any other writer.
+/// 3. **Causal closure.** An event is stored only when every event its `clock` names is held, and
+///    its hybrid clock is after theirs and after its origin's previous event. So `position`, the
+///    order of insertion, is always a causal order.
+/// 4. **Idempotent append.** An event already held (same origin, seq and hash) changes nothing;
+///    the same origin and seq with another hash is a fork, refused.
+///
+/// `journal_head` holds the last event of each origin, kept by a trigger on every insert: it is
+/// the knowledge vector (`knowledge(_:)`) and the chain heads (`heads(_:)`), read without
+/// scanning the journal. `verify(_:limit:)` checks invariants 1 to 3 and `journal_head` on a
+/// stored file.
+///
+/// ## Transactions
+///
+/// `EventJournal` holds no connection and no state: every method takes the `Database` of a GRDB
+/// read or write that the caller opened, and the caller owns the transaction. That is how a batch
+/// of events and its projection commit together or not at all (invariant 5): append each event,
+/// apply the appended ones to the `ArticleProjector` in the same write, and let the write commit.
+///
+/// ```swift
+/// try dbPool.write { db in
+///     var projection = try projector.batch(db)
+///     for event in events {
+///         if case .appended = try journal.append(event, db) {
+///             try projection.apply(event, db)
+///         }
+///     }
+///     try projection.finish(db)
+/// }   // a throw anywhere rolls back the journal and the projection together
+/// ```
+///
+/// Methods throw `EventJournalError` for an event they refuse or a row they cannot read (the
+/// exceptions say so), and let GRDB's `DatabaseError` through for SQLite failures.
 public struct EventJournal: Sendable {
     public init() {}
 
@@ -35,6 +70,12 @@ public struct EventJournal: Sendable {
     // MARK: Knowledge
 
     /// The knowledge vector: for each origin, the highest seq held (all of `1...seq` are held).
+    ///
+    /// Read from `journal_head`, one row per origin, so it costs nothing whatever the journal's
+    /// size. Origins that are not 32 lowercase hex digits are skipped (`verify` reports them).
+    ///
+    /// - Parameter db: A connection in a transaction the caller owns (a read is enough).
+    /// - Throws: GRDB's `DatabaseError` when SQLite fails.
     public func knowledge(_ db: Database) throws -> VectorClock {
         var clock = VectorClock()
         let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT origin, seq FROM journal_head"))
@@ -46,6 +87,9 @@ public struct EventJournal: Sendable {
 
     /// The last event held of every origin: the knowledge vector with the hashes that end each
     /// chain (sync compares them to find forks the vectors alone cannot show).
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when a stored hash is not 32 bytes;
+    ///   GRDB's `DatabaseError` when SQLite fails.
     public func heads(_ db: Database) throws -> [OriginID: Head] {
         var heads: [OriginID: Head] = [:]
         for row in try Row.fetchAll(
@@ -59,6 +103,9 @@ public struct EventJournal: Sendable {
     }
 
     /// The last event held of `origin`, or nil when none is held.
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when its stored hash is not 32 bytes;
+    ///   GRDB's `DatabaseError` when SQLite fails.
     public func head(of origin: OriginID, _ db: Database) throws -> Head? {
         guard
             let row = try Row.fetchOne(
@@ -68,18 +115,22 @@ public struct EventJournal: Sendable {
         return Head(seq: row[0], hash: try digest(row[1]), hlc: HybridTimestamp(packed: row[2]), position: row[3])
     }
 
-    /// The highest hybrid clock value of any event held.
+    /// The highest hybrid clock value of any event held, `.zero` for an empty journal.
+    ///
+    /// Each origin's last event has its origin's highest hlc (hlcs grow along a chain), so this
+    /// reads only `journal_head`.
     public func latestHLC(_ db: Database) throws -> HybridTimestamp {
         let packed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(hlc) FROM journal_head")) ?? 0
         return HybridTimestamp(packed: packed)
     }
 
-    /// The number of events held.
+    /// The number of events held: the sum of the knowledge vector, since chains have no gaps.
     public func count(_ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(seq), 0) FROM journal_head")) ?? 0
     }
 
-    /// The names replicas gave themselves, as carried by their events.
+    /// The names replicas gave themselves, as carried by their events: for each origin, the name of
+    /// the last of its events appended here that carried one.
     public func replicaNames(_ db: Database) throws -> [OriginID: String] {
         var names: [OriginID: String] = [:]
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT origin, name FROM journal_origin_name")) {
@@ -92,11 +143,33 @@ public struct EventJournal: Sendable {
 
     /// Appends one event after checking it against what is held.
     ///
-    /// Returns `.alreadyHeld` for an event already held (idempotent apply). Throws, writing
-    /// nothing: `.fork` for the same (origin, seq) with another hash, `.gap` when events of its
-    /// origin are missing before it, `.brokenChain` when `prev` is not the hash of the previous
-    /// event, `.missingCausalPast` when its clock names events not held, `.clockNotAfterPast`
-    /// when its hlc is not after them.
+    /// Returns `.alreadyHeld` for an event already held (idempotent apply), else
+    /// `.appended(position:)` with the event's place in the journal. The event's hash is taken as
+    /// it is (ArchiveModel checks it when an `Event` is sealed or decoded from a peer). The
+    /// projection is not touched: apply an appended event to the `ArticleProjector` in the same
+    /// transaction (see the example on `EventJournal`).
+    ///
+    /// An event is never refused for being dated ahead of this replica's clock, only for a date
+    /// no clock can give (`.clockAhead`, past the year 3000; protocol/CLOCKS.md).
+    ///
+    /// ```swift
+    /// switch try journal.append(event, db) {
+    /// case .appended: try projection.apply(event, db)
+    /// case .alreadyHeld: break   // received twice: nothing to do
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - event: A sealed event, of this replica or received from a peer.
+    ///   - db: A connection in a write transaction the caller owns; the caller commits or rolls
+    ///     back, and a refusal thrown here leaves the transaction as it was.
+    /// - Throws: `EventJournalError`, writing nothing, with the event's dot and one code per
+    ///   refusal: `.fork` for the same origin and seq with another hash, `.gap` when events of
+    ///   its origin are missing before it, `.brokenChain` when `prev` is not the hash of its
+    ///   origin's previous event, `.missingCausalPast` when its clock names events not held,
+    ///   `.clockNotAfterPast` when its hlc is not after theirs or after its origin's previous
+    ///   event, `.clockAhead` as above; `.corruptRow` when a stored hash cannot be read. GRDB's
+    ///   `DatabaseError` when SQLite fails (for example a guard trigger that aborts the insert).
     public func append(_ event: Event, _ db: Database) throws -> AppendOutcome {
         let head = try head(of: event.origin, db)
         let heldSeq = head?.seq ?? 0
@@ -176,6 +249,8 @@ public struct EventJournal: Sendable {
     // MARK: Reading
 
     /// The hash of the event `dot`, if held.
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when the stored hash is not 32 bytes.
     public func hash(of dot: Dot, _ db: Database) throws -> SHA256Digest? {
         guard
             let blob = try Data.fetchOne(
@@ -192,7 +267,12 @@ public struct EventJournal: Sendable {
         ).map(HybridTimestamp.init(packed:))
     }
 
-    /// The event `dot`, if held.
+    /// The event `dot`, if held, with its position.
+    ///
+    /// Stored events are decoded without recomputing their hash (they were checked when
+    /// appended; `verify` rechecks them).
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when the row does not decode.
     public func event(_ dot: Dot, _ db: Database) throws -> StoredEvent? {
         try fetch(
             db, sql: "SELECT position, payload, hash FROM journal WHERE origin = ? AND seq = ?",
@@ -200,7 +280,11 @@ public struct EventJournal: Sendable {
         ).first
     }
 
-    /// Every event of one article, in journal order.
+    /// Every event of one article (one capture), in journal order, all in memory.
+    ///
+    /// For an article with many large events prefer `forEachEvent(ofArticle:_:_:)`.
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when a row does not decode.
     public func events(ofArticle article: ArticleID, _ db: Database) throws -> [StoredEvent] {
         try fetch(
             db, sql: "SELECT position, payload, hash FROM journal WHERE article = ? ORDER BY position",
@@ -229,6 +313,17 @@ public struct EventJournal: Sendable {
     }
 
     /// Calls `body` with every event in journal order, reading `batchSize` rows at a time.
+    ///
+    /// Journal order is a causal order, so replaying it rebuilds the projection:
+    ///
+    /// ```swift
+    /// var projection = try projector.batch(db)
+    /// try journal.forEachEvent(db) { stored in try projection.apply(stored.event, db) }
+    /// try projection.finish(db)
+    /// ```
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when a row does not decode, or what `body`
+    ///   throws (the walk stops there).
     public func forEachEvent(
         batchSize: Int = 1000, _ db: Database, _ body: (StoredEvent) throws -> Void
     ) throws {

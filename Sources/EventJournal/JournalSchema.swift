@@ -16,6 +16,16 @@ import GRDB
 
 extension EventJournal {
     /// Adds the journal's migrations to `migrator`; they run before the projection's.
+    ///
+    /// ```swift
+    /// var migrator = DatabaseMigrator()
+    /// EventJournal.registerMigrations(in: &migrator)
+    /// ArticleProjector.registerMigrations(in: &migrator)
+    /// try migrator.migrate(dbPool)
+    /// ```
+    ///
+    /// - Precondition: No migration named "journal-v1" is registered in `migrator` yet (GRDB's
+    ///   `registerMigration` requires distinct names).
     public static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("journal-v1") { db in
             try db.execute(

@@ -2,7 +2,8 @@
 ///
 /// Bodies are usually one long line of HTML, so a line diff says only "everything changed". This
 /// one cuts a body after each paragraph-like tag and each sentence end (。！？.!?) and diffs those
-/// segments (longest common subsequence), keeping one unchanged segment of context around each change.
+/// segments (a shortest edit, from the standard library's `CollectionDifference`), keeping one
+/// unchanged segment of context around each change.
 public enum BodyDiff {
     public enum Line: Equatable, Sendable {
         case same(String)
@@ -31,29 +32,51 @@ public enum BodyDiff {
         return trimContext(full, context: context)
     }
 
+    /// The most segments (old and new together) between the common prefix and suffix that are diffed
+    /// line by line; past it, the middle is shown as all removed, then all added.
+    ///
+    /// The standard library's Myers diff keeps one row per edit of its search, so its time and memory
+    /// grow with the square of the edits, which can be as many as both sides together: 4,000 bounds
+    /// them to about 8 million integers, and allows the 2,000 × 2,000 middles the earlier table did.
+    static let maxMiddleSegments = 4_000
+
+    /// The changed middle as removed, added and unchanged segments, removals first in each run of
+    /// changes.
+    ///
+    /// `CollectionDifference` finds a shortest edit: as many unchanged segments as a longest common
+    /// subsequence. When a segment repeats inside the changed region (the `"\n"` between paragraphs),
+    /// several shortest edits exist, and it may keep another copy than the hand-written table it
+    /// replaced, which kept the earliest. A paragraph and its `"\n"` inserted before an old `"\n"` now
+    /// show as one run (`+ <p>新。</p>`, `+ \n`, then the old `\n`) where the table split them around
+    /// the old one; inserted after an old `"\n"`, they show as `+ \n`, `+ <p>新。</p>` before it. Both
+    /// are as short and apply alike; changes stay in one run more often this way, so this is kept.
     private static func middle(_ a: [String], _ b: [String]) -> [Line] {
-        guard a.count * b.count <= 4_000_000 else {
+        guard a.count + b.count <= maxMiddleSegments else {
             return a.map { .removed($0) } + b.map { .added($0) }
         }
-        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in stride(from: a.count - 1, through: 0, by: -1) {
-            for j in stride(from: b.count - 1, through: 0, by: -1) {
-                table[i][j] =
-                    a[i].utf8.elementsEqual(b[j].utf8)
-                    ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+        // Segments are equal when their bytes are (String's == would equate canonical equivalents).
+        let difference = b.difference(from: a) { $0.utf8.elementsEqual($1.utf8) }
+        var removed = [Bool](repeating: false, count: a.count)
+        var inserted = [Bool](repeating: false, count: b.count)
+        for change in difference {
+            switch change {
+            case .remove(let offset, _, _): removed[offset] = true
+            case .insert(let offset, _, _): inserted[offset] = true
             }
         }
         var lines: [Line] = []
         var i = 0
         var j = 0
         while i < a.count || j < b.count {
-            if i < a.count, j < b.count, a[i].utf8.elementsEqual(b[j].utf8) {
-                lines.append(.same(a[i])); i += 1; j += 1
-            } else if i < a.count, j == b.count || table[i + 1][j] >= table[i][j + 1] {
+            if i < a.count, removed[i] {
                 lines.append(.removed(a[i]))
                 i += 1
-            } else {
+            } else if j < b.count, inserted[j] {
                 lines.append(.added(b[j]))
+                j += 1
+            } else {
+                lines.append(.same(a[i]))
+                i += 1
                 j += 1
             }
         }

@@ -19,7 +19,12 @@ struct SyncRoutes: Sendable {
     /// enters only once its body has arrived, so stalled uploads never hold it.
     let pushGate = ConcurrencyGate(width: 2)
 
-    static let versionHeader = HTTPField.Name(WireProtocol.versionHeader)!
+    static let versionHeader: HTTPField.Name = {
+        guard let name = HTTPField.Name(WireProtocol.versionHeader) else {
+            preconditionFailure("WireProtocol.versionHeader is a constant and a valid header field name")
+        }
+        return name
+    }()
     /// Events read from the journal per step of a streamed pull page.
     static let pullStep = 200
 

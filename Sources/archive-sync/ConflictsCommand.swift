@@ -45,7 +45,7 @@ struct ConflictsCommand: ParsableCommand {
                 let marker = item.shown ? "*" : " "
                 Terminal.line(
                     "   \(marker) \(item.head.dot.origin.short):\(item.head.dot.seq)  \(names[item.head.dot.origin] ?? "unnamed")"
-                        + "  \(Formatting.iso(item.head.hlc.milliseconds))  \(Formatting.oneLine(item.value, limit: 60))"
+                        + "  \(ISODate.format(item.head.hlc.milliseconds))  \(Formatting.oneLine(item.value, limit: 60))"
                 )
             }
             Terminal.line(

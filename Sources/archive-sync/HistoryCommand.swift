@@ -62,7 +62,7 @@ struct HistoryCommand: ParsableCommand {
     static func print(_ capture: Replica.CaptureVersion, previous: Replica.CaptureVersion?) {
         let summary = capture.summary
         Terminal.line(
-            "\(capture.number)  \(Formatting.iso(summary.capturedAt))  \(summary.path)  capture \(summary.id.hex)"
+            "\(capture.number)  \(ISODate.format(summary.capturedAt))  \(summary.path)  capture \(summary.id.hex)"
                 + (summary.deleted ? "  (deleted)" : ""))
         guard let previous else { return }
         let changed = differences(capture, previous: previous)
@@ -106,7 +106,7 @@ struct HistoryCommand: ParsableCommand {
     static func header(_ entry: HistoryEntry) -> String {
         let event = entry.event
         let who = entry.replicaName ?? "unnamed replica"
-        return "\(Formatting.iso(event.hlc.milliseconds))  \(who)  \(event.kind)  \(event.origin.short):\(event.seq)"
+        return "\(ISODate.format(event.hlc.milliseconds))  \(who)  \(event.kind)  \(event.origin.short):\(event.seq)"
     }
 
     static func print(_ entry: HistoryEntry, showCapture: Bool = false) {
@@ -156,7 +156,7 @@ struct LogCommand: ParsableCommand {
                 var changed = entry.writes.map(\.field.rawValue)
                 changed += entry.tagsAdded.map { "+" + $0 } + entry.tagsRemoved.map { "-" + $0 }
                 Terminal.line(
-                    "\(Formatting.iso(event.hlc.milliseconds))  \(entry.replicaName ?? event.origin.short)  \(event.kind)"
+                    "\(ISODate.format(event.hlc.milliseconds))  \(entry.replicaName ?? event.origin.short)  \(event.kind)"
                         + "  \(event.origin.short):\(event.seq)  \(event.article.hex)  \(changed.joined(separator: " "))"
                 )
             }

@@ -132,7 +132,7 @@ struct ShowCommand: ParsableCommand {
         }
         Terminal.line("title:       \(state.text(.title))")
         Terminal.line("url:         \(state.text(.url))")
-        Terminal.line("captured:    \(Formatting.iso(state.capturedAt))")
+        Terminal.line("captured:    \(ISODate.format(state.capturedAt))")
         if !state.text(.dateLine).isEmpty { Terminal.line("date line:   \(state.text(.dateLine))") }
         Terminal.line("path:        \(state.text(.path))")
         if state.isDeleted {
@@ -140,7 +140,7 @@ struct ShowCommand: ParsableCommand {
         }
         if !detail.tags.isEmpty { Terminal.line("tags:        \(detail.tags.joined(separator: " "))") }
         if !detail.note.isEmpty { Terminal.line("note:        \(detail.note)") }
-        Terminal.line("changed:     \(Formatting.iso(detail.lastHLC.milliseconds)) (\(detail.eventCount) events)")
+        Terminal.line("changed:     \(ISODate.format(detail.lastHLC.milliseconds)) (\(detail.eventCount) events)")
         for field in state.conflictedFields {
             Terminal.line(
                 "conflict:    \(field) has \(state.registers[field]?.heads.count ?? 0) values; see `archive-sync conflicts \(state.id.hex)`"

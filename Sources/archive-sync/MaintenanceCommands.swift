@@ -4,6 +4,7 @@ import EventJournal
 import Foundation
 import Replica
 import SyncClient
+import WireProtocol
 
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -125,7 +126,7 @@ struct StatusCommand: ParsableCommand {
                 ("captures", .integer(Int64(status.counts.captures))),
                 ("conflicts", .integer(Int64(status.counts.conflicts))),
                 ("digest", .string(status.digest.hex)),
-                ("knowledge", .object(status.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })),
+                ("knowledge", status.knowledge.json),
                 ("replicas", .object(status.names.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value)) })),
                 (
                     "peers",
@@ -133,8 +134,8 @@ struct StatusCommand: ParsableCommand {
                         syncs.map { record in
                             .object([
                                 ("peer", .string(record.peer)),
-                                ("started_at", .string(Formatting.iso(record.startedAt))),
-                                ("finished_at", .string(Formatting.iso(record.finishedAt))),
+                                ("started_at", .string(ISODate.format(record.startedAt))),
+                                ("finished_at", .string(ISODate.format(record.finishedAt))),
                                 ("sent_events", .integer(Int64(record.sentEvents))),
                                 ("sent_bytes", .integer(Int64(record.sentBytes))),
                                 ("received_events", .integer(Int64(record.receivedEvents))),

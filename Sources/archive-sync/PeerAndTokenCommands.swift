@@ -69,8 +69,8 @@ struct TokenCommand: ParsableCommand {
                     JSONOutput.print(
                         .object([
                             ("name", .string(token.name)), ("scope", .string(token.scope.rawValue)),
-                            ("created_at", .string(Formatting.iso(token.createdAt))),
-                            ("revoked_at", token.revokedAt.map { .string(Formatting.iso($0)) } ?? .null),
+                            ("created_at", .string(ISODate.format(token.createdAt))),
+                            ("revoked_at", token.revokedAt.map { .string(ISODate.format($0)) } ?? .null),
                         ]))
                 } else {
                     let state = token.revokedAt.map { "revoked \(Formatting.shortDate($0))" } ?? "active"

@@ -4,6 +4,7 @@ import Foundation
 import Replica
 import SyncBookkeeping
 import SyncClient
+import WireProtocol
 
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -118,10 +119,7 @@ struct SyncCommand: ParsableCommand {
                     ("server_digest", .string(report.serverDigest)),
                     ("clock_skew_ms", report.clockSkew.map { .integer($0) } ?? .null),
                     ("events_ahead_ms", .integer(report.eventsAhead)),
-                    (
-                        "knowledge",
-                        .object(report.knowledge.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })
-                    ),
+                    ("knowledge", report.knowledge.json),
                 ]))
             return
         }

@@ -70,7 +70,7 @@ struct EventEncodingTests {
         },
         .init(description: "a create whose id is not its url's") {
             try EventFactory.event(
-                1, 1, hlc: 1, kind: .create, article: ArticleID(hex: "0123456789abcdef")!,
+                1, 1, hlc: 1, kind: .create, article: try #require(ArticleID(hex: "0123456789abcdef")),
                 [.set(.url, .text(EventFactory.url))])
         },
         .init(description: "a create without url") {

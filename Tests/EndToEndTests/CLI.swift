@@ -33,9 +33,9 @@ struct CLI {
         }
         let first = URL(fileURLWithPath: CommandLine.arguments[0])
         candidates.append(first.deletingLastPathComponent().appendingPathComponent("archive-sync"))
-        candidates.append(TestPaths.repository.appendingPathComponent(".build/debug/archive-sync"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path
-            ?? candidates.last!.path
+        let built = TestPaths.repository.appendingPathComponent(".build/debug/archive-sync")
+        candidates.append(built)
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path ?? built.path
     }()
 
     /// Runs `archive-sync ARGUMENTS` against this test's replica, with `input` on standard input.

@@ -29,7 +29,7 @@ struct SyncSessionStateMachineTests {
             ).json.write(to: &bytes, sortKeys: false)
             bytes.append(0x0A)
         }
-        return try! PullPage(bytes)
+        do { return try PullPage(bytes) } catch { preconditionFailure("a page encoded here decodes: \(error)") }
     }
 
     @Test func pullsUntilNothingIsLeftChecksHeadsThenPushesUntilNothingIsLeft() throws {

@@ -33,7 +33,12 @@ struct ServerFixture: Sendable {
         try await server.makeApplication().test(.router, body)
     }
 
-    static let version = HTTPField.Name(WireProtocol.versionHeader)!
+    static let version: HTTPField.Name = {
+        guard let name = HTTPField.Name(WireProtocol.versionHeader) else {
+            preconditionFailure("WireProtocol.versionHeader is a constant and a valid header field name")
+        }
+        return name
+    }()
 
     /// Headers of a request with the protocol version and the token `token`.
     func headers(token: String? = nil, _ extra: HTTPFields = [:]) -> HTTPFields {

@@ -111,7 +111,10 @@ public enum EventFactory {
     /// A fixed origin id for replica number `n` (1 → 000…01): origins sort by number.
     public static func origin(_ n: Int) -> OriginID {
         let hex = String(n, radix: 16)
-        return OriginID(hex: String(repeating: "0", count: 32 - hex.count) + hex)!
+        guard let origin = OriginID(hex: String(repeating: "0", count: 32 - hex.count) + hex) else {
+            preconditionFailure("an origin number is not negative (any other Int fits 32 hex digits): got \(n)")
+        }
+        return origin
     }
 
     public static let url = "https://news.example.org/a/rules/1.html"
