@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "WireProtocol",
             dependencies: [
-                "ArchiveModel", "EventJournal",
+                "ArchiveModel",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -54,7 +54,6 @@ let package = Package(
             name: "SyncServer",
             dependencies: [
                 "ArchiveModel", "EventJournal", "Replica", "WireProtocol",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,6 @@
 import ArchiveModel
 import EventJournal
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -96,12 +95,10 @@ struct SyncRoutes: Sendable {
             let report: ApplyReport
             do {
                 report = try await replica.apply(events)
-            } catch let error as DatabaseError
-                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            {
+            } catch ReplicaError.Code.busy {
                 throw WireProtocolError(.busy, "the replica is busy with another writer; try again in a moment")
             } catch {
-                throw WireProtocolError(mapping: error, line: self.line(of: error, in: events))
+                throw WireProtocolError(caught: error, line: self.line(of: error, in: events))
             }
             let (knowledge, digest) = try await replica.read { db in
                 (try journal.knowledge(db), try replica.projector.digest(db))
