@@ -36,7 +36,8 @@ struct ArchiveSync: AsyncParsableCommand {
 enum Main {
     /// Parses, runs, and ends with the command's status. ArgumentParser's errors are told apart by
     /// where they come from, not by their type's name: parsing (with each command's `validate()`)
-    /// throws only them, and a running command throws them only as `ExitCode`, `CleanExit` or
+    /// throws only them; a command ArgumentParser made itself (`help`, `--help`) throws only them
+    /// when it runs; and one of ours throws them only as `ExitCode`, `CleanExit` or
     /// `ValidationError`. ArgumentParser prints those (help, usage, exit 64); every other error
     /// goes through `ErrorReporting`.
     static func main() async {
@@ -49,16 +50,25 @@ enum Main {
         } catch {
             ArchiveSync.exit(withError: error)
         }
+        let ours = commandTypes(under: ArchiveSync.self).contains(ObjectIdentifier(type(of: command)))
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
-        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError {
+        } catch let error where !ours || error is ExitCode || error is CleanExit || error is ValidationError {
             ArchiveSync.exit(withError: error)
         } catch {
             ErrorReporting.exit(with: error)
+        }
+    }
+
+    /// `root` and every subcommand under it: the commands of this program, as opposed to those
+    /// ArgumentParser adds (`help`).
+    private static func commandTypes(under root: any ParsableCommand.Type) -> Set<ObjectIdentifier> {
+        root.configuration.subcommands.reduce(into: [ObjectIdentifier(root)]) {
+            $0.formUnion(commandTypes(under: $1))
         }
     }
 }
