@@ -41,7 +41,7 @@ struct SyncServerErrorTests {
         let fixture = try ServerFixture("journal-refusal")
         var chain = EventChain()
         _ = try chain.create(body: "<p>one</p>")
-        let second = try chain.append([.set(.note, .text("two"))])
+        let second = try chain.append(.update, [.set(.note, .text("two"))])
         let before = try fixture.snapshot()
         try await fixture.test { client in
             let push = try await client.execute(
