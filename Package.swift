@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "WireProtocol",
             dependencies: [
-                "ArchiveModel", "EventJournal",
+                "ArchiveModel",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -62,7 +62,6 @@ let package = Package(
             name: "SyncServer",
             dependencies: [
                 "ArchiveModel", "EventJournal", "Replica", "SyncBookkeeping", "WireProtocol",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

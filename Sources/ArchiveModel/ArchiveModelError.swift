@@ -2,12 +2,12 @@
 ///
 /// `code` says what kind of problem it is (tests and callers match on it), `message` is one
 /// sentence a person can act on, and `context` names the file or event concerned.
-public struct ArchiveModelError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct ArchiveModelError: ArchiveSyncError, Equatable {
     /// What went wrong, for callers that decide by kind.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: ArchiveSyncErrorCode {
+        public typealias Failure = ArchiveModelError
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
 
         // Article files.
         public static let emptyFile = Code(rawValue: "empty-file")
@@ -37,15 +37,25 @@ public struct ArchiveModelError: Error, Equatable, CustomStringConvertible, Send
     public var message: String
     /// The file, event or value concerned, when there is one (a path, `origin:seq`, a field name).
     public var context: String?
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, context: String? = nil) {
+    public init(_ code: Code, _ message: String, context: String? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.context = context
+        self.underlying = underlying
     }
 
+    /// The message after its context: the parsers that write the message do not know which file
+    /// or event they read, so the context comes first, as a compiler names the file.
     public var description: String {
         if let context { return "\(context): \(message)" }
         return message
+    }
+
+    /// Equal when code, message and context are: what a test or a caller can tell apart. The
+    /// underlying error is not compared (errors are not `Equatable`).
+    public static func == (lhs: ArchiveModelError, rhs: ArchiveModelError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.context == rhs.context
     }
 }

@@ -4,11 +4,11 @@ import ArchiveModel
 ///
 /// Each refusal has its own code so that callers (and the sync protocol) can tell a gap from a
 /// fork; `event` names the event concerned. Nothing is written when one is thrown.
-public struct EventJournalError: Error, CustomStringConvertible, Sendable {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct EventJournalError: ArchiveSyncError {
+    public struct Code: ArchiveSyncErrorCode {
+        public typealias Failure = EventJournalError
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
 
         /// The event's seq is past the next one expected from its origin.
         public static let gap = Code(rawValue: "gap")
@@ -40,5 +40,6 @@ public struct EventJournalError: Error, CustomStringConvertible, Sendable {
         self.underlying = underlying
     }
 
-    public var description: String { message }
+    /// The event concerned, as `event ORIGIN:SEQ` (full origin); the message names it already.
+    public var context: String? { event.map { "event \($0)" } }
 }

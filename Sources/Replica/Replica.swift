@@ -218,9 +218,20 @@ extension Replica {
     }
 
     /// `apply(_:)` for async callers: one transaction, all or nothing.
+    ///
+    /// Throws `ReplicaError.Code.busy` when another writer held the file past the wait, so that
+    /// the server can answer 503 without knowing SQLite.
     public func apply(_ events: [Event]) async throws -> ApplyReport {
         let (journal, projector, now) = (self.journal, self.projector, wallClock())
-        return try await pool.write { db in try Self.apply(events, now: now, journal: journal, projector: projector, db)
+        do {
+            return try await pool.write { db in
+                try Self.apply(events, now: now, journal: journal, projector: projector, db)
+            }
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+        {
+            throw ReplicaError(
+                .busy, "the replica is busy with another writer; try again in a moment", underlying: error)
         }
     }
 }

@@ -3,11 +3,11 @@ import ArchiveModel
 /// The one error type of the Replica module: what a command asked for that cannot be done.
 ///
 /// `message` is the sentence the command line prints; `code` is for callers and tests.
-public struct ReplicaError: Error, CustomStringConvertible, Sendable {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct ReplicaError: ArchiveSyncError {
+    public struct Code: ArchiveSyncErrorCode {
+        public typealias Failure = ReplicaError
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
 
         public static let noReplica = Code(rawValue: "no-replica")
         public static let notAReplica = Code(rawValue: "not-a-replica")
@@ -28,17 +28,21 @@ public struct ReplicaError: Error, CustomStringConvertible, Sendable {
         public static let forked = Code(rawValue: "forked")
         /// The replica file is not where it was made: a copy or a moved file.
         public static let misplaced = Code(rawValue: "misplaced")
+        /// Another writer (another process) held the replica file for longer than the wait allowed;
+        /// trying again later may succeed.
+        public static let busy = Code(rawValue: "busy")
     }
 
     public var code: Code
     public var message: String
+    /// The article, file or peer concerned, when the message does not say it.
+    public var context: String?
     public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+    public init(_ code: Code, _ message: String, context: String? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.context = context
         self.underlying = underlying
     }
-
-    public var description: String { message }
 }

@@ -5,11 +5,11 @@ import WireProtocol
 ///
 /// `isRetryable` says whether trying again after a pause may help (the session does so itself a
 /// few times before giving up).
-public struct SyncClientError: Error, CustomStringConvertible, Sendable {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct SyncClientError: ArchiveSyncError {
+    public struct Code: ArchiveSyncErrorCode {
+        public typealias Failure = SyncClientError
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
 
         /// The connection failed, timed out or was cut (libcurl's error in the message).
         public static let transport = Code(rawValue: "transport")
@@ -37,16 +37,21 @@ public struct SyncClientError: Error, CustomStringConvertible, Sendable {
     public var server: WireProtocolError?
     /// The event concerned (for forks).
     public var event: Dot?
+    /// The error the sync stopped on: `server` for `.server` unless another is given.
+    public var underlying: (any Error)?
 
     public init(
-        _ code: Code, _ message: String, isRetryable: Bool = false, server: WireProtocolError? = nil, event: Dot? = nil
+        _ code: Code, _ message: String, isRetryable: Bool = false, server: WireProtocolError? = nil, event: Dot? = nil,
+        underlying: (any Error)? = nil
     ) {
         self.code = code
         self.message = message
         self.isRetryable = isRetryable
         self.server = server
         self.event = event
+        self.underlying = underlying ?? server
     }
 
-    public var description: String { message }
+    /// The event concerned, as `event ORIGIN:SEQ` (full origin).
+    public var context: String? { event.map { "event \($0)" } }
 }

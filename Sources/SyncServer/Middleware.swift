@@ -114,7 +114,7 @@ extension WireProtocolError {
                 self.init(.malformedRequest, error.body ?? "the request was refused", status: error.status.code)
             }
         default:
-            self.init(mapping: error)
+            self.init(caught: error)
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArchiveModel
 import EventJournal
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -94,12 +93,10 @@ struct SyncRoutes: Sendable {
             let report: ApplyReport
             do {
                 report = try await replica.apply(events)
-            } catch let error as DatabaseError
-                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            {
+            } catch ReplicaError.Code.busy {
                 throw WireProtocolError(.busy, "the replica is busy with another writer; try again in a moment")
             } catch {
-                throw WireProtocolError(mapping: error, line: self.line(of: error, in: events))
+                throw WireProtocolError(caught: error, line: self.line(of: error, in: events))
             }
             let snapshot = try await replica.syncSnapshot()
             return try self.json(

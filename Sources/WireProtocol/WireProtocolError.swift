@@ -1,16 +1,16 @@
 import ArchiveModel
-import EventJournal
 
 /// The one error type of the protocol: an HTTP status, a code from SPEC.md and a sentence.
 ///
-/// The server turns every failure into one of these (`init(mapping:)` is the one place where
-/// errors of the other modules get their status), and the client reads them back from the JSON
-/// body (`init(status:body:)`).
-public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equatable {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+/// The server turns every failure into one of these (the code's `status` is the one place where a
+/// code gets its status; `init(mapping:)` maps the errors of this module and of ArchiveModel, and
+/// the server maps the journal's refusals where it catches them), and the client reads them back
+/// from the JSON body (`init(status:body:)`).
+public struct WireProtocolError: ArchiveSyncError, Equatable {
+    public struct Code: ArchiveSyncErrorCode {
+        public typealias Failure = WireProtocolError
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
 
         public static let unsupportedVersion = Code(rawValue: "unsupported-version")
         public static let malformedJSON = Code(rawValue: "malformed-json")
@@ -60,16 +60,30 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
     public var line: Int?
     /// The status the server answered (may differ from `code.status` for unknown codes).
     public var status: Int
+    /// The failure this one was mapped from (never sent to the peer).
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, event: String? = nil, line: Int? = nil, status: Int? = nil) {
+    public init(
+        _ code: Code, _ message: String, event: String? = nil, line: Int? = nil, status: Int? = nil,
+        underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.event = event
         self.line = line
         self.status = status ?? code.status
+        self.underlying = underlying
     }
 
-    public var description: String { message }
+    /// The event or the line of the batch concerned: `event ORIGIN:SEQ`, or `line N`.
+    public var context: String? { event.map { "event \($0)" } ?? line.map { "line \($0)" } }
+
+    /// Equal when what goes on the wire is: code, message, event, line and status. The underlying
+    /// error is not compared (errors are not `Equatable`).
+    public static func == (lhs: WireProtocolError, rhs: WireProtocolError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.event == rhs.event && lhs.line == rhs.line
+            && lhs.status == rhs.status
+    }
 
     /// True for failures worth retrying after a pause: the server's own trouble, not the request's.
     public var isRetryable: Bool { code == .internal || code == .busy || status >= 500 }
@@ -105,25 +119,14 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
         }
     }
 
-    /// The protocol error for a failure of another module: events refused by the journal, events
-    /// that do not decode, and anything else as `internal`.
+    /// The protocol error for a failure below the protocol: events that do not decode, and
+    /// anything else as `internal`. The journal's refusals are mapped by the server, which
+    /// catches them (this module does not depend on the journal).
     public init(mapping error: any Error, line: Int? = nil) {
         switch error {
         case let error as WireProtocolError:
             self = error
             if let line, self.line == nil { self.line = line }
-        case let error as EventJournalError:
-            let code: Code =
-                switch error.code {
-                case .gap: .gap
-                case .brokenChain: .brokenChain
-                case .missingCausalPast: .missingCausalPast
-                case .fork: .fork
-                case .clockNotAfterPast: .clockNotAfterPast
-                case .clockAhead: .clockAhead
-                default: .internal
-                }
-            self.init(code, error.message, event: error.event.map { "\($0.origin.hex):\($0.seq)" }, line: line)
         case let error as ArchiveModelError:
             let code: Code =
                 switch error.code {
@@ -132,9 +135,9 @@ public struct WireProtocolError: Error, CustomStringConvertible, Sendable, Equat
                 default: .malformedEvent
                 }
             let prefix = line.map { "line \($0): " } ?? ""
-            self.init(code, prefix + error.description, line: line)
+            self.init(code, prefix + error.description, line: line, underlying: error)
         default:
-            self.init(.internal, "the server failed: \(error)")
+            self.init(.internal, "the server failed: \(error)", underlying: error)
         }
     }
 }

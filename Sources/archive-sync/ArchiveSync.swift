@@ -1,3 +1,4 @@
+import ArchiveModel
 import ArgumentParser
 import Foundation
 
@@ -33,29 +34,41 @@ struct ArchiveSync: AsyncParsableCommand {
 
 @main
 enum Main {
+    /// Parses, runs, and ends with the command's status. ArgumentParser's errors are told apart by
+    /// where they come from, not by their type's name: parsing (with each command's `validate()`)
+    /// throws only them; a command ArgumentParser made itself (`help`, `--help`) throws only them
+    /// when it runs; and one of ours throws them only as `ExitCode`, `CleanExit` or
+    /// `ValidationError`. ArgumentParser prints those (help, usage, exit 64); every other error
+    /// goes through `ErrorReporting`.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        var command: any ParsableCommand
         do {
-            var command = try ArchiveSync.parseAsRoot()
+            command = try ArchiveSync.parseAsRoot()
+        } catch let error as any ArchiveSyncError {
+            ErrorReporting.exit(with: error)
+        } catch {
+            ArchiveSync.exit(withError: error)
+        }
+        let ours = commandTypes(under: ArchiveSync.self).contains(ObjectIdentifier(type(of: command)))
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
-        } catch let error as CommandError {
-            Terminal.error("archive-sync: \(error.message)")
-            exit(error.exitCode)
-        } catch let error where isReported(error) {
-            Terminal.error("archive-sync: \(ErrorReporting.message(for: error))")
-            exit(1)
-        } catch {
+        } catch let error where !ours || error is ExitCode || error is CleanExit || error is ValidationError {
             ArchiveSync.exit(withError: error)
+        } catch {
+            ErrorReporting.exit(with: error)
         }
     }
 
-    /// Errors of the project (as opposed to ArgumentParser's own help, version and usage errors).
-    private static func isReported(_ error: any Error) -> Bool {
-        !(error is ValidationError || error is ExitCode || error is CleanExit
-            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser."))
+    /// `root` and every subcommand under it: the commands of this program, as opposed to those
+    /// ArgumentParser adds (`help`).
+    private static func commandTypes(under root: any ParsableCommand.Type) -> Set<ObjectIdentifier> {
+        root.configuration.subcommands.reduce(into: [ObjectIdentifier(root)]) {
+            $0.formUnion(commandTypes(under: $1))
+        }
     }
 }

@@ -92,11 +92,13 @@ struct ResolveCommand: ParsableCommand {
             case .text: chosen = .text(value)
             case .integer:
                 guard let number = Int64(value) else {
-                    throw CommandError("\(field) needs whole milliseconds, not \(value)")
+                    throw CommandError(.invalidInput, "\(field) needs whole milliseconds, not \(value)")
                 }
                 chosen = .integer(number)
             case .flag:
-                guard let flag = Bool(value) else { throw CommandError("\(field) needs true or false, not \(value)") }
+                guard let flag = Bool(value) else {
+                    throw CommandError(.invalidInput, "\(field) needs true or false, not \(value)")
+                }
                 chosen = .flag(flag)
             }
         }

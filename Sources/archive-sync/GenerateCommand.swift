@@ -47,7 +47,8 @@ struct GenerateCommand: ParsableCommand {
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(rendered).write(to: url)
             } catch {
-                throw CommandError("cannot write \(url.path): \(error.localizedDescription)")
+                throw CommandError(
+                    .fileSystem, "cannot write \(url.path): \(error.localizedDescription)", underlying: error)
             }
             progress.update("generating: \(index - from + 1)/\(count) articles")
         }

@@ -52,7 +52,9 @@ struct TokenCommand: ParsableCommand {
             do { try file.write(secret + "\n") } catch let error as CommandError {
                 file.discard()
                 throw CommandError(
-                    "\(error.message); revoke the token (archive-sync token revoke \(name)) and make a new one")
+                    error.code,
+                    "\(error.message); revoke the token (archive-sync token revoke \(name)) and make a new one",
+                    underlying: error)
             }
             Terminal.error("Wrote the secret of token \(name) to \(output) (mode 0600).")
         }

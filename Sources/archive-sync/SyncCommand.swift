@@ -50,7 +50,8 @@ struct SyncCommand: ParsableCommand {
         var peerName = target
         if !target.contains("://") {
             guard let peer = try local.peer(named: target) else {
-                throw CommandError("\(target) is neither a URL nor a peer (see `archive-sync peer list`)")
+                throw CommandError(
+                    .invalidInput, "\(target) is neither a URL nor a peer (see `archive-sync peer list`)")
             }
             url = peer.url
             tokenPath = tokenPath ?? peer.tokenFile
@@ -149,10 +150,10 @@ struct SyncCommand: ParsableCommand {
         if let path {
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
             else {
-                throw CommandError("cannot read the token file \(path)")
+                throw CommandError(.fileSystem, "cannot read the token file \(path)")
             }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if token.isEmpty { throw CommandError("the token file \(path) is empty") }
+            if token.isEmpty { throw CommandError(.invalidInput, "the token file \(path) is empty") }
             return token
         }
         if let token = ProcessInfo.processInfo.environment["ARCHIVE_SYNC_TOKEN"], !token.isEmpty { return token }

@@ -1,4 +1,5 @@
 import ArchiveModel
+import EventJournal
 import Replica
 import SyncClient
 import WireProtocol
@@ -48,7 +49,7 @@ final class ReplicaTransport: SyncTransport {
             do {
                 response = HTTPResponse(status: 200, body: try serve(request))
             } catch {
-                let wire = WireProtocolError(mapping: error)
+                let wire = Self.wireError(error)
                 response = HTTPResponse(status: wire.status, body: Self.bytes(wire.json))
             }
         }
@@ -94,6 +95,20 @@ final class ReplicaTransport: SyncTransport {
         default:
             throw WireProtocolError(.notFound, "no route \(request.path) in the test server")
         }
+    }
+
+    /// The error the server answers for `error`: the journal's refusals under the SPEC.md code of
+    /// the same name with the event (as SyncServer maps them where it catches them), the rest as
+    /// WireProtocol maps it.
+    private static func wireError(_ error: any Error) -> WireProtocolError {
+        let refusals: Set<EventJournalError.Code> = [
+            .gap, .brokenChain, .missingCausalPast, .fork, .clockNotAfterPast, .clockAhead,
+        ]
+        guard let error = error as? EventJournalError, refusals.contains(error.code) else {
+            return WireProtocolError(mapping: error)
+        }
+        return WireProtocolError(
+            WireProtocolError.Code(rawValue: error.code.rawValue), error.message, event: error.event?.description)
     }
 
     private static func bytes(_ json: JSONValue) -> [UInt8] {

@@ -1,26 +1,17 @@
 import ArchiveModel
-import ArgumentParser
-import ArticleProjector
-import EventJournal
 import Foundation
 import GRDB
-import Replica
-import SyncClient
-import SyncServer
-import WireProtocol
 
-/// The one sentence an error prints on standard error.
+/// The one way the command line says an error: one sentence, the same on standard error and in
+/// the sync record.
 enum ErrorReporting {
+    /// The sentence for `error`: an error of the project says its own `description`; SQLite's
+    /// errors that reach the command line (another writer, a read-only or damaged file) get a
+    /// sentence a person can act on; anything else its system description.
     static func message(for error: any Error) -> String {
         switch error {
-        case let error as ReplicaError: return error.message
-        case let error as ArchiveModelError: return error.description
-        case let error as EventJournalError: return error.message
-        case let error as ArticleProjectorError: return error.message
-        case let error as CommandError: return error.message
-        case let error as SyncServerError: return error.message
-        case let error as SyncClientError: return error.message
-        case let error as WireProtocolError: return error.message
+        case let error as any ArchiveSyncError:
+            return error.description
         case let error as DatabaseError:
             switch error.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED:
@@ -36,14 +27,16 @@ enum ErrorReporting {
             return (error as NSError).localizedDescription
         }
     }
-}
 
-/// A problem found by a command itself (bad arguments that parse, unreadable input).
-struct CommandError: Error {
-    var message: String
-    var exitCode: Int32 = 1
-    init(_ message: String, exitCode: Int32 = 1) {
-        self.message = message
-        self.exitCode = exitCode
+    /// The exit status for an error of the project: a command's own, or 1.
+    static func exitCode(for error: any Error) -> Int32 {
+        (error as? CommandError)?.exitCode ?? 1
+    }
+
+    /// Prints `error` on standard error as `archive-sync: SENTENCE` and ends the process with its
+    /// exit status.
+    static func exit(with error: any Error) -> Never {
+        Terminal.error("archive-sync: \(message(for: error))")
+        Foundation.exit(exitCode(for: error))
     }
 }

@@ -10,13 +10,14 @@ enum Input {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let contents = FileManager.default.contents(atPath: path) else {
-                throw CommandError("cannot read the \(what) file \(path)")
+                throw CommandError(.fileSystem, "cannot read the \(what) file \(path)")
             }
             data = contents
         }
         guard let text = String(data: data, encoding: .utf8), UTF8Validation.firstInvalidOffset(in: Array(data)) == nil
         else {
-            throw CommandError("the \(what) in \(path == "-" ? "standard input" : path) is not valid UTF-8")
+            throw CommandError(
+                .invalidInput, "the \(what) in \(path == "-" ? "standard input" : path) is not valid UTF-8")
         }
         return text
     }

@@ -25,14 +25,15 @@ final class SecretFile {
     /// Creates the file; throws `CommandError` when it exists (and `replacing` is false) or cannot be made.
     static func create(at path: String, replacing: Bool) throws -> SecretFile {
         if replacing, unlink(path) != 0, errno != ENOENT {
-            throw CommandError("cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw CommandError(.fileSystem, "cannot replace \(path): \(String(cString: strerror(errno)))")
         }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if descriptor < 0 {
             if errno == EEXIST {
-                throw CommandError("\(path) already exists; choose a new file or add --force to replace it")
+                throw CommandError(
+                    .fileSystem, "\(path) already exists; choose a new file or add --force to replace it")
             }
-            throw CommandError("cannot create \(path): \(String(cString: strerror(errno)))")
+            throw CommandError(.fileSystem, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         // The umask can only take permissions away; set the mode anyway so it is exactly 0600.
         _ = fchmod(descriptor, 0o600)
@@ -49,12 +50,13 @@ final class SecretFile {
             }
             if written < 0, errno == EINTR { continue }
             guard written > 0 else {
-                throw CommandError("cannot write the secret to \(path): \(String(cString: strerror(errno)))")
+                throw CommandError(
+                    .fileSystem, "cannot write the secret to \(path): \(String(cString: strerror(errno)))")
             }
             offset += written
         }
         guard fsync(descriptor) == 0 else {
-            throw CommandError("cannot write the secret to \(path): \(String(cString: strerror(errno)))")
+            throw CommandError(.fileSystem, "cannot write the secret to \(path): \(String(cString: strerror(errno)))")
         }
         close()
     }

@@ -1,0 +1,69 @@
+import ArchiveModel
+import Foundation
+import TestSupport
+import Testing
+
+/// What the command line prints for each kind of error, to the byte: one sentence after
+/// `archive-sync: ` on standard error for the project's errors, ArgumentParser's own form (and
+/// status 64) for a command-line mistake, and each status.
+struct ErrorOutputTests {
+    @Test func argumentParserSpeaksForCommandLineMistakes() throws {
+        let cli = try CLI("errors-usage")
+        let missing = try cli.run(["tag"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.hasPrefix("Error: Missing expected argument"), "\(missing.stderr)")
+        #expect(missing.stdout.isEmpty)
+        let invalid = try cli.run(["sync", "laptop", "--batch-size", "0"])
+        #expect(invalid.status == 64)
+        #expect(invalid.stderr.hasPrefix("Error: --batch-size must be between 1 and 5000\n"), "\(invalid.stderr)")
+        let version = try cli.run(["--version"])
+        #expect(version.status == 0 && version.stdout == "0.1.0\n" && version.stderr.isEmpty)
+        for arguments in [["list", "--help"], ["help", "list"]] {
+            let help = try cli.run(arguments)
+            #expect(help.status == 0, "\(arguments): \(help.stderr)")
+            #expect(help.stdout.contains("USAGE: archive-sync list") && help.stderr.isEmpty, "\(arguments)")
+        }
+    }
+
+    @Test func eachErrorOfTheProjectIsOneLineWithItsStatus() throws {
+        let cli = try CLI("errors-kinds")
+        // ReplicaError
+        let noReplica = try cli.run(["list"])
+        #expect(noReplica.status == 1)
+        #expect(
+            noReplica.stderr
+                == "archive-sync: there is no replica at \(cli.database); create one with `archive-sync init --name NAME`\n"
+        )
+        try cli.ok(["init", "--name", "laptop"])
+        // CommandError
+        let notAPeer = try cli.run(["sync", "nowhere"])
+        #expect(notAPeer.status == 1)
+        #expect(notAPeer.stderr == "archive-sync: nowhere is neither a URL nor a peer (see `archive-sync peer list`)\n")
+        // SyncClientError
+        let badURL = try cli.run(["sync", "ftp://example.org"])
+        #expect(badURL.status == 1)
+        #expect(badURL.stderr == "archive-sync: ftp://example.org is not an http:// or https:// URL\n")
+        // SyncServerError
+        let noTokens = try cli.run(["serve", "--port", "0"])
+        #expect(noTokens.status == 1)
+        #expect(
+            noTokens.stderr
+                == "archive-sync: there is no active token, so nobody could sync; make one with `archive-sync token create NAME --scope write`, or start with --allow-anonymous\n"
+        )
+        // The rules on values (ArchiveModel) say what is wrong with the value.
+        try cli.ok(["generate", cli.directory.file("a"), "--count", "1"])
+        try cli.ok(["import", cli.directory.file("a")])
+        let id = try #require(try cli.ok(["list", "--json"]).jsonLines().first?["id"]?.stringValue)
+        let badPath = try cli.run(["edit", id, "--path", "../../etc/passwd"])
+        #expect(badPath.status == 1)
+        #expect(badPath.stderr == "archive-sync: the path \"../../etc/passwd\" has an empty, \".\" or \"..\" part\n")
+        let badTag = try cli.run(["tag", id, "--add", "a b"])
+        #expect(badTag.status == 1)
+        #expect(badTag.stderr == "archive-sync: the tag \"a b\" contains whitespace or a control character\n")
+        // A command's own status, with nothing printed by the printer.
+        try cli.directory.write("in/empty.txt", "")
+        let refused = try cli.run(["import", cli.directory.file("in")])
+        #expect(refused.status == 2)
+        #expect(!refused.stderr.contains("archive-sync: "), "\(refused.stderr)")
+    }
+}
