@@ -4,8 +4,8 @@
 /// one cuts a body after each paragraph-like tag and each sentence end (。！？.!?) and diffs those
 /// segments (a shortest edit, from the standard library's `CollectionDifference`), keeping one
 /// unchanged segment of context around each change.
-public enum BodyDiff {
-    public enum Line: Equatable, Sendable {
+package enum BodyDiff {
+    package enum Line: Equatable, Sendable {
         case same(String)
         case removed(String)
         case added(String)
@@ -13,7 +13,17 @@ public enum BodyDiff {
         case skipped(Int)
     }
 
-    public static func diff(_ old: String, _ new: String, context: Int = 1) -> [Line] {
+    /// The segments of `new` against those of `old`: `.same` for `context` unchanged segments
+    /// on each side of a change, `.skipped(n)` for the unchanged ones left out between, `.removed`
+    /// and `.added` for the change itself. Equal bodies give `[]`. Never throws; a middle too
+    /// large to diff quickly is shown as removed, then added.
+    ///
+    /// ```swift
+    /// for line in BodyDiff.diff(before.body, after.body) {
+    ///     if case .added(let segment) = line { print("+ " + segment) }
+    /// }
+    /// ```
+    package static func diff(_ old: String, _ new: String, context: Int = 1) -> [Line] {
         let a = segments(of: old)
         let b = segments(of: new)
         var prefix = 0
@@ -114,7 +124,7 @@ public enum BodyDiff {
     ///
     /// A piece ends after a sentence end or a paragraph-like tag, taking any closing tags that
     /// follow with it, so `<p>一。</p><p>二。</p>` gives `<p>一。</p>` and `<p>二。</p>`.
-    public static func segments(of body: String) -> [String] {
+    package static func segments(of body: String) -> [String] {
         var pieces: [String] = []
         var current = ""
         let characters = Array(body)

@@ -4,34 +4,34 @@ import EventJournal
 import GRDB
 
 /// A capture as `show` presents it, with the article it belongs to.
-public struct ArticleDetail: Sendable {
+package struct ArticleDetail: Sendable {
     /// The capture shown.
-    public var state: ArticleState
-    public var firstHLC: HybridTimestamp
-    public var lastHLC: HybridTimestamp
-    public var eventCount: Int
+    package var state: ArticleState
+    package var firstHLC: HybridTimestamp
+    package var lastHLC: HybridTimestamp
+    package var eventCount: Int
     /// The article: `ArticleID(url:)` of the capture's url.
-    public var article: ArticleID
+    package var article: ArticleID
     /// Every capture of the article, oldest first; `state` is one of them.
-    public var captures: [CaptureSummary]
+    package var captures: [CaptureSummary]
     /// The article's tags: those of its live captures (of all, when every one is deleted).
-    public var tags: [String]
+    package var tags: [String]
     /// The article's note: that of its newest live capture with a note.
-    public var note: String
+    package var note: String
 }
 
 /// What an id given to a command names: a whole article (every capture of it) or one capture.
-public enum ArticleTarget: Hashable, Sendable, CustomStringConvertible {
+package enum ArticleTarget: Hashable, Sendable, CustomStringConvertible {
     case article(ArticleID)
     case capture(ArticleID)
 
-    public var id: ArticleID {
+    package var id: ArticleID {
         switch self {
         case .article(let id), .capture(let id): id
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .article(let id): "article \(id)"
         case .capture(let id): "capture \(id)"
@@ -41,7 +41,7 @@ public enum ArticleTarget: Hashable, Sendable, CustomStringConvertible {
 
 extension Replica {
     /// The article or capture whose id is `text` or starts with it (see `resolve(_:capture:)`).
-    public func resolveArticle(_ text: String) throws -> ArticleID {
+    package func resolveArticle(_ text: String) throws -> ArticleID {
         try resolve(text).id
     }
 
@@ -51,7 +51,7 @@ extension Replica {
     ///
     /// Throws `unknownArticle` when nothing matches and `ambiguousArticle` (listing some) when
     /// several do.
-    public func resolve(_ text: String, capture: String? = nil) throws -> ArticleTarget {
+    package func resolve(_ text: String, capture: String? = nil) throws -> ArticleTarget {
         try read { db in
             let target = try Self.resolve(text, projector: self.projector, db)
             guard let capture else { return target }
@@ -78,7 +78,7 @@ extension Replica {
     }
 
     /// What an id names: the article of that id when one is held, else the capture.
-    public func target(of id: ArticleID) throws -> ArticleTarget {
+    package func target(of id: ArticleID) throws -> ArticleTarget {
         try read { db in try projector.summary(of: id, db) != nil ? .article(id) : .capture(id) }
     }
 
@@ -139,7 +139,7 @@ extension Replica {
 
     /// The article or capture `id` names, as `show` presents it: a capture itself (always, when
     /// `capture`), or an article's newest live capture (its newest when every one is deleted).
-    public func article(_ id: ArticleID, capture onlyCapture: Bool = false) throws -> ArticleDetail {
+    package func article(_ id: ArticleID, capture onlyCapture: Bool = false) throws -> ArticleDetail {
         try read { db in
             var capture = id
             if !onlyCapture, let summary = try projector.summary(of: id, db) { capture = summary.capture }
@@ -174,7 +174,7 @@ extension Replica {
     ///
     /// Throws `articleExists` when the article is held and no new `path` is given, or a capture
     /// of it is already at `path`.
-    public func capture(
+    package func capture(
         url: String, title: String, body: String, frontMatter: String = "", capturedAt: Int64? = nil,
         path: String? = nil, note: String = "", tags: [String] = []
     ) throws -> Event {
@@ -218,11 +218,13 @@ extension Replica {
     /// not rewrite the article's other captures). For a capture, every field is written on it.
     /// Throws `articleDeleted` for a deleted one and `nothingToChange` when every value is
     /// already there.
-    public func edit(_ id: ArticleID, values: [(Field, FieldValue)]) throws -> [Event] {
+    package func edit(_ id: ArticleID, values: [(Field, FieldValue)]) throws -> [Event] {
         try edit(try target(of: id), values: values)
     }
 
-    public func edit(_ target: ArticleTarget, values: [(Field, FieldValue)]) throws -> [Event] {
+    /// `edit(_:values:)` of an article or of one capture (see `resolve(_:capture:)`); each
+    /// capture written gets one event, all in one transaction. Throws as `edit(_:values:)`.
+    package func edit(_ target: ArticleTarget, values: [(Field, FieldValue)]) throws -> [Event] {
         let id = target.id
         return try write { writer, db in
             let scope = try Self.scope(target, projector: projector, action: "edit", db)
@@ -254,11 +256,13 @@ extension Replica {
 
     /// Marks a live article (each of its live captures) or one capture deleted: a tombstone,
     /// their history and content stay.
-    public func delete(_ id: ArticleID) throws -> [Event] {
+    package func delete(_ id: ArticleID) throws -> [Event] {
         try delete(try target(of: id))
     }
 
-    public func delete(_ target: ArticleTarget) throws -> [Event] {
+    /// `delete(_:)` of an article or of one capture, in one transaction. Throws `articleDeleted`
+    /// when nothing is left to delete, `unknownArticle` for an id not held.
+    package func delete(_ target: ArticleTarget) throws -> [Event] {
         try write { writer, db in
             let scope = try Self.scope(target, projector: projector, action: "delete", db)
             return try scope.all.map { capture in
@@ -268,11 +272,14 @@ extension Replica {
     }
 
     /// Brings back a deleted article (each of its deleted captures) or one deleted capture.
-    public func restore(_ id: ArticleID) throws -> [Event] {
+    package func restore(_ id: ArticleID) throws -> [Event] {
         try restore(try target(of: id))
     }
 
-    public func restore(_ target: ArticleTarget) throws -> [Event] {
+    /// `restore(_:)` of an article or of one capture, in one transaction. Throws
+    /// `articleNotDeleted` when the article still has live captures (so a copy deleted on its
+    /// own does not come back), `unknownArticle` for an id not held.
+    package func restore(_ target: ArticleTarget) throws -> [Event] {
         let id = target.id
         return try write { writer, db in
             let captures = try projector.captures(of: id, db)
@@ -303,11 +310,14 @@ extension Replica {
     /// An add is always written, even for a tag already present: it states the intention, so it
     /// wins over a remove made concurrently elsewhere (tags are an add-wins set). A remove is
     /// written on each capture that has the tag; removing a tag none has is an error.
-    public func tag(_ id: ArticleID, add: [String], remove: [String]) throws -> [Event] {
+    package func tag(_ id: ArticleID, add: [String], remove: [String]) throws -> [Event] {
         try tag(try target(of: id), add: add, remove: remove)
     }
 
-    public func tag(_ target: ArticleTarget, add: [String], remove: [String]) throws -> [Event] {
+    /// `tag(_:add:remove:)` of an article or of one capture, in one transaction. Throws
+    /// `invalidValue` for a tag both added and removed or removed but absent, `nothingToChange`
+    /// for no tag at all.
+    package func tag(_ target: ArticleTarget, add: [String], remove: [String]) throws -> [Event] {
         let id = target.id
         return try write { writer, db in
             let scope = try Self.scope(target, projector: projector, action: "tag", db)
@@ -341,11 +351,14 @@ extension Replica {
     /// For an article, the capture whose field is in conflict (when several of its captures
     /// are, give the capture). The resolve event's clock covers every head, so the conflict ends
     /// wherever it travels.
-    public func resolve(_ id: ArticleID, field: Field, take: String?, value: FieldValue?) throws -> Event {
+    package func resolve(_ id: ArticleID, field: Field, take: String?, value: FieldValue?) throws -> Event {
         try resolve(try target(of: id), field: field, take: take, value: value)
     }
 
-    public func resolve(_ target: ArticleTarget, field: Field, take: String?, value: FieldValue?) throws -> Event {
+    /// `resolve(_:field:take:value:)` of an article or of one capture, in one transaction.
+    /// Throws `notInConflict` when the field has one head, `unknownHead` for a `take` that names
+    /// none, `ambiguousArticle` when several captures of the article are in conflict there.
+    package func resolve(_ target: ArticleTarget, field: Field, take: String?, value: FieldValue?) throws -> Event {
         let id = target.id
         return try write { writer, db in
             var capture = id
