@@ -122,6 +122,12 @@ package struct FileBaseline {
         return String(cString: resolved)
     }
 
+    /// Copies every baseline from the same table of the attached database `schema` (a replica
+    /// file being made anew by `reidentify`). The caller owns the transaction.
+    package static func copyRows(fromAttached schema: String, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO main.file_baseline SELECT * FROM \(schema).file_baseline")
+    }
+
     package static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("replica-file-baseline") { db in
             try db.execute(sql: "CREATE TABLE file_baseline (article TEXT PRIMARY KEY, hashes BLOB NOT NULL)")

@@ -1,16 +1,16 @@
 import ArchiveModel
 
 /// What an archive folder holds and how big its files may be.
-public enum FolderRules {
+package enum FolderRules {
     /// The file name endings a folder walk imports.
-    public static let importExtensions: Set<String> = ["txt", "md", "markdown"]
+    package static let importExtensions: Set<String> = ["txt", "md", "markdown"]
 
     /// The most bytes an article's file can hold: its values, plus the header lines.
-    public static let maxArticleFileBytes = Event.maxValueBytes + 4096
+    package static let maxArticleFileBytes = Event.maxValueBytes + 4096
 }
 
 /// Why `export` did not write an article's file, or wrote it with a warning.
-public enum ExportProblemKind: String, Sendable {
+package enum ExportProblemKind: String, Sendable {
     /// Another article has the same path (concurrent moves); the lower id is written.
     case samePath = "same-path"
     /// An empty, "." or ".." part, or a NUL byte: the path would not stay inside the folder.

@@ -6,15 +6,15 @@ import ArchiveModel
 /// seed with overlapping index ranges hold identical files where they overlap. Bodies are mostly
 /// Chinese, some English; lengths spread like real articles (median about 3.6 KB, from 1.2 KB to
 /// about 36 KB); about 60% carry Jekyll front matter; media, datelines and feed footers vary.
-public struct ArticleGenerator: Sendable {
-    public let seed: UInt64
+package struct ArticleGenerator: Sendable {
+    package let seed: UInt64
     /// Capture time of article 0: 2024-01-01T00:00:00Z.
-    public var baseTime: Int64 = 1_704_067_200_000
+    package var baseTime: Int64 = 1_704_067_200_000
 
-    public init(seed: UInt64) { self.seed = seed }
+    package init(seed: UInt64) { self.seed = seed }
 
     /// The path (inside the archive folder) and content of article `index`.
-    public func article(_ index: Int) -> (path: String, file: ArticleFile) {
+    package func article(_ index: Int) -> (path: String, file: ArticleFile) {
         var random = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         let english = random.chance(0.15)
         let number = 7_000_000 + index
@@ -55,7 +55,7 @@ public struct ArticleGenerator: Sendable {
     }
 
     /// A revised version of `file`: a sentence added to the body and, sometimes, a new title.
-    public func revision(of file: ArticleFile, round: Int) -> ArticleFile {
+    package func revision(of file: ArticleFile, round: Int) -> ArticleFile {
         var random = SplitMix64(seed: seed ^ UInt64(round) &* 0xD6E8_FEB8_6659_FD93 ^ UInt64(file.capturedAt))
         var revised = file
         let sentence = "<p>" + chineseSentence(&random) + "（更新 \(round)）</p>"

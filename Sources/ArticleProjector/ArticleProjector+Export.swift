@@ -4,21 +4,21 @@ import GRDB
 
 extension ArticleProjector {
     /// A live capture as export writes it: its id, its path and its file.
-    public struct ExportedCapture: Sendable {
-        public var id: ArticleID
-        public var path: String
-        public var file: ArticleFile
+    package struct ExportedCapture: Sendable {
+        package var id: ArticleID
+        package var path: String
+        package var file: ArticleFile
     }
 
     /// How many captures are live (not deleted).
-    public func liveCaptureCount(_ db: Database) throws -> Int {
+    package func liveCaptureCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM article WHERE deleted = 0")) ?? 0
     }
 
     /// Up to `limit` live captures after `(path, id)` (from the first when nil), in `(path, id)`
     /// order: how export walks every capture in bounded memory, and why two captures claiming one
     /// path come one after the other. The caller owns the transaction.
-    public func liveCaptures(
+    package func liveCaptures(
         after cursor: (path: String, id: ArticleID)?, limit: Int, _ db: Database
     ) throws
         -> [ExportedCapture]
@@ -41,7 +41,7 @@ extension ArticleProjector {
     /// path while differing from it, ordered by folded path, path and id. SQLite groups the
     /// paths, so memory grows with the clashes, not with the archive. The caller owns the
     /// transaction.
-    public func livePathsFoldingTogether(
+    package func livePathsFoldingTogether(
         fold: @escaping @Sendable (String) -> String, _ db: Database
     ) throws -> [(id: ArticleID, path: String, folded: String)] {
         db.add(

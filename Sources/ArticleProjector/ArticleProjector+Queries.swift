@@ -3,51 +3,51 @@ import Foundation
 import GRDB
 
 /// One line of `list` or `search`: an article, shown by its head capture (its newest live one).
-public struct ArticleSummary: Sendable {
+package struct ArticleSummary: Sendable {
     /// The article: `ArticleID(url:)` of its captures' url.
-    public var id: ArticleID
+    package var id: ArticleID
     /// The capture shown.
-    public var capture: ArticleID
+    package var capture: ArticleID
     /// How many captures the article has (the live ones, or all when every one is deleted).
-    public var captures: Int
-    public var title: String
-    public var url: String
-    public var path: String
-    public var capturedAt: Int64
+    package var captures: Int
+    package var title: String
+    package var url: String
+    package var path: String
+    package var capturedAt: Int64
     /// True when every capture of the article is deleted.
-    public var deleted: Bool
+    package var deleted: Bool
     /// The tags of its captures (of the live ones, unless every one is deleted).
-    public var tags: [String]
-    public var conflicts: [Field]
-    public var lastHLC: HybridTimestamp
+    package var tags: [String]
+    package var conflicts: [Field]
+    package var lastHLC: HybridTimestamp
     /// For search results: a short piece of text around the first match.
-    public var snippet: String?
+    package var snippet: String?
 }
 
 /// One capture of an article, as `show` and `history` list them.
-public struct CaptureSummary: Sendable {
-    public var id: ArticleID
-    public var path: String
-    public var capturedAt: Int64
-    public var dateLine: String
-    public var title: String
-    public var url: String
-    public var bodyBytes: Int
-    public var deleted: Bool
+package struct CaptureSummary: Sendable {
+    package var id: ArticleID
+    package var path: String
+    package var capturedAt: Int64
+    package var dateLine: String
+    package var title: String
+    package var url: String
+    package var bodyBytes: Int
+    package var deleted: Bool
 }
 
 /// One field in conflict: the heads that disagree.
-public struct FieldConflict: Sendable {
+package struct FieldConflict: Sendable {
     /// The capture whose field is in conflict.
-    public var article: ArticleID
-    public var title: String
-    public var field: Field
-    public var heads: [RegisterHead]
-    public var winner: RegisterHead?
+    package var article: ArticleID
+    package var title: String
+    package var field: Field
+    package var heads: [RegisterHead]
+    package var winner: RegisterHead?
 }
 
 /// How `list` orders articles.
-public enum ArticleOrder: String, CaseIterable, Sendable {
+package enum ArticleOrder: String, CaseIterable, Sendable {
     case captured, updated, title, path
 }
 
@@ -72,7 +72,7 @@ extension ArticleProjector {
     ///   - limit: The most articles returned, nil for all.
     ///   - db: A connection in a transaction the caller owns.
     /// - Throws: GRDB's `DatabaseError` when SQLite fails.
-    public func list(
+    package func list(
         includeDeleted: Bool, onlyDeleted: Bool = false, tag: String?, order: ArticleOrder = .captured,
         limit: Int?, _ db: Database
     ) throws -> [ArticleSummary] {
@@ -141,13 +141,13 @@ extension ArticleProjector {
     }
 
     /// The summary of one article, nil when no capture of it is held.
-    public func summary(of article: ArticleID, _ db: Database) throws -> ArticleSummary? {
+    package func summary(of article: ArticleID, _ db: Database) throws -> ArticleSummary? {
         try Row.fetchOne(db, sql: Self.summarySelect + " WHERE h.article_id = ?", arguments: [article.hex]).map(
             Self.summary)
     }
 
     /// The captures of `article`, oldest first (by capture time, then id).
-    public func captures(of article: ArticleID, _ db: Database) throws -> [CaptureSummary] {
+    package func captures(of article: ArticleID, _ db: Database) throws -> [CaptureSummary] {
         try Row.fetchAll(
             db,
             sql: """
@@ -163,19 +163,19 @@ extension ArticleProjector {
     }
 
     /// The article `capture` is a capture of (`ArticleID(url:)` of its url), nil when not held.
-    public func article(ofCapture capture: ArticleID, _ db: Database) throws -> ArticleID? {
+    package func article(ofCapture capture: ArticleID, _ db: Database) throws -> ArticleID? {
         try String.fetchOne(
             db.cachedStatement(sql: "SELECT article_id FROM article WHERE id = ?"), arguments: [capture.hex]
         ).flatMap(ArticleID.init(hex:))
     }
 
     /// Ids of captures (journal records) that start with `prefix`.
-    public func articleIDs(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
+    package func articleIDs(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
         try ids(in: "article", column: "id", prefix: prefix, limit: limit, db)
     }
 
     /// Ids of articles (captures sharing a url) that start with `prefix`.
-    public func articleKeys(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
+    package func articleKeys(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
         try ids(in: "article_head", column: "article_id", prefix: prefix, limit: limit, db)
     }
 
@@ -197,7 +197,7 @@ extension ArticleProjector {
     }
 
     /// The live (not deleted) capture whose path is `path`, else a deleted one, else nil.
-    public func article(atPath path: String, _ db: Database) throws -> ArticleID? {
+    package func article(atPath path: String, _ db: Database) throws -> ArticleID? {
         try String.fetchOne(
             db.cachedStatement(sql: "SELECT id FROM article WHERE path = ? ORDER BY deleted, id LIMIT 1"),
             arguments: [path]
@@ -212,7 +212,7 @@ extension ArticleProjector {
     /// no results.
     ///
     /// - Throws: GRDB's `DatabaseError` when SQLite fails.
-    public func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
+    package func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
         guard let expression = SearchText.matchExpression(for: query) else { return [] }
         // Matching captures best first; the first of each article stands for it (FTS5 ranks only
         // in the query that scans it, so articles are gathered here, not by GROUP BY).
@@ -265,7 +265,7 @@ extension ArticleProjector {
     ///
     /// - Throws: `ArticleProjectorError.Code.corruptRow` when a capture's row cannot be decoded;
     ///   GRDB's `DatabaseError` when SQLite fails.
-    public func conflicts(of article: ArticleID? = nil, _ db: Database) throws -> [FieldConflict] {
+    package func conflicts(of article: ArticleID? = nil, _ db: Database) throws -> [FieldConflict] {
         var sql = "SELECT a.id, c.field, a.title FROM article_conflict c JOIN article a ON a.key = c.article"
         var arguments: StatementArguments = []
         if let article {
@@ -283,19 +283,19 @@ extension ArticleProjector {
     }
 
     /// Counts for `status`.
-    public struct Counts: Sendable, Equatable {
+    package struct Counts: Sendable, Equatable {
         /// Articles, deleted ones included.
-        public var articles: Int
+        package var articles: Int
         /// Articles every capture of which is deleted.
-        public var deleted: Int
+        package var deleted: Int
         /// Captures (journal records) that are not deleted.
-        public var captures: Int
-        public var conflicts: Int
-        public var conflictedArticles: Int
+        package var captures: Int
+        package var conflicts: Int
+        package var conflictedArticles: Int
     }
 
     /// The counts of `status`, from `article_head` and `article_conflict`.
-    public func counts(_ db: Database) throws -> Counts {
+    package func counts(_ db: Database) throws -> Counts {
         let row = try Row.fetchOne(
             db, sql: "SELECT count(*), coalesce(sum(live = 0), 0), coalesce(sum(live), 0) FROM article_head")
         let conflictRow = try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT article) FROM article_conflict")

@@ -19,7 +19,7 @@ extension ArticleProjector {
     /// - Throws: `EventJournalError.Code.corruptRow` when a journal row does not decode; what
     ///   `Batch.apply(_:_:)` throws; GRDB's `DatabaseError` when SQLite fails. The caller's write
     ///   then rolls back, and the old tables are kept.
-    public func rebuild(
+    package func rebuild(
         from journal: EventJournal, _ db: Database, progressInterval: Int = 5000, progress: (Int) -> Void = { _ in }
     ) throws -> Int {
         try Self.dropTables(db)
@@ -35,7 +35,7 @@ extension ArticleProjector {
     ///
     /// - Returns: The number of events replayed.
     /// - Throws: as `rebuild(from:_:progressInterval:progress:)`.
-    public func replay(
+    package func replay(
         _ journal: EventJournal, from source: Database, into target: Database, progressInterval: Int = 5000,
         progress: (Int) -> Void = { _ in }
     ) throws -> Int {
@@ -54,7 +54,7 @@ extension ArticleProjector {
     /// the stored `digest(_:)`.
     ///
     /// - Throws: `ArticleProjectorError.Code.corruptRow` when a state hash is not 32 bytes.
-    public func digestOfStoredStates(_ db: Database) throws -> SHA256Digest {
+    package func digestOfStoredStates(_ db: Database) throws -> SHA256Digest {
         var digest = SHA256Digest.zero
         let rows = try Data.fetchCursor(db, sql: "SELECT state_hash FROM article")
         while let data = try rows.next() {
@@ -70,7 +70,7 @@ extension ArticleProjector {
     ///
     /// Unreadable ids and hashes are kept (as the id of an empty url and a zero hash) so that the
     /// comparison shows them as differences rather than throwing.
-    public func stateHashes(_ db: Database) throws -> [ArticleID: SHA256Digest] {
+    package func stateHashes(_ db: Database) throws -> [ArticleID: SHA256Digest] {
         var hashes: [ArticleID: SHA256Digest] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT id, state_hash FROM article")
         while let row = try rows.next() {
@@ -89,7 +89,7 @@ extension ArticleProjector {
     ///
     /// - Throws: `ArticleProjectorError.Code.corruptRow` when a row cannot be decoded at all;
     ///   GRDB's `DatabaseError` when SQLite fails.
-    public func inconsistentArticles(_ db: Database, limit: Int = 20) throws -> [String] {
+    package func inconsistentArticles(_ db: Database, limit: Int = 20) throws -> [String] {
         var problems: [String] = []
         let rows = try Row.fetchAll(db, sql: "SELECT key, id, article_id FROM article ORDER BY key")
         for row in rows {

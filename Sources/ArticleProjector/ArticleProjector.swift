@@ -44,17 +44,17 @@ import GRDB
 ///
 /// Methods throw `ArticleProjectorError` for rows they cannot read, and let GRDB's
 /// `DatabaseError` through for SQLite failures.
-public struct ArticleProjector: Sendable {
-    public init() {}
+package struct ArticleProjector: Sendable {
+    package init() {}
 
     /// Applies a run of events in one transaction, keeping the archive digest in memory.
     ///
     /// Call `finish` before the transaction commits: it stores the digest. A batch belongs to the
     /// transaction it was made in (`ArticleProjector.batch(_:)`); its digest is wrong in any other.
-    public struct Batch {
+    package struct Batch {
         let projector: ArticleProjector
         /// The digest of the tables as changed so far.
-        public private(set) var digest: SHA256Digest
+        package private(set) var digest: SHA256Digest
         private var dirty = false
 
         init(projector: ArticleProjector, digest: SHA256Digest) {
@@ -73,7 +73,7 @@ public struct ArticleProjector: Sendable {
         ///   GRDB's `DatabaseError` when SQLite fails. The transaction is then the caller's to roll
         ///   back: rows may be half written.
         @discardableResult
-        public mutating func apply(_ event: Event, _ db: Database) throws -> StateChange {
+        package mutating func apply(_ event: Event, _ db: Database) throws -> StateChange {
             let (change, removed, added) = try projector.project(event, db)
             digest = digest ^ removed ^ added
             dirty = true
@@ -85,7 +85,7 @@ public struct ArticleProjector: Sendable {
         /// Writes nothing when no event was applied since the last `finish`.
         ///
         /// - Throws: GRDB's `DatabaseError` when SQLite fails.
-        public mutating func finish(_ db: Database) throws {
+        package mutating func finish(_ db: Database) throws {
             guard dirty else { return }
             try db.cachedStatement(sql: "UPDATE projection_state SET value = ? WHERE key = 'digest'")
                 .execute(arguments: [Data(digest.bytes)])
@@ -96,7 +96,7 @@ public struct ArticleProjector: Sendable {
     /// A batch for applying events in the transaction of `db`, starting from the stored digest.
     ///
     /// - Throws: `ArticleProjectorError.Code.corruptRow` when the stored digest cannot be read.
-    public func batch(_ db: Database) throws -> Batch {
+    package func batch(_ db: Database) throws -> Batch {
         Batch(projector: self, digest: try digest(db))
     }
 
@@ -105,7 +105,7 @@ public struct ArticleProjector: Sendable {
     /// Same rules and errors as `Batch.apply(_:_:)`; for more than one event a `Batch` saves a
     /// digest read and write per event.
     @discardableResult
-    public func apply(_ event: Event, _ db: Database) throws -> StateChange {
+    package func apply(_ event: Event, _ db: Database) throws -> StateChange {
         var batch = try batch(db)
         let change = try batch.apply(event, db)
         try batch.finish(db)
@@ -144,13 +144,13 @@ public struct ArticleProjector: Sendable {
     }
 
     /// An article's state as stored, with its bookkeeping columns.
-    public struct StoredState: Sendable {
+    package struct StoredState: Sendable {
         /// The article's row (`article.key`).
-        public var key: Int64
-        public var state: ArticleState
-        public var firstHLC: HybridTimestamp
-        public var lastHLC: HybridTimestamp
-        public var stateHash: SHA256Digest
+        package var key: Int64
+        package var state: ArticleState
+        package var firstHLC: HybridTimestamp
+        package var lastHLC: HybridTimestamp
+        package var stateHash: SHA256Digest
     }
 
     /// Loads an article's registers, tags and bookkeeping; nil when no event has touched it.
@@ -159,7 +159,7 @@ public struct ArticleProjector: Sendable {
     ///
     /// - Throws: `ArticleProjectorError.Code.corruptRow` when the row's state hash, heads or tag
     ///   adds cannot be decoded; GRDB's `DatabaseError` when SQLite fails.
-    public func load(_ id: ArticleID, _ db: Database) throws -> StoredState? {
+    package func load(_ id: ArticleID, _ db: Database) throws -> StoredState? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
@@ -313,7 +313,7 @@ public struct ArticleProjector: Sendable {
     ///
     /// - Throws: `ArticleProjectorError.Code.corruptRow` when the stored digest is missing or not
     ///   32 bytes.
-    public func digest(_ db: Database) throws -> SHA256Digest {
+    package func digest(_ db: Database) throws -> SHA256Digest {
         guard
             let data = try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT value FROM projection_state WHERE key = 'digest'")),

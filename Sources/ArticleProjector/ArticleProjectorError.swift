@@ -1,23 +1,23 @@
 import ArchiveModel
 
 /// The one error type of ArticleProjector: projection tables that cannot be read or do not match.
-public struct ArticleProjectorError: ArchiveSyncError {
-    public struct Code: ArchiveSyncErrorCode {
-        public typealias Failure = ArticleProjectorError
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+package struct ArticleProjectorError: ArchiveSyncError {
+    package struct Code: ArchiveSyncErrorCode {
+        package typealias Failure = ArticleProjectorError
+        package let rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
 
         /// A projection row holds something no event could have produced.
-        public static let corruptRow = Code(rawValue: "corrupt-row")
+        package static let corruptRow = Code(rawValue: "corrupt-row")
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
     /// The article or table concerned, when the message does not say it.
-    public var context: String?
-    public var underlying: (any Error)?
+    package var context: String?
+    package var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, context: String? = nil, underlying: (any Error)? = nil) {
+    package init(_ code: Code, _ message: String, context: String? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.context = context

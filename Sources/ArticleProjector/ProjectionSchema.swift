@@ -28,7 +28,7 @@ extension ArticleProjector {
     /// Adds the projection's migration to `migrator` (after the journal's).
     ///
     /// See `EventJournal.registerMigrations(in:)` for the order in which a replica registers them.
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+    package static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("projection-v1") { db in
             try createTables(db)
         }
@@ -48,7 +48,7 @@ extension ArticleProjector {
     ///
     /// Runs in the caller's write transaction; throws GRDB's `DatabaseError` when SQLite fails
     /// (for example when the tables exist already).
-    public static func createTables(_ db: Database) throws {
+    package static func createTables(_ db: Database) throws {
         try db.execute(
             sql: """
                 CREATE TABLE article (

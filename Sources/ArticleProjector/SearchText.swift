@@ -12,7 +12,7 @@
 */
 
 /// Text preparation for the search index and its queries.
-public enum SearchText {
+package enum SearchText {
     /// True for the scripts written without spaces between words: Han, kana, Hangul syllables.
     static func isCJK(_ value: UInt32) -> Bool {
         switch value {
@@ -25,16 +25,16 @@ public enum SearchText {
     }
 
     /// The text the index holds for plain `text`: each CJK character a word of its own.
-    public static func indexText(_ text: String) -> String { transform(text, stripHTML: false, segment: true) }
+    package static func indexText(_ text: String) -> String { transform(text, stripHTML: false, segment: true) }
 
     /// The text the index holds for an HTML body: tags removed, entities decoded, CJK segmented.
-    public static func indexText(ofHTML html: String) -> String { transform(html, stripHTML: true, segment: true) }
+    package static func indexText(ofHTML html: String) -> String { transform(html, stripHTML: true, segment: true) }
 
     /// The visible text of an HTML body: tags become spaces, common entities are decoded.
     ///
     /// A `<` is a tag only when a letter, `/`, `!` or `?` follows it, so book titles written
     /// with ASCII angle brackets (`<<游说法>>`) stay text.
-    public static func plainText(ofHTML html: String) -> String { transform(html, stripHTML: true, segment: false) }
+    package static func plainText(ofHTML html: String) -> String { transform(html, stripHTML: true, segment: false) }
 
     /// One pass over the UTF-8 bytes: strips tags and decodes entities (when `stripHTML`), and
     /// surrounds CJK characters with spaces (when `segment`). The input is valid UTF-8, so the
@@ -120,7 +120,7 @@ public enum SearchText {
     /// Words separated by spaces must all occur (AND); a CJK word is the phrase of its characters;
     /// a Latin word ending in `*` is a prefix.
     /// Quotes and FTS5 operators in the input are taken literally.
-    public static func matchExpression(for query: String) -> String? {
+    package static func matchExpression(for query: String) -> String? {
         var parts: [String] = []
         for word in query.split(whereSeparator: { $0.isWhitespace }) {
             var prefix = false
@@ -144,7 +144,7 @@ public enum SearchText {
     }
 
     /// The words of a query as they are looked for in text, for highlighting snippets.
-    public static func needles(for query: String) -> [String] {
+    package static func needles(for query: String) -> [String] {
         query.split(whereSeparator: { $0.isWhitespace }).flatMap { word -> [String] in
             let text = word.hasSuffix("*") ? String(word.dropLast()) : String(word)
             return pieces(of: text).compactMap { piece in

@@ -11,7 +11,7 @@ extension EventJournal {
     ///
     /// - Throws: what decoding a stored event throws (ArchiveModel's errors) when a row does not
     ///   decode; GRDB's `DatabaseError` when SQLite fails.
-    public func base(
+    package func base(
         for event: Event, field: Field, coveredBy vector: VectorClock, _ db: Database
     ) throws -> (dot: Dot, hash: SHA256Digest, value: String)? {
         let rows = try Row.fetchAll(
@@ -33,7 +33,7 @@ extension EventJournal {
     /// the event and it set one: the base a delta-coded value received is rebuilt from.
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when the event's row does not decode.
-    public func value(
+    package func value(
         setBy dot: Dot, field: Field, _ db: Database
     ) throws -> (article: ArticleID, hash: SHA256Digest, value: String)? {
         guard let event = try event(dot, db)?.event, case .text(let value)? = event.value(of: field) else { return nil }

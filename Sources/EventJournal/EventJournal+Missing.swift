@@ -26,7 +26,7 @@ extension EventJournal {
     ///     consistent with the knowledge read in the same transaction.
     /// - Throws: `EventJournalError.Code.corruptRow` when a row's origin, hash or payload cannot
     ///   be read; GRDB's `DatabaseError` when SQLite fails.
-    public func events(
+    package func events(
         missingFrom vector: VectorClock, limit: Int, maxBytes: Int, _ db: Database
     ) throws -> [StoredEvent] {
         var start: Int64?

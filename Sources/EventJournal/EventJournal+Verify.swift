@@ -4,12 +4,12 @@ import GRDB
 
 extension EventJournal {
     /// The outcome of one check of `verify`.
-    public struct CheckResult: Sendable {
-        public var name: String
-        public var problems: [String]
-        public var ok: Bool { problems.isEmpty }
+    package struct CheckResult: Sendable {
+        package var name: String
+        package var problems: [String]
+        package var ok: Bool { problems.isEmpty }
 
-        public init(name: String, problems: [String]) {
+        package init(name: String, problems: [String]) {
             self.name = name
             self.problems = problems
         }
@@ -35,7 +35,7 @@ extension EventJournal {
     /// ```
     ///
     /// - Throws: GRDB's `DatabaseError` when SQLite fails.
-    public func verify(_ db: Database, limit: Int = 20) throws -> [CheckResult] {
+    package func verify(_ db: Database, limit: Int = 20) throws -> [CheckResult] {
         let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
         let missingTriggers = Self.guardTriggers.filter { !triggers.contains($0) }
         var guards = CheckResult(

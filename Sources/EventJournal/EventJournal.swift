@@ -43,25 +43,25 @@ import GRDB
 ///
 /// Methods throw `EventJournalError` for an event they refuse or a row they cannot read (the
 /// exceptions say so), and let GRDB's `DatabaseError` through for SQLite failures.
-public struct EventJournal: Sendable {
-    public init() {}
+package struct EventJournal: Sendable {
+    package init() {}
 
     /// The last event held of one origin.
-    public struct Head: Sendable, Equatable {
-        public var seq: Int
-        public var hash: SHA256Digest
-        public var hlc: HybridTimestamp
-        public var position: Int64
+    package struct Head: Sendable, Equatable {
+        package var seq: Int
+        package var hash: SHA256Digest
+        package var hlc: HybridTimestamp
+        package var position: Int64
     }
 
     /// An event with its place in this journal.
-    public struct StoredEvent: Sendable {
-        public var position: Int64
-        public var event: Event
+    package struct StoredEvent: Sendable {
+        package var position: Int64
+        package var event: Event
     }
 
     /// What `append` did.
-    public enum AppendOutcome: Sendable, Equatable {
+    package enum AppendOutcome: Sendable, Equatable {
         case appended(position: Int64)
         /// The same event (same origin, seq and hash) is already held: nothing changed.
         case alreadyHeld
@@ -76,7 +76,7 @@ public struct EventJournal: Sendable {
     ///
     /// - Parameter db: A connection in a transaction the caller owns (a read is enough).
     /// - Throws: GRDB's `DatabaseError` when SQLite fails.
-    public func knowledge(_ db: Database) throws -> VectorClock {
+    package func knowledge(_ db: Database) throws -> VectorClock {
         var clock = VectorClock()
         let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT origin, seq FROM journal_head"))
         while let row = try rows.next() {
@@ -90,7 +90,7 @@ public struct EventJournal: Sendable {
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when a stored hash is not 32 bytes;
     ///   GRDB's `DatabaseError` when SQLite fails.
-    public func heads(_ db: Database) throws -> [OriginID: Head] {
+    package func heads(_ db: Database) throws -> [OriginID: Head] {
         var heads: [OriginID: Head] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(sql: "SELECT origin, seq, hash, hlc, position FROM journal_head"))
@@ -106,7 +106,7 @@ public struct EventJournal: Sendable {
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when its stored hash is not 32 bytes;
     ///   GRDB's `DatabaseError` when SQLite fails.
-    public func head(of origin: OriginID, _ db: Database) throws -> Head? {
+    package func head(of origin: OriginID, _ db: Database) throws -> Head? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT seq, hash, hlc, position FROM journal_head WHERE origin = ?"),
@@ -119,19 +119,19 @@ public struct EventJournal: Sendable {
     ///
     /// Each origin's last event has its origin's highest hlc (hlcs grow along a chain), so this
     /// reads only `journal_head`.
-    public func latestHLC(_ db: Database) throws -> HybridTimestamp {
+    package func latestHLC(_ db: Database) throws -> HybridTimestamp {
         let packed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(hlc) FROM journal_head")) ?? 0
         return HybridTimestamp(packed: packed)
     }
 
     /// The number of events held: the sum of the knowledge vector, since chains have no gaps.
-    public func count(_ db: Database) throws -> Int {
+    package func count(_ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(seq), 0) FROM journal_head")) ?? 0
     }
 
     /// The names replicas gave themselves, as carried by their events: for each origin, the name of
     /// the last of its events appended here that carried one.
-    public func replicaNames(_ db: Database) throws -> [OriginID: String] {
+    package func replicaNames(_ db: Database) throws -> [OriginID: String] {
         var names: [OriginID: String] = [:]
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT origin, name FROM journal_origin_name")) {
             if let origin = OriginID(hex: row[0]) { names[origin] = row[1] }
@@ -170,7 +170,7 @@ public struct EventJournal: Sendable {
     ///   `.clockNotAfterPast` when its hlc is not after theirs or after its origin's previous
     ///   event, `.clockAhead` as above; `.corruptRow` when a stored hash cannot be read. GRDB's
     ///   `DatabaseError` when SQLite fails (for example a guard trigger that aborts the insert).
-    public func append(_ event: Event, _ db: Database) throws -> AppendOutcome {
+    package func append(_ event: Event, _ db: Database) throws -> AppendOutcome {
         let head = try head(of: event.origin, db)
         let heldSeq = head?.seq ?? 0
         let label = "event \(event.origin.short):\(event.seq)"
@@ -251,7 +251,7 @@ public struct EventJournal: Sendable {
     /// The hash of the event `dot`, if held.
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when the stored hash is not 32 bytes.
-    public func hash(of dot: Dot, _ db: Database) throws -> SHA256Digest? {
+    package func hash(of dot: Dot, _ db: Database) throws -> SHA256Digest? {
         guard
             let blob = try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT hash FROM journal WHERE origin = ? AND seq = ?"),
@@ -273,7 +273,7 @@ public struct EventJournal: Sendable {
     /// appended; `verify` rechecks them).
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when the row does not decode.
-    public func event(_ dot: Dot, _ db: Database) throws -> StoredEvent? {
+    package func event(_ dot: Dot, _ db: Database) throws -> StoredEvent? {
         try fetch(
             db, sql: "SELECT position, payload, hash FROM journal WHERE origin = ? AND seq = ?",
             arguments: [dot.origin.hex, dot.seq]
@@ -285,28 +285,28 @@ public struct EventJournal: Sendable {
     /// For an article with many large events prefer `forEachEvent(ofArticle:_:_:)`.
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when a row does not decode.
-    public func events(ofArticle article: ArticleID, _ db: Database) throws -> [StoredEvent] {
+    package func events(ofArticle article: ArticleID, _ db: Database) throws -> [StoredEvent] {
         try fetch(
             db, sql: "SELECT position, payload, hash FROM journal WHERE article = ? ORDER BY position",
             arguments: [article.hex])
     }
 
     /// How many events of one article the journal holds (the caller owns the transaction).
-    public func eventCount(ofArticle article: ArticleID, _ db: Database) throws -> Int {
+    package func eventCount(ofArticle article: ArticleID, _ db: Database) throws -> Int {
         try Int.fetchOne(
             db.cachedStatement(sql: "SELECT count(*) FROM journal WHERE article = ?"), arguments: [article.hex]) ?? 0
     }
 
     /// Up to `limit` events after `position`, in journal order: how rebuild, verify and `log`
     /// walk the whole journal in bounded memory.
-    public func events(after position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
+    package func events(after position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
         try fetch(
             db, sql: "SELECT position, payload, hash FROM journal WHERE position > ? ORDER BY position LIMIT ?",
             arguments: [position, limit])
     }
 
     /// Up to `limit` events before `position`, newest first (`log` reads backwards this way).
-    public func events(before position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
+    package func events(before position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
         try fetch(
             db, sql: "SELECT position, payload, hash FROM journal WHERE position < ? ORDER BY position DESC LIMIT ?",
             arguments: [position, limit])
@@ -324,7 +324,7 @@ public struct EventJournal: Sendable {
     ///
     /// - Throws: `EventJournalError.Code.corruptRow` when a row does not decode, or what `body`
     ///   throws (the walk stops there).
-    public func forEachEvent(
+    package func forEachEvent(
         batchSize: Int = 1000, _ db: Database, _ body: (StoredEvent) throws -> Void
     ) throws {
         var position: Int64 = 0
@@ -338,7 +338,7 @@ public struct EventJournal: Sendable {
 
     /// Calls `body` with each event of `article`, in journal order, one at a time: for walks that
     /// keep a little of each event (an article may hold thousands of large events).
-    public func forEachEvent(
+    package func forEachEvent(
         ofArticle article: ArticleID, _ db: Database, _ body: (StoredEvent) throws -> Void
     )
         throws

@@ -26,7 +26,7 @@ extension EventJournal {
     ///
     /// - Precondition: No migration named "journal-v1" is registered in `migrator` yet (GRDB's
     ///   `registerMigration` requires distinct names).
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+    package static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("journal-v1") { db in
             try db.execute(
                 sql: """
@@ -74,7 +74,7 @@ extension EventJournal {
     }
 
     /// The names of the triggers that guard the journal; `verify` checks they are all present.
-    public static let guardTriggers = [
+    package static let guardTriggers = [
         "journal_refuses_update", "journal_refuses_delete", "journal_keeps_chains", "journal_advances_head",
     ]
 }

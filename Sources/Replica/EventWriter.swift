@@ -9,8 +9,8 @@ import GRDB
 /// Valid only inside the `Replica.write` transaction that made it: it caches what it read from
 /// the journal (the knowledge vector, the last hash, the latest hlc) and updates the cache as it
 /// writes, since nothing else writes in that transaction.
-public struct EventWriter {
-    public let identity: Replica.Identity
+package struct EventWriter {
+    package let identity: Replica.Identity
     private let wallClock: @Sendable () -> Int64
     private let journal = EventJournal()
     private var projection: ArticleProjector.Batch
@@ -44,7 +44,7 @@ public struct EventWriter {
     }
 
     /// Writes one event of this replica and returns it with what it changed.
-    public mutating func write(
+    package mutating func write(
         _ kind: EventKind, article: ArticleID, changes: [Change], _ db: Database
     ) throws -> (event: Event, change: StateChange) {
         let seq = knowledge[identity.origin] + 1

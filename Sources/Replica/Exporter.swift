@@ -5,28 +5,28 @@ import Foundation
 import GRDB
 
 /// What `export` did.
-public struct ExportReport: Sendable {
-    public var written = 0
+package struct ExportReport: Sendable {
+    package var written = 0
     /// Files already holding exactly the article's bytes, left untouched.
-    public var unchanged = 0
-    public var bytes = 0
+    package var unchanged = 0
+    package var bytes = 0
     /// Articles not written, each with the reason; the others were written.
-    public var skipped: [ExportProblem] = []
+    package var skipped: [ExportProblem] = []
     /// Articles written whose paths differ from another's only in case or Unicode normalization:
     /// on a case-insensitive file system (macOS, Windows) the two would be one file.
-    public var warnings: [ExportProblem] = []
-    public init() {}
+    package var warnings: [ExportProblem] = []
+    package init() {}
 }
 
 /// One article `export` did not write, or wrote with a warning.
-public struct ExportProblem: Sendable, Equatable {
-    public typealias Kind = ExportProblemKind
+package struct ExportProblem: Sendable, Equatable {
+    package typealias Kind = ExportProblemKind
 
-    public var article: ArticleID
-    public var path: String
-    public var kind: Kind
+    package var article: ArticleID
+    package var path: String
+    package var kind: Kind
     /// One sentence naming the article, the file and what to do.
-    public var message: String
+    package var message: String
 }
 
 extension Replica {
@@ -43,7 +43,7 @@ extension Replica {
     /// that cannot be written is reported in `skipped` and the others are written; when two
     /// articles claim one path (concurrent moves), the one with the lower id is written. Throws
     /// when the folder cannot be created or the disk fails as a whole.
-    public func export(
+    package func export(
         to directory: String, force: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ExportReport {
         let folder: ExportFolder

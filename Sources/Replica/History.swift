@@ -4,27 +4,27 @@ import EventJournal
 import GRDB
 
 /// One event as `history` and `log` show it: who wrote it, when, and what it changed.
-public struct HistoryEntry: Sendable {
+package struct HistoryEntry: Sendable {
     /// One register write and its effect.
-    public struct FieldWrite: Sendable {
-        public var field: Field
+    package struct FieldWrite: Sendable {
+        package var field: Field
         /// The value shown before this event (on this replica's replay of the article).
-        public var before: FieldValue
+        package var before: FieldValue
         /// The value the event wrote.
-        public var written: FieldValue
+        package var written: FieldValue
         /// The value shown after it: differs from `written` when a concurrent write wins.
-        public var after: FieldValue
+        package var after: FieldValue
         /// True when the field is in conflict after this event.
-        public var conflict: Bool
+        package var conflict: Bool
     }
 
-    public var position: Int64
-    public var event: Event
+    package var position: Int64
+    package var event: Event
     /// The writing replica's name, as its events carried it.
-    public var replicaName: String?
-    public var writes: [FieldWrite]
-    public var tagsAdded: [String]
-    public var tagsRemoved: [String]
+    package var replicaName: String?
+    package var writes: [FieldWrite]
+    package var tagsAdded: [String]
+    package var tagsRemoved: [String]
 
     init(_ item: EventJournal.StoredEvent, names: [OriginID: String], writes: [FieldWrite]) {
         position = item.position
@@ -39,7 +39,7 @@ public struct HistoryEntry: Sendable {
 extension Replica {
     /// Every event of one article (of each of its captures) or of one capture, in journal order,
     /// with before and after values (each capture replayed on its own).
-    public func history(of id: ArticleID) throws -> [HistoryEntry] {
+    package func history(of id: ArticleID) throws -> [HistoryEntry] {
         try read { db in
             var ids = try projector.captures(of: id, db).map(\.id)
             if ids.isEmpty { ids = [id] }
@@ -61,16 +61,16 @@ extension Replica {
     }
 
     /// One capture of an article with its file's content, for `history` and `show`.
-    public struct CaptureVersion: Sendable {
+    package struct CaptureVersion: Sendable {
         /// 1 for the oldest capture (by capture time, then id).
-        public var number: Int
-        public var summary: CaptureSummary
-        public var file: ArticleFile
+        package var number: Int
+        package var summary: CaptureSummary
+        package var file: ArticleFile
     }
 
     /// The captures of the article `id` names (an article, or the article of a capture), oldest
     /// first, each with its content.
-    public func captureVersions(of id: ArticleID) throws -> [CaptureVersion] {
+    package func captureVersions(of id: ArticleID) throws -> [CaptureVersion] {
         try read { db in
             var captures = try projector.captures(of: id, db)
             if captures.isEmpty, let article = try projector.article(ofCapture: id, db) {
@@ -87,7 +87,7 @@ extension Replica {
     /// reading in bounded batches from one snapshot.
     ///
     /// Field values are shown as written (a log does not replay every article).
-    public func log(limit: Int?, oldestFirst: Bool, _ body: @Sendable (HistoryEntry) throws -> Void) throws {
+    package func log(limit: Int?, oldestFirst: Bool, _ body: @Sendable (HistoryEntry) throws -> Void) throws {
         try read { db in
             let names = try journal.replicaNames(db)
             var remaining = limit ?? Int.max

@@ -6,22 +6,22 @@ import Foundation
 import GRDB
 
 /// What `import` did, file by file and in total.
-public struct ImportReport: Sendable {
-    public var files = 0
-    public var bytes = 0
+package struct ImportReport: Sendable {
+    package var files = 0
+    package var bytes = 0
     /// Files that were the first capture of an article not held before.
-    public var created = 0
+    package var created = 0
     /// Files that were a new capture of an article already held (another file with its url).
-    public var recaptured = 0
+    package var recaptured = 0
     /// Of `recaptured`, the files whose content is the same as one of the article's other
     /// captures (only the path differs): identical copies.
-    public var identicalCopies = 0
-    public var updated = 0
+    package var identicalCopies = 0
+    package var updated = 0
     /// Updates that changed the article's path (a file moved in the archive).
-    public var moved = 0
-    public var unchanged = 0
-    public var refused: [(file: String, reason: String)] = []
-    public init() {}
+    package var moved = 0
+    package var unchanged = 0
+    package var refused: [(file: String, reason: String)] = []
+    package init() {}
 
     /// Adds the counts of one chunk of the import.
     mutating func add(_ other: ImportReport) {
@@ -38,10 +38,10 @@ public struct ImportReport: Sendable {
 }
 
 /// Progress of a running import, for the terminal.
-public struct ImportProgress: Sendable {
-    public var filesDone: Int
-    public var filesTotal: Int
-    public var bytesDone: Int
+package struct ImportProgress: Sendable {
+    package var filesDone: Int
+    package var filesTotal: Int
+    package var bytesDone: Int
 }
 
 extension Replica {
@@ -49,7 +49,7 @@ extension Replica {
     static let maxChunkBytes = 64 << 20
 
     /// The file name endings a folder walk imports.
-    public static let importExtensions = FolderRules.importExtensions
+    package static let importExtensions = FolderRules.importExtensions
 
     /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
     /// ones skipped).
@@ -66,7 +66,7 @@ extension Replica {
     /// article is refused with the reason, and nothing is written for it.
     /// Files are committed `chunkSize` (or 64 MiB) at a time. Throws (before writing anything) when an
     /// argument does not exist.
-    public func importFiles(
+    package func importFiles(
         _ arguments: [String], chunkSize: Int = 500, progress: (ImportProgress) -> Void = { _ in }
     ) throws -> ImportReport {
         // Folders are walked twice (once to count, for progress), never held whole in memory.

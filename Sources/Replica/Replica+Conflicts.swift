@@ -4,23 +4,23 @@ import EventJournal
 import GRDB
 
 /// A field in conflict with every value its heads wrote, read back from the journal.
-public struct ConflictDetail: Sendable {
-    public struct Value: Sendable {
-        public var head: RegisterHead
-        public var value: FieldValue
+package struct ConflictDetail: Sendable {
+    package struct Value: Sendable {
+        package var head: RegisterHead
+        package var value: FieldValue
         /// True when this is the value the article shows now.
-        public var shown: Bool
+        package var shown: Bool
     }
 
-    public var article: ArticleID
-    public var title: String
-    public var field: Field
-    public var heads: [Value]
+    package var article: ArticleID
+    package var title: String
+    package var field: Field
+    package var heads: [Value]
 }
 
 extension Replica {
     /// Every field in conflict (of one article, or of all), with the competing values.
-    public func conflicts(of article: ArticleID? = nil) throws -> [ConflictDetail] {
+    package func conflicts(of article: ArticleID? = nil) throws -> [ConflictDetail] {
         try read { db in
             try projector.conflicts(of: article, db).map { conflict in
                 let shownHash = try projector.load(conflict.article, db)?.state.value(of: conflict.field).valueHash

@@ -4,14 +4,16 @@
  (replica_identity 'fork' = ORIGIN:SEQ, the first seq whose event differs from the network's).
  `reidentify` is the way out of both; see protocol/SPEC.md, "Copies, restores and forks".
 */
+import ArchiveFolder
 import ArchiveModel
 import ArticleProjector
 import EventJournal
 import Foundation
 import GRDB
+import SyncBookkeeping
 
 /// Where a replica's file is, compared with where it was made.
-public enum ReplicaLocation: Sendable, Equatable {
+package enum ReplicaLocation: Sendable, Equatable {
     case home
     /// The file is not where it was made: a copy meant as a second replica, or a moved file.
     case elsewhere(madeAt: String, nowAt: String)
@@ -19,7 +21,7 @@ public enum ReplicaLocation: Sendable, Equatable {
 
 extension Replica {
     /// `host:path` of this process's view of the file: what `home` records.
-    public var currentLocation: String { Self.location(of: path) }
+    package var currentLocation: String { Self.location(of: path) }
 
     /// `host:path` for a replica file at `path` (the host may be set with $ARCHIVE_SYNC_HOST, for
     /// containers whose host name changes).
@@ -31,7 +33,7 @@ extension Replica {
 
     /// Whether the file is where it was made. A replica made before homes were recorded adopts
     /// its current place.
-    public func location() throws -> ReplicaLocation {
+    package func location() throws -> ReplicaLocation {
         let here = currentLocation
         let home = try read { db in
             try String.fetchOne(db, sql: "SELECT value FROM replica_identity WHERE key = 'home'")
@@ -45,7 +47,7 @@ extension Replica {
 
     /// The first event of this replica's own origin that the network holds differently, if a
     /// sync found one.
-    public func forkNotice() throws -> Dot? {
+    package func forkNotice() throws -> Dot? {
         try read { db in try Self.forkNotice(db) }
     }
 
@@ -58,7 +60,7 @@ extension Replica {
 
     /// Records a fork of this replica's own origin found by a sync; from now on local writes are
     /// refused until `reidentify`. Keeps the earliest seq when called again.
-    public func recordFork(at dot: Dot) throws {
+    package func recordFork(at dot: Dot) throws {
         try pool.write { db in
             let identity = try Self.identity(db, path: path)
             guard dot.origin == identity.origin else { return }
@@ -80,35 +82,35 @@ extension Replica {
     }
 
     /// The message that explains a fork of our own origin and the way out.
-    public static func forkMessage(_ dot: Dot) -> String {
+    package static func forkMessage(_ dot: Dot) -> String {
         "this replica and its peers hold different events \(dot.origin.short):\(dot.seq) and after of this replica's own origin: "
             + "the file is a copy of another replica, or was restored from a backup and written to before it synced; "
             + "run `archive-sync reidentify` to give it a new identity (its own events are re-issued, nothing is lost)"
     }
 
     /// The message for a file found away from where it was made.
-    public static func misplacedMessage(madeAt: String, nowAt: String) -> String {
+    package static func misplacedMessage(madeAt: String, nowAt: String) -> String {
         "this replica was made at \(madeAt) and is now at \(nowAt): if it is a copy meant as a second replica, run "
             + "`archive-sync reidentify` to give it its own identity; if you moved it, run `archive-sync reidentify --moved`"
     }
 }
 
 /// What `reidentify` did.
-public struct ReidentifyReport: Sendable {
-    public var oldOrigin: OriginID
-    public var newOrigin: OriginID
+package struct ReidentifyReport: Sendable {
+    package var oldOrigin: OriginID
+    package var newOrigin: OriginID
     /// Own events that only this replica held, written again under the new origin.
-    public var reissued: Int
+    package var reissued: Int
     /// Events of other replicas that depended on the forked events and were left out (they come
     /// back from the replicas that hold them).
-    public var droppedForeign: Int
+    package var droppedForeign: Int
     /// The previous file, kept beside the new one.
-    public var backup: String?
+    package var backup: String?
 }
 
 extension Replica {
     /// Records the file's current place as its home, keeping its identity (a moved file).
-    public func acceptMove() throws {
+    package func acceptMove() throws {
         try setMeta("home", currentLocation)
     }
 
@@ -122,7 +124,7 @@ extension Replica {
     /// them) is copied, O:s… are written again under the new origin with the same changes, and the
     /// new file takes the old one's place; the old file is kept as `PATH.before-reidentify-TIME`.
     /// No other process may have the replica open meanwhile.
-    public static func reidentify(
+    package static func reidentify(
         at path: String, name: String? = nil, wallClock: @escaping @Sendable () -> Int64 = systemClock
     ) throws -> ReidentifyReport {
         let replica = try Replica.open(at: path, wallClock: wallClock)
@@ -149,9 +151,8 @@ extension Replica {
         try fresh.pool.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS old", arguments: [path])
             try db.inTransaction {
-                for table in ["token", "peer", "peer_sync", "file_baseline"] {
-                    try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM old.\(table)")
-                }
+                try SyncBookkeeping.copyRows(fromAttached: "old", db)
+                try FileBaseline.copyRows(fromAttached: "old", db)
                 return .commit
             }
             try db.execute(sql: "DETACH DATABASE old")

@@ -5,12 +5,12 @@ import Foundation
 import GRDB
 
 /// What `verify` found: one result per invariant checked.
-public struct VerifyReport: Sendable {
-    public var checks: [EventJournal.CheckResult]
-    public var digest: SHA256Digest
-    public var rebuiltDigest: SHA256Digest
-    public var events: Int
-    public var ok: Bool { checks.allSatisfy(\.ok) }
+package struct VerifyReport: Sendable {
+    package var checks: [EventJournal.CheckResult]
+    package var digest: SHA256Digest
+    package var rebuiltDigest: SHA256Digest
+    package var events: Int
+    package var ok: Bool { checks.allSatisfy(\.ok) }
 }
 
 extension Replica {
@@ -18,7 +18,7 @@ extension Replica {
     ///
     /// Returns the number of events replayed. The digest after a rebuild equals the one kept up
     /// to date incrementally (invariant 6); `verify` checks that without touching the live tables.
-    public func rebuild(progress: @Sendable (Int) -> Void = { _ in }) throws -> Int {
+    package func rebuild(progress: @Sendable (Int) -> Void = { _ in }) throws -> Int {
         try pool.write { db in try projector.rebuild(from: journal, db, progress: progress) }
     }
 
@@ -27,7 +27,7 @@ extension Replica {
     /// The journal checks of `EventJournal.verify`, then the projection: each article's rows hash
     /// to its stored state hash, the digest is the XOR of those, and a rebuild of the journal into
     /// a scratch database gives the same digest (articles that differ are named).
-    public func verify(progress: @Sendable (Int) -> Void = { _ in }) throws -> VerifyReport {
+    package func verify(progress: @Sendable (Int) -> Void = { _ in }) throws -> VerifyReport {
         let scratchDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("archive-sync-verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratchDirectory, withIntermediateDirectories: true)

@@ -8,7 +8,7 @@ extension Replica {
     ///
     /// Throws `invalidValue` for a name that is empty, holds `/` or `:` or breaks the name rules,
     /// and for a URL that is not http or https.
-    public func addPeer(name: String, url: String, tokenFile: String?) throws {
+    package func addPeer(name: String, url: String, tokenFile: String?) throws {
         // On bytes: a Character would hide a "/" followed by a combining mark.
         guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(UInt8(ascii: ":")) else {
             throw ReplicaError(
@@ -24,7 +24,7 @@ extension Replica {
     }
 
     /// Removes a named peer; throws `unknownPeer` when there is none.
-    public func removePeer(name: String) throws {
+    package func removePeer(name: String) throws {
         try pool.write { db in
             guard try PeerTable.remove(named: name, db) else {
                 throw ReplicaError(.unknownPeer, "there is no peer named \(name) (see `archive-sync peer list`)")
@@ -33,12 +33,12 @@ extension Replica {
     }
 
     /// Every named peer, by name.
-    public func peers() throws -> [PeerRecord] {
+    package func peers() throws -> [PeerRecord] {
         try read { db in try PeerTable.all(db) }
     }
 
     /// The peer named `name`, if there is one.
-    public func peer(named name: String) throws -> PeerRecord? {
+    package func peer(named name: String) throws -> PeerRecord? {
         try peers().first { $0.name == name }
     }
 
@@ -46,7 +46,7 @@ extension Replica {
     ///
     /// Bookkeeping, not data: written without waiting for the disk (a power cut may lose the
     /// record of the last sync, never an event), which keeps a sync with nothing to do quick.
-    public func record(_ sync: SyncRecord) throws {
+    package func record(_ sync: SyncRecord) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -58,7 +58,7 @@ extension Replica {
     }
 
     /// The last sync with every peer or URL synced with.
-    public func syncRecords() throws -> [SyncRecord] {
+    package func syncRecords() throws -> [SyncRecord] {
         try read { db in try PeerTable.syncRecords(db) }
     }
 }

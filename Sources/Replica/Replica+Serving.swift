@@ -6,27 +6,27 @@ import GRDB
 /// What a peer is told of this replica: who it is, what it holds, and the digest of its articles,
 /// read in one snapshot. `/v1/info` sends it whole; a pull page's trailer sends it as of the end
 /// of the page.
-public struct SyncSnapshot: Sendable, Equatable {
-    public var origin: OriginID
-    public var name: String
+package struct SyncSnapshot: Sendable, Equatable {
+    package var origin: OriginID
+    package var name: String
     /// The last sequence number held of every origin.
-    public var knowledge: VectorClock
+    package var knowledge: VectorClock
     /// The hash of the last event held of every origin.
-    public var heads: [OriginID: SHA256Digest]
+    package var heads: [OriginID: SHA256Digest]
     /// How many events the journal holds.
-    public var events: Int
-    public var digest: SHA256Digest
+    package var events: Int
+    package var digest: SHA256Digest
 }
 
 /// The event of `dot` as a base a delta-coded value received is rebuilt from: its article, its
 /// hash and the text it set for `field`; nil when the event is not held or set no text there.
-public typealias HeldValue = (_ dot: Dot, _ field: Field) throws -> (
+package typealias HeldValue = (_ dot: Dot, _ field: Field) throws -> (
     article: ArticleID, hash: SHA256Digest, value: String
 )?
 
 /// A base to delta-code `event`'s value of `field` against: the latest other event of its
 /// article, covered by what the peer knew when it asked, that set a text there.
-public typealias DeltaBase = (_ event: Event, _ field: Field) throws -> (
+package typealias DeltaBase = (_ event: Event, _ field: Field) throws -> (
     dot: Dot, hash: SHA256Digest, value: String
 )?
 
@@ -39,13 +39,13 @@ extension Replica {
     /// ```
     /// Throws what reading the file throws (`DatabaseError`), or `ReplicaError(.notAReplica)`
     /// when the file has no identity.
-    public func syncSnapshot() async throws -> SyncSnapshot {
+    package func syncSnapshot() async throws -> SyncSnapshot {
         let (journal, projector, path) = (self.journal, self.projector, self.path)
         return try await pool.read { db in try Self.snapshot(journal: journal, projector: projector, path: path, db) }
     }
 
     /// `syncSnapshot()` for callers that are not async.
-    public func syncSnapshot() throws -> SyncSnapshot {
+    package func syncSnapshot() throws -> SyncSnapshot {
         try pool.read { db in try Self.snapshot(journal: journal, projector: projector, path: path, db) }
     }
 
@@ -67,7 +67,7 @@ extension Replica {
     /// `encode` made of them.
     ///
     /// Throws what `encode` throws, or what reading the file throws.
-    public func pullStep<T: Sendable>(
+    package func pullStep<T: Sendable>(
         missingFrom vector: VectorClock, limit: Int, maxBytes: Int, basesCoveredBy known: VectorClock?,
         encode: @escaping @Sendable ([Event], DeltaBase?) throws -> T
     ) async throws -> (events: [Event], encoded: T) {
@@ -84,7 +84,7 @@ extension Replica {
     /// a pushed batch's delta-coded values are rebuilt from them before it is applied.
     ///
     /// Throws what `decode` throws, or what reading the file throws.
-    public func withHeldValues<T: Sendable>(
+    package func withHeldValues<T: Sendable>(
         _ decode: @escaping @Sendable (@escaping HeldValue) throws -> T
     ) async throws -> T {
         let journal = self.journal

@@ -4,23 +4,23 @@ import EventJournal
 import GRDB
 
 /// What `status` shows, read from one snapshot.
-public struct ReplicaStatus: Sendable {
-    public var identity: Replica.Identity
-    public var knowledge: VectorClock
+package struct ReplicaStatus: Sendable {
+    package var identity: Replica.Identity
+    package var knowledge: VectorClock
     /// The names replicas gave themselves, as carried by their events.
-    public var names: [OriginID: String]
-    public var events: Int
-    public var counts: ArticleProjector.Counts
-    public var digest: SHA256Digest
+    package var names: [OriginID: String]
+    package var events: Int
+    package var counts: ArticleProjector.Counts
+    package var digest: SHA256Digest
     /// The highest hybrid time of any event held: a clock behind it is reported.
-    public var latestHLC: HybridTimestamp
+    package var latestHLC: HybridTimestamp
 }
 
 extension Replica {
     /// Who this replica is, what it holds and how many articles, read in one snapshot.
     ///
     /// Throws what reading the file throws.
-    public func status() throws -> ReplicaStatus {
+    package func status() throws -> ReplicaStatus {
         try read { db in
             ReplicaStatus(
                 identity: try Self.identity(db, path: path), knowledge: try journal.knowledge(db),
@@ -30,7 +30,7 @@ extension Replica {
     }
 
     /// The names replicas gave themselves, as carried by their events (for showing an origin).
-    public func replicaNames() throws -> [OriginID: String] {
+    package func replicaNames() throws -> [OriginID: String] {
         try read { db in try journal.replicaNames(db) }
     }
 
@@ -39,7 +39,7 @@ extension Replica {
     /// carrying it; at most `limit` (all when nil).
     ///
     /// Throws what reading the file throws.
-    public func list(
+    package func list(
         includeDeleted: Bool = false, onlyDeleted: Bool = false, tag: String? = nil, order: ArticleOrder = .captured,
         limit: Int? = nil
     ) throws -> [ArticleSummary] {
@@ -53,7 +53,7 @@ extension Replica {
     /// article once; at most `limit`. An empty query finds nothing.
     ///
     /// Throws what reading the file throws.
-    public func search(_ query: String, includeDeleted: Bool = false, limit: Int) throws -> [ArticleSummary] {
+    package func search(_ query: String, includeDeleted: Bool = false, limit: Int) throws -> [ArticleSummary] {
         try read { db in try projector.search(query, includeDeleted: includeDeleted, limit: limit, db) }
     }
 }

@@ -11,7 +11,7 @@ extension Replica {
     /// Makes a token and returns its secret, which is not stored and cannot be shown again.
     ///
     /// Throws `invalidValue` for an empty name and `alreadyExists` for a name in use.
-    public func createToken(name: String, scope: TokenScope) throws -> String {
+    package func createToken(name: String, scope: TokenScope) throws -> String {
         guard !name.isEmpty, name.utf8.count <= 64, !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw ReplicaError(.invalidValue, "a token name must be 1 to 64 bytes without control characters")
         }
@@ -29,12 +29,12 @@ extension Replica {
     }
 
     /// Every token, active or revoked, by name.
-    public func tokens() throws -> [TokenRecord] {
+    package func tokens() throws -> [TokenRecord] {
         try read { db in try TokenTable.all(db) }
     }
 
     /// Revokes a token: it is refused from now on. Throws `unknownToken` for a name never made.
-    public func revokeToken(name: String) throws {
+    package func revokeToken(name: String) throws {
         try pool.write { db in
             guard try TokenTable.revoke(named: name, at: wallClock(), db) else {
                 throw ReplicaError(.unknownToken, "there is no token named \(name) (see `archive-sync token list`)")
@@ -43,13 +43,13 @@ extension Replica {
     }
 
     /// The active token whose secret is `secret`, if any.
-    public func authenticate(_ secret: String) async throws -> TokenRecord? {
+    package func authenticate(_ secret: String) async throws -> TokenRecord? {
         let hash = SHA256Digest.of(Array(secret.utf8))
         return try await pool.read { db in try TokenTable.active(secretHash: hash, db) }
     }
 
     /// True when at least one token is active (`serve` refuses to start otherwise).
-    public func hasActiveTokens() throws -> Bool {
+    package func hasActiveTokens() throws -> Bool {
         try read { db in try TokenTable.anyActive(db) }
     }
 }

@@ -6,19 +6,35 @@ import Foundation
 import GRDB
 import SyncBookkeeping
 
-/// One replica: its SQLite file holding the journal, the projection and its identity.
+/// One replica: its SQLite file holding the journal, the projection, the archive folders'
+/// baselines, the sync bookkeeping and its identity, and the use cases people and peers run on it.
 ///
-/// Every change goes through `apply(_:)` (events from elsewhere) or `write(_:)` (events this
-/// replica writes); both append to the journal and project in one transaction. Safe to use from
-/// several threads and processes: SQLite serialises writers, readers see snapshots.
-public final class Replica: Sendable {
+/// Invariants it keeps (see `DESIGN.md` and `protocol/`):
+/// - Every change is an event: `apply(_:)` appends events written elsewhere, the use cases
+///   (`importFiles`, `edit`, `tag`, …) write this replica's own through `write(_:)`; either way the
+///   journal and the projection change in one transaction, all or nothing.
+/// - The projection is a pure function of the journal (`verify` checks it against a rebuild).
+/// - Its own events carry its origin; a file copied or restored elsewhere writes nothing until
+///   `reidentify` gives it a new one.
+///
+/// Callers outside the package's storage modules use only the use cases (each runs its own
+/// transaction and returns values, never a `Database`); `journal`, `projector`, `read(_:)` and
+/// `write(_:)` are for the package's modules and tests. Safe to use from several threads and
+/// processes: SQLite serialises writers, readers see snapshots.
+///
+/// ```swift
+/// let replica = try Replica.open(at: "laptop.db")
+/// let report = try replica.importFiles(["archive/"])
+/// print(report.created, try replica.status().counts.articles)
+/// ```
+package final class Replica: Sendable {
     /// Who this replica is: the origin of the events it writes and the name people see.
-    public struct Identity: Sendable, Equatable {
-        public var origin: OriginID
-        public var name: String
+    package struct Identity: Sendable, Equatable {
+        package var origin: OriginID
+        package var name: String
     }
 
-    public let path: String
+    package let path: String
     /// The journal and the projection this replica keeps in its file; the package's modules
     /// reach them only through `read(_:)` and `write(_:)`, callers outside it through use cases.
     package let journal = EventJournal()
@@ -27,7 +43,7 @@ public final class Replica: Sendable {
     let wallClock: @Sendable () -> Int64
 
     /// Wall time in Unix milliseconds.
-    public static let systemClock: @Sendable () -> Int64 = {
+    package static let systemClock: @Sendable () -> Int64 = {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
@@ -40,7 +56,7 @@ public final class Replica: Sendable {
     /// Makes a new replica file at `path` with a new random origin (or `origin`, for tests).
     ///
     /// Throws `alreadyExists` when something is already at `path`.
-    public static func create(
+    package static func create(
         at path: String, name: String, origin: OriginID = .random(),
         wallClock: @escaping @Sendable () -> Int64 = systemClock
     ) throws -> Replica {
@@ -67,8 +83,9 @@ public final class Replica: Sendable {
     }
 
     /// Opens an existing replica file, applying any pending schema migrations.
-    public static func open(at path: String, wallClock: @escaping @Sendable () -> Int64 = systemClock) throws -> Replica
-    {
+    package static func open(
+        at path: String, wallClock: @escaping @Sendable () -> Int64 = systemClock
+    ) throws -> Replica {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ReplicaError(
                 .noReplica, "there is no replica at \(path); create one with `archive-sync init --name NAME`")
@@ -115,7 +132,7 @@ public final class Replica: Sendable {
     }
 
     /// This replica's origin and name.
-    public func identity() throws -> Identity {
+    package func identity() throws -> Identity {
         try pool.read { db in try Self.identity(db, path: path) }
     }
 
@@ -145,7 +162,7 @@ public final class Replica: Sendable {
     /// missing causal past) throws and applies none of the batch. An event is never refused for
     /// its date, however far ahead of this replica's clock: its hash chain makes it unchangeable,
     /// so refusing it would stop every sync after it for good (protocol/CLOCKS.md).
-    public func apply(_ events: [Event]) throws -> ApplyReport {
+    package func apply(_ events: [Event]) throws -> ApplyReport {
         let now = wallClock()
         return try pool.write { db in try Self.apply(events, now: now, journal: journal, projector: projector, db) }
     }
@@ -180,24 +197,24 @@ public final class Replica: Sendable {
     }
 
     /// The knowledge vector: what this replica holds of every origin.
-    public func knowledge() throws -> VectorClock {
+    package func knowledge() throws -> VectorClock {
         try pool.read { db in try journal.knowledge(db) }
     }
 
     /// The archive digest, kept up to date with every change.
-    public func digest() throws -> SHA256Digest {
+    package func digest() throws -> SHA256Digest {
         try pool.read { db in try projector.digest(db) }
     }
 }
 
 /// How many events of a batch were new.
-public struct ApplyReport: Sendable, Equatable {
-    public var appended = 0
-    public var alreadyHeld = 0
+package struct ApplyReport: Sendable, Equatable {
+    package var appended = 0
+    package var alreadyHeld = 0
     /// How far the latest-dated new event is ahead of this replica's clock, in milliseconds (0
     /// when none is): kept, and reported, since a date never makes an event refused.
-    public var furthestAhead: Int64 = 0
-    public init(appended: Int = 0, alreadyHeld: Int = 0) {
+    package var furthestAhead: Int64 = 0
+    package init(appended: Int = 0, alreadyHeld: Int = 0) {
         self.appended = appended
         self.alreadyHeld = alreadyHeld
     }
@@ -206,7 +223,7 @@ public struct ApplyReport: Sendable, Equatable {
 extension Replica {
     /// The events held here that a replica knowing `vector` lacks, in causal order, bounded in
     /// count and bytes (see `EventJournal.events(missingFrom:limit:maxBytes:_:)`).
-    public func events(missingFrom vector: VectorClock, limit: Int = 1000, maxBytes: Int = 4 << 20) throws -> [Event] {
+    package func events(missingFrom vector: VectorClock, limit: Int = 1000, maxBytes: Int = 4 << 20) throws -> [Event] {
         try read { db in try journal.events(missingFrom: vector, limit: limit, maxBytes: maxBytes, db).map(\.event) }
     }
 }
@@ -221,7 +238,7 @@ extension Replica {
     ///
     /// Throws `ReplicaError.Code.busy` when another writer held the file past the wait, so that
     /// the server can answer 503 without knowing SQLite.
-    public func apply(_ events: [Event]) async throws -> ApplyReport {
+    package func apply(_ events: [Event]) async throws -> ApplyReport {
         let (journal, projector, now) = (self.journal, self.projector, wallClock())
         do {
             return try await pool.write { db in

@@ -1,13 +1,13 @@
 import GRDB
 
 /// A named peer to sync with (`peer add NAME URL --token-file F`).
-public struct PeerRecord: Sendable, Equatable {
-    public var name: String
-    public var url: String
+package struct PeerRecord: Sendable, Equatable {
+    package var name: String
+    package var url: String
     /// Where the token is read from at each sync (the secret is not stored in the replica).
-    public var tokenFile: String?
+    package var tokenFile: String?
 
-    public init(name: String, url: String, tokenFile: String?) {
+    package init(name: String, url: String, tokenFile: String?) {
         self.name = name
         self.url = url
         self.tokenFile = tokenFile
@@ -15,24 +15,24 @@ public struct PeerRecord: Sendable, Equatable {
 }
 
 /// How the last sync with a peer (or a URL) went, for `status`.
-public struct SyncRecord: Sendable, Equatable {
-    public var peer: String
-    public var startedAt: Int64
-    public var finishedAt: Int64
-    public var sentEvents: Int
-    public var sentBytes: Int
-    public var receivedEvents: Int
-    public var receivedBytes: Int
+package struct SyncRecord: Sendable, Equatable {
+    package var peer: String
+    package var startedAt: Int64
+    package var finishedAt: Int64
+    package var sentEvents: Int
+    package var sentBytes: Int
+    package var receivedEvents: Int
+    package var receivedBytes: Int
     /// "ok", or the error that ended it.
-    public var result: String
+    package var result: String
     /// The peer's clock minus this one, in milliseconds, as measured during the sync (nil when
     /// the peer's answers carried no time).
-    public var clockSkew: Int64?
+    package var clockSkew: Int64?
     /// How far the latest-dated event received was ahead of this clock, in milliseconds (0 when
     /// none was).
-    public var eventsAhead: Int64
+    package var eventsAhead: Int64
 
-    public init(
+    package init(
         peer: String, startedAt: Int64, finishedAt: Int64, sentEvents: Int, sentBytes: Int, receivedEvents: Int,
         receivedBytes: Int, result: String, clockSkew: Int64? = nil, eventsAhead: Int64 = 0
     ) {

@@ -13,10 +13,10 @@
 import GRDB
 
 /// The schema of the sync bookkeeping tables.
-public enum SyncBookkeeping {
+package enum SyncBookkeeping {
     /// Registers the migrations that create and extend the tables, under the identifiers files
     /// made by earlier versions already record.
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
+    package static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("replica-sync-v1") { db in
             try db.execute(
                 sql: """
@@ -48,6 +48,14 @@ public enum SyncBookkeeping {
         migrator.registerMigration("peer-sync-clock") { db in
             try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN clock_skew_ms INTEGER")
             try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN events_ahead_ms INTEGER NOT NULL DEFAULT 0")
+        }
+    }
+
+    /// Copies every row of the bookkeeping tables from the same tables of the attached database
+    /// `schema` (a replica file being made anew by `reidentify`). The caller owns the transaction.
+    package static func copyRows(fromAttached schema: String, _ db: Database) throws {
+        for table in ["token", "peer", "peer_sync"] {
+            try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM \(schema).\(table)")
         }
     }
 }

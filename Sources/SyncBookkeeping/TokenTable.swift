@@ -3,22 +3,22 @@ import Foundation
 import GRDB
 
 /// What a token may do.
-public enum TokenScope: String, Sendable, CaseIterable, Comparable {
+package enum TokenScope: String, Sendable, CaseIterable, Comparable {
     /// `info` and `pull`.
     case read
     /// `info`, `pull` and `push`.
     case write
 
-    public static func < (lhs: TokenScope, rhs: TokenScope) -> Bool { lhs == .read && rhs == .write }
+    package static func < (lhs: TokenScope, rhs: TokenScope) -> Bool { lhs == .read && rhs == .write }
 }
 
 /// A token as `token list` shows it (never with its secret).
-public struct TokenRecord: Sendable, Equatable {
-    public var name: String
-    public var scope: TokenScope
-    public var createdAt: Int64
-    public var revokedAt: Int64?
-    public var isActive: Bool { revokedAt == nil }
+package struct TokenRecord: Sendable, Equatable {
+    package var name: String
+    package var scope: TokenScope
+    package var createdAt: Int64
+    package var revokedAt: Int64?
+    package var isActive: Bool { revokedAt == nil }
 }
 
 /// The `token` table: a token is kept as the SHA-256 of its secret, never the secret.

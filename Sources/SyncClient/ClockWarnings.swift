@@ -4,11 +4,11 @@ import ArchiveModel
 /// the events received from it (protocol/CLOCKS.md).
 ///
 /// Warnings only: a wrong clock never stops a sync. Each is one sentence a person can act on.
-public enum ClockWarnings {
+package enum ClockWarnings {
     /// The warnings for one sync with `peer`: `clockSkew` is the peer's clock minus this one and
     /// `eventsAhead` how far the latest-dated event received was ahead of this clock, both in
     /// milliseconds. Empty when both are within `ClockSkew.warningThreshold`.
-    public static func sentences(peer: String, clockSkew: Int64?, eventsAhead: Int64) -> [String] {
+    package static func sentences(peer: String, clockSkew: Int64?, eventsAhead: Int64) -> [String] {
         var sentences: [String] = []
         if let clockSkew {
             let skew = ClockSkew(milliseconds: clockSkew)
@@ -31,7 +31,7 @@ public enum ClockWarnings {
 
     /// The warning for this replica's own journal: its latest event (`latestHLC`) dated ahead of
     /// the wall clock `now` by more than the threshold. Nil otherwise.
-    public static func journalAhead(latestHLC: HybridTimestamp, now: Int64) -> String? {
+    package static func journalAhead(latestHLC: HybridTimestamp, now: Int64) -> String? {
         let lead = latestHLC.milliseconds - now
         guard lead >= ClockSkew.warningThreshold else { return nil }
         return "the latest event held is dated \(ClockSkew.duration(UInt64(lead))) ahead of this machine's clock: "

@@ -11,16 +11,16 @@ import Foundation
 /// (and throwing `.tooLarge`) as soon as an answer passes the caller's limit, so a gzip bomb
 /// cannot fill memory. Reads the server's `Date` header, for the clock skew a sync reports.
 /// Not thread-safe: one session uses it from one thread. `send` blocks.
-public final class CurlTransport: SyncTransport {
-    public struct Options: Sendable {
-        public var connectTimeout: Double = 10
+package final class CurlTransport: SyncTransport {
+    package struct Options: Sendable {
+        package var connectTimeout: Double = 10
         /// Abort a transfer that moves less than one byte a second for this long.
-        public var stallTimeout: Double = 60
+        package var stallTimeout: Double = 60
         /// Abort any one request after this long.
-        public var requestTimeout: Double = 600
+        package var requestTimeout: Double = 600
         /// A CA bundle to verify TLS certificates with, instead of the system's.
-        public var caFile: String?
-        public init() {}
+        package var caFile: String?
+        package init() {}
     }
 
     private let handle: UnsafeMutableRawPointer
@@ -31,7 +31,7 @@ public final class CurlTransport: SyncTransport {
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
     /// A transport for the server at `baseURL` (`http://host:port` or `https://…`, no trailing path).
-    public init(baseURL: String, token: String?, options: Options = Options()) throws {
+    package init(baseURL: String, token: String?, options: Options = Options()) throws {
         guard Self.globalInit, let handle = curl_easy_init() else {
             throw SyncClientError(.configuration, "libcurl could not be initialised")
         }
@@ -71,7 +71,7 @@ public final class CurlTransport: SyncTransport {
         return length
     }
 
-    public func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse {
         curl_easy_reset(handle)  // keeps the open connection, clears the options
         let sink = Sink(limit: maxResponseBytes)
         let sinkPointer = Unmanaged.passRetained(sink)

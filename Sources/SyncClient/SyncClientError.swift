@@ -5,42 +5,42 @@ import WireProtocol
 ///
 /// `isRetryable` says whether trying again after a pause may help (the session does so itself a
 /// few times before giving up).
-public struct SyncClientError: ArchiveSyncError {
-    public struct Code: ArchiveSyncErrorCode {
-        public typealias Failure = SyncClientError
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+package struct SyncClientError: ArchiveSyncError {
+    package struct Code: ArchiveSyncErrorCode {
+        package typealias Failure = SyncClientError
+        package let rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
 
         /// The connection failed, timed out or was cut (libcurl's error in the message).
-        public static let transport = Code(rawValue: "transport")
+        package static let transport = Code(rawValue: "transport")
         /// The server answered with a protocol error (`server` holds it).
-        public static let server = Code(rawValue: "server")
+        package static let server = Code(rawValue: "server")
         /// The server's answer does not follow the protocol.
-        public static let badResponse = Code(rawValue: "bad-response")
+        package static let badResponse = Code(rawValue: "bad-response")
         /// The server's answer grew past what the request allows (a gzip bomb, a page of empty
         /// lines): the transfer was stopped.
-        public static let tooLarge = Code(rawValue: "too-large")
+        package static let tooLarge = Code(rawValue: "too-large")
         /// A fork of this replica's own origin: it must be reidentified.
-        public static let ownFork = Code(rawValue: "own-fork")
+        package static let ownFork = Code(rawValue: "own-fork")
         /// The server is this very replica, or a copy of it.
-        public static let sameIdentity = Code(rawValue: "same-identity")
+        package static let sameIdentity = Code(rawValue: "same-identity")
         /// The URL, token or TLS settings cannot be used.
-        public static let configuration = Code(rawValue: "configuration")
+        package static let configuration = Code(rawValue: "configuration")
         /// Applying pulled events locally failed.
-        public static let local = Code(rawValue: "local")
+        package static let local = Code(rawValue: "local")
     }
 
-    public var code: Code
-    public var message: String
-    public var isRetryable: Bool
+    package var code: Code
+    package var message: String
+    package var isRetryable: Bool
     /// The protocol error the server answered, for `.server`.
-    public var server: WireProtocolError?
+    package var server: WireProtocolError?
     /// The event concerned (for forks).
-    public var event: Dot?
+    package var event: Dot?
     /// The error the sync stopped on: `server` for `.server` unless another is given.
-    public var underlying: (any Error)?
+    package var underlying: (any Error)?
 
-    public init(
+    package init(
         _ code: Code, _ message: String, isRetryable: Bool = false, server: WireProtocolError? = nil, event: Dot? = nil,
         underlying: (any Error)? = nil
     ) {
@@ -53,5 +53,5 @@ public struct SyncClientError: ArchiveSyncError {
     }
 
     /// The event concerned, as `event ORIGIN:SEQ` (full origin).
-    public var context: String? { event.map { "event \($0)" } }
+    package var context: String? { event.map { "event \($0)" } }
 }

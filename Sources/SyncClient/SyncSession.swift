@@ -4,42 +4,42 @@ import Replica
 import WireProtocol
 
 /// What a finished (or failed) sync did.
-public struct SyncReport: Sendable {
-    public var serverName: String = ""
-    public var serverNode: OriginID?
-    public var pulledEvents = 0
-    public var pushedEvents = 0
-    public var bytesSent = 0
-    public var bytesReceived = 0
-    public var requests = 0
-    public var retries = 0
+package struct SyncReport: Sendable {
+    package var serverName: String = ""
+    package var serverNode: OriginID?
+    package var pulledEvents = 0
+    package var pushedEvents = 0
+    package var bytesSent = 0
+    package var bytesReceived = 0
+    package var requests = 0
+    package var retries = 0
     /// This replica's own events it had lost (restored from an older copy) and pulled back.
-    public var ownEventsRecovered = 0
-    public var knowledge = VectorClock()
-    public var digest: SHA256Digest = .zero
-    public var serverDigest = ""
+    package var ownEventsRecovered = 0
+    package var knowledge = VectorClock()
+    package var digest: SHA256Digest = .zero
+    package var serverDigest = ""
     /// The server's clock minus this one, in milliseconds, as last measured (nil when the server
     /// sent no `Date` header). Reported only: a clock never stops a sync (protocol/CLOCKS.md).
-    public var clockSkew: Int64?
+    package var clockSkew: Int64?
     /// How far the latest-dated event pulled was ahead of this clock, in milliseconds (0 when
     /// none was): a wrong clock at the replica that wrote it, or here.
-    public var eventsAhead: Int64 = 0
-    public init() {}
+    package var eventsAhead: Int64 = 0
+    package init() {}
 }
 
 /// Progress of a running sync, for the terminal.
-public struct SyncProgress: Sendable {
-    public enum Phase: String, Sendable { case connecting, pulling, pushing }
-    public var phase: Phase
-    public var pulledEvents: Int
-    public var pushedEvents: Int
-    public var bytesSent: Int
-    public var bytesReceived: Int
+package struct SyncProgress: Sendable {
+    package enum Phase: String, Sendable { case connecting, pulling, pushing }
+    package var phase: Phase
+    package var pulledEvents: Int
+    package var pushedEvents: Int
+    package var bytesSent: Int
+    package var bytesReceived: Int
 }
 
 /// Runs one sync between a replica and a server: drives `SyncSessionStateMachine` with a
 /// transport and the replica. Blocking; for the command line and tests.
-public final class SyncSession {
+package final class SyncSession {
     let replica: Replica
     let transport: any SyncTransport
     let configuration: SyncSessionStateMachine.Configuration
@@ -48,7 +48,7 @@ public final class SyncSession {
     let wallClock: () -> Int64
 
     /// `wallClock` is the clock the server's is compared with (this machine's, but in tests).
-    public init(
+    package init(
         replica: Replica, transport: any SyncTransport,
         configuration: SyncSessionStateMachine.Configuration = .init(),
         progress: @escaping (SyncProgress) -> Void = { _ in },
@@ -68,9 +68,9 @@ public final class SyncSession {
     /// A fork of this replica's own origin is recorded in the replica (so that it refuses local
     /// writes until `reidentify`) before the error is thrown. `report` holds what was done, even
     /// when it throws.
-    public private(set) var report = SyncReport()
+    package private(set) var report = SyncReport()
 
-    public func run() throws -> SyncReport {
+    package func run() throws -> SyncReport {
         let identity = try replica.identity()
         if let fork = try replica.forkNotice() {
             throw SyncClientError(.ownFork, Replica.forkMessage(fork), event: fork)

@@ -29,21 +29,21 @@ import WireProtocol
 /// Every input switches on the state: an input the state does not expect (the driver asking out
 /// of turn) is not ignored but ends the session with a failure that says so. A retry keeps the
 /// state: the driver repeats the request and feeds the answer to the same input.
-public struct SyncSessionStateMachine: Sendable {
-    public struct Configuration: Sendable {
-        public var pullEvents = 1_000
-        public var pullBytes = 4 << 20
-        public var pushEvents = 1_000
-        public var pushBytes = 4 << 20
+package struct SyncSessionStateMachine: Sendable {
+    package struct Configuration: Sendable {
+        package var pullEvents = 1_000
+        package var pullBytes = 4 << 20
+        package var pushEvents = 1_000
+        package var pushBytes = 4 << 20
         /// Attempts of one request before the session gives up.
-        public var maxAttempts = 6
+        package var maxAttempts = 6
         /// The first pause before a retry, doubled each time (capped at 30 s).
-        public var firstDelay = 0.5
-        public init() {}
+        package var firstDelay = 0.5
+        package init() {}
     }
 
     /// What the driver must do next.
-    public enum Action: Sendable {
+    package enum Action: Sendable {
         /// Send this pull, then call `pullReceived` with the page or `requestFailed`.
         case pull(PullRequest)
         /// Apply these events locally in one transaction, then call `applied` or `applyFailed`.
@@ -106,29 +106,29 @@ public struct SyncSessionStateMachine: Sendable {
         var middle: Int { (low + high) / 2 }
     }
 
-    public let origin: OriginID
-    public let configuration: Configuration
-    public private(set) var localKnowledge: VectorClock
-    public private(set) var serverKnowledge = VectorClock()
-    public private(set) var serverHeads: [OriginID: SHA256Digest] = [:]
-    public private(set) var serverName = ""
-    public private(set) var serverNode: OriginID?
+    package let origin: OriginID
+    package let configuration: Configuration
+    package private(set) var localKnowledge: VectorClock
+    package private(set) var serverKnowledge = VectorClock()
+    package private(set) var serverHeads: [OriginID: SHA256Digest] = [:]
+    package private(set) var serverName = ""
+    package private(set) var serverNode: OriginID?
     /// The server's digest as last reported (by a pull trailer or a push answer).
-    public private(set) var serverDigest = ""
+    package private(set) var serverDigest = ""
     /// Events of this replica's own origin the server held and this replica did not (it was
     /// restored from an older copy): they come back with the pull.
-    public private(set) var ownEventsBehind = 0
-    public private(set) var pulledEvents = 0
-    public private(set) var pushedEvents = 0
+    package private(set) var ownEventsBehind = 0
+    package private(set) var pulledEvents = 0
+    package private(set) var pushedEvents = 0
     private(set) var state = State.idle
 
     /// While a fork is being located, the seqs of this replica's own origin it may be at.
-    public var forkSearchRange: ClosedRange<Int>? {
+    package var forkSearchRange: ClosedRange<Int>? {
         guard case .locatingFork(let search) = state, search.low <= search.high else { return nil }
         return search.low...search.high
     }
 
-    public init(origin: OriginID, localKnowledge: VectorClock, configuration: Configuration = Configuration()) {
+    package init(origin: OriginID, localKnowledge: VectorClock, configuration: Configuration = Configuration()) {
         self.origin = origin
         self.localKnowledge = localKnowledge
         self.configuration = configuration
@@ -136,7 +136,7 @@ public struct SyncSessionStateMachine: Sendable {
 
     // MARK: Inputs
 
-    public mutating func start() -> Action {
+    package mutating func start() -> Action {
         switch state {
         case .idle:
             return nextPull(attempts: 0)
@@ -146,7 +146,7 @@ public struct SyncSessionStateMachine: Sendable {
     }
 
     /// A page answered to `.pull` or `.pullPeerEvent`.
-    public mutating func pullReceived(_ page: PullPage) -> Action {
+    package mutating func pullReceived(_ page: PullPage) -> Action {
         switch state {
         case .pulling(let attempts):
             return pageReceived(page, attempts: attempts)
@@ -158,7 +158,7 @@ public struct SyncSessionStateMachine: Sendable {
         }
     }
 
-    public mutating func applied(_ events: [Event], knowledge: VectorClock) -> Action {
+    package mutating func applied(_ events: [Event], knowledge: VectorClock) -> Action {
         switch state {
         case .applying(let end):
             localKnowledge = knowledge
@@ -169,7 +169,7 @@ public struct SyncSessionStateMachine: Sendable {
         }
     }
 
-    public mutating func applyFailed(_ error: any Error) -> Action {
+    package mutating func applyFailed(_ error: any Error) -> Action {
         switch state {
         case .applying:
             if let journalError = error as? EventJournalError, let dot = journalError.event,
@@ -188,7 +188,7 @@ public struct SyncSessionStateMachine: Sendable {
 
     /// The hashes here of the events that end the server's chains (see `checkHeads`): a different
     /// hash is a fork that the knowledge vectors alone cannot show.
-    public mutating func headsChecked(localHashes: [OriginID: SHA256Digest]) -> Action {
+    package mutating func headsChecked(localHashes: [OriginID: SHA256Digest]) -> Action {
         switch state {
         case .checkingHeads:
             for (other, hash) in localHashes.sorted(by: { $0.key < $1.key }) {
@@ -204,7 +204,7 @@ public struct SyncSessionStateMachine: Sendable {
     }
 
     /// The hash here of the event `.checkLocalHash` named; nil when this replica does not hold it.
-    public mutating func localHashFound(_ hash: SHA256Digest?) -> Action {
+    package mutating func localHashFound(_ hash: SHA256Digest?) -> Action {
         switch state {
         case .locatingFork(var search):
             guard case .localHash = search.step else { return unexpected("a local hash") }
@@ -219,7 +219,7 @@ public struct SyncSessionStateMachine: Sendable {
         }
     }
 
-    public mutating func pushed(_ response: PushResponse, events: Int) -> Action {
+    package mutating func pushed(_ response: PushResponse, events: Int) -> Action {
         switch state {
         case .pushing:
             pushedEvents += response.applied
@@ -231,7 +231,7 @@ public struct SyncSessionStateMachine: Sendable {
         }
     }
 
-    public mutating func nothingToPush() -> Action {
+    package mutating func nothingToPush() -> Action {
         switch state {
         case .pushing(let attempts) where attempts == 0:
             state = .finished
@@ -247,7 +247,7 @@ public struct SyncSessionStateMachine: Sendable {
     /// A request failed: retried when it may help, else the session fails. A fork of this
     /// replica's own origin, answered by the server, is located then reported as `.ownFork`. A
     /// request of the fork search is not retried.
-    public mutating func requestFailed(_ error: SyncClientError) -> Action {
+    package mutating func requestFailed(_ error: SyncClientError) -> Action {
         switch state {
         case .pulling(let attempts):
             return failedRequest(error, attempts: attempts) { .pulling(attempts: $0) }

@@ -1,14 +1,14 @@
 /// One HTTP exchange of a sync session.
-public struct HTTPRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+package struct HTTPRequest: Sendable {
+    package enum Method: String, Sendable { case get = "GET", post = "POST" }
 
-    public var method: Method
+    package var method: Method
     /// The path after the base URL, e.g. `/v1/pull`.
-    public var path: String
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]?
+    package var path: String
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]?
 
-    public init(method: Method, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+    package init(method: Method, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.path = path
         self.headers = headers
@@ -17,20 +17,20 @@ public struct HTTPRequest: Sendable {
 }
 
 /// The answer: status, the body as decoded (gzip undone), and the bytes that crossed the wire.
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var body: [UInt8]
+package struct HTTPResponse: Sendable {
+    package var status: Int
+    package var body: [UInt8]
     /// Request line, headers and body as sent.
-    public var bytesSent: Int
+    package var bytesSent: Int
     /// Status line, headers and body as received (compressed).
-    public var bytesReceived: Int
+    package var bytesReceived: Int
     /// False when the body ended early (the connection was cut after the headers).
-    public var complete: Bool
+    package var complete: Bool
     /// The server's clock when it answered, in Unix milliseconds, from its `Date` header (which
     /// counts whole seconds); nil when it sent none. Only ever reported (protocol/CLOCKS.md).
-    public var serverDate: Int64?
+    package var serverDate: Int64?
 
-    public init(
+    package init(
         status: Int, body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0, complete: Bool = true,
         serverDate: Int64? = nil
     ) {
@@ -50,6 +50,6 @@ public struct HTTPResponse: Sendable {
 /// incomplete when it was cut off. A body growing past `maxResponseBytes` (after decompression)
 /// is a broken or hostile server: the transfer stops there, before more is held in memory, and
 /// `send` throws `.tooLarge` (not retryable).
-public protocol SyncTransport: AnyObject {
+package protocol SyncTransport: AnyObject {
     func send(_ request: HTTPRequest, maxResponseBytes: Int) throws -> HTTPResponse
 }

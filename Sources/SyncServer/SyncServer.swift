@@ -11,21 +11,21 @@ import WireProtocol
 ///
 /// Binds loopback unless told otherwise; refuses to start without an active token unless
 /// anonymous access is allowed; logs one line per request.
-public struct SyncServer: Sendable {
-    public struct Configuration: Sendable {
-        public var host: String
-        public var port: Int
-        public var allowAnonymous: Bool
-        public var limits: WireLimits
+package struct SyncServer: Sendable {
+    package struct Configuration: Sendable {
+        package var host: String
+        package var port: Int
+        package var allowAnonymous: Bool
+        package var limits: WireLimits
         /// How long a request body may take to arrive, from the request's head to its last byte.
-        public var bodyTimeout: Duration
+        package var bodyTimeout: Duration
         /// How long a connection may send nothing while a request is read, or sit idle between
         /// requests, before the server closes it.
-        public var idleTimeout: Duration
+        package var idleTimeout: Duration
         /// How long a stop (SIGTERM, SIGINT) waits for requests in progress before cutting them.
-        public var shutdownTimeout: Duration
+        package var shutdownTimeout: Duration
 
-        public init(
+        package init(
             host: String = "127.0.0.1", port: Int = 8080, allowAnonymous: Bool = false, limits: WireLimits = .standard,
             bodyTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(30),
             shutdownTimeout: Duration = .seconds(10)
@@ -44,7 +44,7 @@ public struct SyncServer: Sendable {
     let configuration: Configuration
     let logger: Logger
 
-    public init(replica: Replica, configuration: Configuration, logger: Logger) {
+    package init(replica: Replica, configuration: Configuration, logger: Logger) {
         self.replica = replica
         self.configuration = configuration
         self.logger = logger
@@ -53,7 +53,7 @@ public struct SyncServer: Sendable {
     /// Runs until SIGTERM or SIGINT; `onListening` gets the port actually bound (for `--port 0`).
     ///
     /// A stop waits at most `shutdownTimeout` for requests in progress, then cuts them.
-    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+    package func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
         if !configuration.allowAnonymous, try !replica.hasActiveTokens() {
             throw SyncServerError(
                 .noTokens,

@@ -11,15 +11,15 @@ import Glibc
 /// It can also hold a request half sent (`hold(afterUpstreamBytes:)`): the moment a test kills a
 /// process is then one where the server provably holds an incomplete request and the client
 /// provably waits for its answer, with no sleep and no race.
-public final class DroppingProxy: @unchecked Sendable {
-    public let port: Int
+package final class DroppingProxy: @unchecked Sendable {
+    package let port: Int
     private let target: Int
     private let listener: Int32
     private let lock = NSCondition()
     private var budget: Int?
     private var closed = false
     private var loopStarted = false
-    public private(set) var cutConnections = 0
+    package private(set) var cutConnections = 0
     private var hold = Hold.none
 
     private enum Hold {
@@ -33,7 +33,7 @@ public final class DroppingProxy: @unchecked Sendable {
     }
 
     /// Starts listening; `target` is the port to forward to.
-    public init(target: Int) throws {
+    package init(target: Int) throws {
         self.target = target
         (listener, port) = try LoopbackSocket.listen(reuseAddress: true)
         let thread = Thread { [weak self] in self?.acceptLoop() }
@@ -42,7 +42,7 @@ public final class DroppingProxy: @unchecked Sendable {
 
     /// Cut the connection that carries the `bytes`-th next byte, then forward everything again;
     /// nil forwards everything.
-    public func cut(after bytes: Int?) {
+    package func cut(after bytes: Int?) {
         lock.lock()
         budget = bytes
         lock.unlock()
@@ -53,14 +53,14 @@ public final class DroppingProxy: @unchecked Sendable {
     /// request at a time and a read never spans two of them, so the server then holds an
     /// incomplete request, every earlier request on the connection has been answered, and the
     /// client waits for an answer that cannot come. One connection is held at a time.
-    public func hold(afterUpstreamBytes bytes: Int) {
+    package func hold(afterUpstreamBytes bytes: Int) {
         lock.lock()
         hold = .armed(max(0, bytes))
         lock.unlock()
     }
 
     /// Waits until a request is held (true), or until `release()` or the timeout (false).
-    public func waitForHold(timeout: TimeInterval) -> Bool {
+    package func waitForHold(timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         lock.lock()
         defer { lock.unlock() }
@@ -76,7 +76,7 @@ public final class DroppingProxy: @unchecked Sendable {
 
     /// Lets the held connection go (it is then cut on both sides), withdraws a hold not yet
     /// reached, and wakes `waitForHold`. Safe to call at any time, any number of times.
-    public func release() {
+    package func release() {
         lock.lock()
         if case .armed = hold { hold = .none }
         if case .held = hold { hold = .none }
@@ -84,7 +84,7 @@ public final class DroppingProxy: @unchecked Sendable {
         lock.unlock()
     }
 
-    public func close() {
+    package func close() {
         lock.lock()
         let wasClosed = closed
         closed = true

@@ -6,9 +6,9 @@ import Glibc
 
 /// TCP sockets on 127.0.0.1 for the test servers and proxies written with raw sockets: a
 /// listener on a free port, and a connection to a port.
-public enum LoopbackSocket {
+package enum LoopbackSocket {
     /// A socket listening on 127.0.0.1 on a free port, and that port.
-    public static func listen(reuseAddress: Bool = false) throws -> (socket: Int32, port: Int) {
+    package static func listen(reuseAddress: Bool = false) throws -> (socket: Int32, port: Int) {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if reuseAddress {
             var yes: Int32 = 1
@@ -33,7 +33,7 @@ public enum LoopbackSocket {
 
     /// The next connection accepted on `listener`, or nil once `isClosed` says the listener was
     /// closed (a failed accept on an open listener is tried again).
-    public static func accept(from listener: Int32, isClosed: () -> Bool) -> Int32? {
+    package static func accept(from listener: Int32, isClosed: () -> Bool) -> Int32? {
         while true {
             let client = Glibc.accept(listener, nil, nil)
             if client >= 0 { return client }
@@ -42,7 +42,7 @@ public enum LoopbackSocket {
     }
 
     /// A socket connected to 127.0.0.1:`port`, or nil (nothing left open) when the connection fails.
-    public static func connect(port: Int) -> Int32? {
+    package static func connect(port: Int) -> Int32? {
         let connection = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {

@@ -7,17 +7,17 @@ import Replica
 /// file or into another, and articles have several captures), edits of every field with values
 /// drawn from small pools (so concurrent writes sometimes agree and sometimes conflict),
 /// deletes, restores, tag adds and removes, and resolves of conflicts.
-public struct RandomEditor: Sendable {
-    public let urls: [String]
+package struct RandomEditor: Sendable {
+    package let urls: [String]
 
-    public init(urlCount: Int = 6) {
+    package init(urlCount: Int = 6) {
         urls = (0..<urlCount).map { "https://news.example.org/a/story-\($0)/\(5_000_000 + $0).html" }
     }
 
     /// Performs one random action; returns false when it did not apply here (nothing to change,
     /// a deleted article, no conflict to resolve…).
     @discardableResult
-    public func act(on replica: Replica, random: inout SplitMix64) throws -> Bool {
+    package func act(on replica: Replica, random: inout SplitMix64) throws -> Bool {
         let roll = random.next() % 100
         do {
             switch roll {

@@ -2,14 +2,14 @@ import ArchiveModel
 import Foundation
 
 /// Where the tests find the repository and the shared corpus, and temporary folders for them.
-public enum TestPaths {
+package enum TestPaths {
     /// The repository's root folder.
-    public static let repository: URL = URL(fileURLWithPath: #filePath)
+    package static let repository: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The real article corpus: $ARCHIVE_SYNC_CORPUS, else shared/corpus beside the repository
     /// (../shared/corpus) or beside one of its parent folders.
-    public static var corpus: URL {
+    package static var corpus: URL {
         if let path = ProcessInfo.processInfo.environment["ARCHIVE_SYNC_CORPUS"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
@@ -28,18 +28,18 @@ public enum TestPaths {
     /// an error, so CI always runs them). Every test that reads the corpus carries
     /// `.enabled(if: TestPaths.corpusTestsRun, "needs the shared corpus …")`; elsewhere it is
     /// skipped with that comment, and `scripts/test` counts the skipped tests.
-    public static var corpusTestsRun: Bool { corpusIsPresent || runningInCI }
+    package static var corpusTestsRun: Bool { corpusIsPresent || runningInCI }
 
     /// Whether the corpus folder holds its articles.
-    public static var corpusIsPresent: Bool {
+    package static var corpusIsPresent: Bool {
         FileManager.default.fileExists(atPath: corpus.appendingPathComponent("articles").path)
     }
 
     /// Whether the `CI` environment variable is set and not empty (as `scripts/test` reads it).
-    public static var runningInCI: Bool { !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
+    package static var runningInCI: Bool { !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
 
     /// The files of a corpus folder, sorted by name.
-    public static func corpusFiles(_ folder: String) throws -> [URL] {
+    package static func corpusFiles(_ folder: String) throws -> [URL] {
         let directory = corpus.appendingPathComponent(folder)
         guard FileManager.default.fileExists(atPath: directory.path) else {
             throw TestSetupError(
@@ -53,27 +53,27 @@ public enum TestPaths {
 }
 
 /// A problem with the tests' own set-up (a missing corpus), reported as a failure.
-public struct TestSetupError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct TestSetupError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// A temporary folder removed when the value goes away.
-public final class TemporaryDirectory: @unchecked Sendable {
-    public let url: URL
-    public var path: String { url.path }
+package final class TemporaryDirectory: @unchecked Sendable {
+    package let url: URL
+    package var path: String { url.path }
 
-    public init(_ label: String = "test") throws {
+    package init(_ label: String = "test") throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("archive-sync-\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+    package func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     /// Writes `bytes` at `name` (folders created as needed) and returns the full path.
     @discardableResult
-    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+    package func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let target = url.appendingPathComponent(name)
         try FileManager.default.createDirectory(
             at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -82,23 +82,23 @@ public final class TemporaryDirectory: @unchecked Sendable {
     }
 
     @discardableResult
-    public func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
+    package func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// A wall clock for tests: starts at a fixed time and moves forward by a step on every reading.
-public final class SteppingClock: @unchecked Sendable {
+package final class SteppingClock: @unchecked Sendable {
     private var now: Int64
     private let step: Int64
     private let lock = NSLock()
 
-    public init(start: Int64 = 1_731_686_344_000, step: Int64 = 1) {
+    package init(start: Int64 = 1_731_686_344_000, step: Int64 = 1) {
         now = start
         self.step = step
     }
 
-    public func read() -> Int64 {
+    package func read() -> Int64 {
         lock.lock()
         defer { lock.unlock() }
         now += step
@@ -107,9 +107,9 @@ public final class SteppingClock: @unchecked Sendable {
 }
 
 /// Builds events by hand for tests of the rules: explicit origins, clocks and hybrid times.
-public enum EventFactory {
+package enum EventFactory {
     /// A fixed origin id for replica number `n` (1 → 000…01): origins sort by number.
-    public static func origin(_ n: Int) -> OriginID {
+    package static func origin(_ n: Int) -> OriginID {
         let hex = String(n, radix: 16)
         guard let origin = OriginID(hex: String(repeating: "0", count: 32 - hex.count) + hex) else {
             preconditionFailure("an origin number is not negative (any other Int fits 32 hex digits): got \(n)")
@@ -117,11 +117,11 @@ public enum EventFactory {
         return origin
     }
 
-    public static let url = "https://news.example.org/a/rules/1.html"
-    public static var article: ArticleID { ArticleID(url: url) }
+    package static let url = "https://news.example.org/a/rules/1.html"
+    package static var article: ArticleID { ArticleID(url: url) }
 
     /// An event of origin `origin` number `seq` that held `clock` of the other origins.
-    public static func event(
+    package static func event(
         _ origin: Int, _ seq: Int, clock: [Int: Int] = [:], hlc: Int64, counter: Int = 0, kind: EventKind = .update,
         article: ArticleID = article, _ changes: [Change]
     ) throws -> Event {
@@ -136,7 +136,7 @@ public enum EventFactory {
     }
 
     /// A create of the test article by `origin`.
-    public static func create(
+    package static func create(
         _ origin: Int, _ seq: Int = 1, clock: [Int: Int] = [:], hlc: Int64, title: String = "Title"
     ) throws -> Event {
         try event(
@@ -150,8 +150,8 @@ public enum EventFactory {
 
 /// The corpus's `revisions/manifest.tsv`: one row per version of an article, each a dictionary
 /// from column name to value.
-public enum RevisionsManifest {
-    public static func rows() throws -> [[String: String]] {
+package enum RevisionsManifest {
+    package static func rows() throws -> [[String: String]] {
         let url = TestPaths.corpus.appendingPathComponent("revisions/manifest.tsv")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw TestSetupError("cannot read \(url.path): put the shared corpus at ../shared/corpus")
