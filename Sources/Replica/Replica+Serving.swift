@@ -44,9 +44,13 @@ extension Replica {
         return try await pool.read { db in try Self.snapshot(journal: journal, projector: projector, path: path, db) }
     }
 
-    /// `syncSnapshot()` for callers that are not async.
-    package func syncSnapshot() throws -> SyncSnapshot {
-        try pool.read { db in try Self.snapshot(journal: journal, projector: projector, path: path, db) }
+    /// What this replica holds and the digest of its articles, read in one snapshot: what a push
+    /// is answered with once applied.
+    ///
+    /// Throws what reading the file throws.
+    package func knowledgeAndDigest() async throws -> (knowledge: VectorClock, digest: SHA256Digest) {
+        let (journal, projector) = (self.journal, self.projector)
+        return try await pool.read { db in (try journal.knowledge(db), try projector.digest(db)) }
     }
 
     private static func snapshot(

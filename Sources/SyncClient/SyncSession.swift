@@ -1,4 +1,5 @@
 import ArchiveModel
+import EventJournal
 import Foundation
 import Replica
 import WireProtocol
@@ -220,8 +221,15 @@ package final class SyncSession {
                 // The page is decoded before `decodingDeltas` returns: the lookup does not escape.
                 try withoutActuallyEscaping(valueSetBy) { valueSetBy in
                     try PageDecoder.page(response.body, request: pull) { dot, field in
-                        try valueSetBy(dot, field).map {
-                            ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                        do {
+                            return try valueSetBy(dot, field).map {
+                                ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                            }
+                        } catch let error as EventJournalError {
+                            // A held event that cannot be read: said as the journal says it.
+                            throw WireProtocolError(
+                                .internal, error.message, event: error.event.map { "\($0.origin.hex):\($0.seq)" },
+                                underlying: error)
                         }
                     }
                 }

@@ -82,9 +82,12 @@ struct SyncRoutes: Sendable {
                 try EventBatch.decode(
                     body, maxEvents: maxEvents, maxExpandedBytes: maxExpanded,
                     bases: { dot, field in
-                        try heldValue(dot, field).map {
-                            ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
-                        }
+                        // A stored event that cannot be read is the journal's error, mapped here.
+                        do {
+                            return try heldValue(dot, field).map {
+                                ValueDelta.Base(article: $0.article, hash: $0.hash, value: $0.value)
+                            }
+                        } catch { throw WireProtocolError(caught: error) }
                     })
             }
             guard !events.isEmpty else {
@@ -98,11 +101,10 @@ struct SyncRoutes: Sendable {
             } catch {
                 throw WireProtocolError(caught: error, line: self.line(of: error, in: events))
             }
-            let snapshot = try await replica.syncSnapshot()
+            let (knowledge, digest) = try await replica.knowledgeAndDigest()
             return try self.json(
                 PushResponse(
-                    applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: snapshot.knowledge,
-                    digest: snapshot.digest.hex
+                    applied: report.appended, alreadyHeld: report.alreadyHeld, knowledge: knowledge, digest: digest.hex
                 )
                 .json, for: request)
         }

@@ -37,11 +37,12 @@ final class CannedHTTPServer: @unchecked Sendable {
     /// ends a blocked accept) and closed once, by the accept loop as it ends, so its descriptor
     /// number is never closed twice nor used after another file took it.
     func close() {
+        // Under the lock: the accept loop closes the listener under it too, so a shutdown here
+        // never reaches a descriptor number already given back.
         lock.lock()
-        let wasClosed = closed
+        if !closed { shutdown(listener, Int32(SHUT_RDWR)) }
         closed = true
         lock.unlock()
-        if !wasClosed { shutdown(listener, Int32(SHUT_RDWR)) }
     }
 
     deinit {
@@ -63,7 +64,11 @@ final class CannedHTTPServer: @unchecked Sendable {
         lock.lock()
         loopStarted = true
         lock.unlock()
-        defer { Glibc.close(listener) }
+        defer {
+            lock.lock()
+            Glibc.close(listener)
+            lock.unlock()
+        }
         while let client = LoopbackSocket.accept(from: listener, isClosed: { isClosed }) {
             readRequest(client)
             lock.lock()

@@ -85,15 +85,16 @@ package final class DroppingProxy: @unchecked Sendable {
     }
 
     package func close() {
+        // Shut down here, under the lock (it ends a blocked accept); the accept loop closes the
+        // listener as it ends, under the lock too, so its descriptor number is never closed twice
+        // nor reached after another file took it.
         lock.lock()
         let wasClosed = closed
+        if !wasClosed { shutdown(listener, Int32(SHUT_RDWR)) }
         closed = true
         lock.unlock()
         if wasClosed { return }
         release()
-        // Shut down here (it ends a blocked accept); the accept loop closes the listener as it
-        // ends, so its descriptor number is never closed twice nor used after another file took it.
-        shutdown(listener, Int32(SHUT_RDWR))
     }
 
     deinit {
@@ -115,7 +116,11 @@ package final class DroppingProxy: @unchecked Sendable {
         lock.lock()
         loopStarted = true
         lock.unlock()
-        defer { Glibc.close(listener) }
+        defer {
+            lock.lock()
+            Glibc.close(listener)
+            lock.unlock()
+        }
         while let client = LoopbackSocket.accept(from: listener, isClosed: { isClosed }) {
             guard let upstream = LoopbackSocket.connect(port: target) else {
                 Glibc.close(client)
