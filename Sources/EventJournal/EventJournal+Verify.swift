@@ -15,6 +15,38 @@ extension EventJournal {
         }
     }
 
+    /// Proves that the append-only guards refuse: an UPDATE and a DELETE of the journal's first
+    /// row are each tried in a savepoint that is rolled back, and must be refused by a trigger
+    /// (a constraint failure). Returns what was not refused; an empty journal proves nothing and
+    /// returns nothing.
+    ///
+    /// Must run in a write transaction the caller owns (in a read-only one SQLite refuses the
+    /// statements before any trigger runs, which would prove nothing); the journal is left as it
+    /// was whatever happens.
+    ///
+    /// - Throws: GRDB's `DatabaseError` for any failure other than a trigger's refusal.
+    package func guardProblems(_ db: Database) throws -> [String] {
+        var problems: [String] = []
+        let probes = [
+            ("an UPDATE", "UPDATE journal SET kind = kind WHERE position = (SELECT min(position) FROM journal)"),
+            ("a DELETE", "DELETE FROM journal WHERE position = (SELECT min(position) FROM journal)"),
+        ]
+        for (what, sql) in probes {
+            var changed = 0
+            do {
+                try db.inSavepoint {
+                    try db.execute(sql: sql)
+                    changed = db.changesCount
+                    return .rollback
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                continue  // Refused by a guard, as it must be.
+            }
+            if changed > 0 { problems.append("\(what) of the journal was not refused") }
+        }
+        return problems
+    }
+
     /// Checks invariants 1 to 3 on the stored journal, row by row, in bounded memory.
     ///
     /// Reports (at most `limit` problems per check): missing guard triggers; rows that do not
@@ -24,10 +56,8 @@ extension EventJournal {
     ///
     /// A problem found is reported, never thrown, and nothing is repaired: the results come back
     /// in a fixed order (append-only guards, event rows, hash chains, causal order, knowledge
-    /// vector). Runs in the caller's transaction. To prove the guards work it tries an UPDATE in a
-    /// savepoint that it rolls back, so the journal is left as it was; in a read-only transaction
-    /// SQLite refuses that UPDATE for being read-only, so only a write transaction proves the
-    /// trigger itself (its presence is checked either way).
+    /// vector). Runs in the caller's transaction, which may be read-only: it checks that the guards
+    /// are there; `guardProblems(_:)`, in a write transaction, proves that they refuse.
     ///
     /// ```swift
     /// let checks = try dbPool.read { db in try journal.verify(db) }
@@ -38,26 +68,11 @@ extension EventJournal {
     package func verify(_ db: Database, limit: Int = 20) throws -> [CheckResult] {
         let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
         let missingTriggers = Self.guardTriggers.filter { !triggers.contains($0) }
-        var guards = CheckResult(
+        let guards = CheckResult(
             name: "append-only guards",
             problems: missingTriggers.map {
                 "the trigger \($0) is missing: the journal is no longer protected against changes"
             })
-        if guards.ok {
-            // Prove the guard works: an UPDATE of the journal must be refused.
-            do {
-                try db.inSavepoint {
-                    try db.execute(
-                        sql: "UPDATE journal SET kind = kind WHERE position = (SELECT min(position) FROM journal)")
-                    return .rollback
-                }
-                if try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0 > 0 {
-                    guards.problems.append("an UPDATE of the journal was not refused")
-                }
-            } catch {
-                // Refused, as it must be.
-            }
-        }
 
         var rows = CheckResult(name: "event rows", problems: [])
         var chains = CheckResult(name: "hash chains", problems: [])

@@ -34,8 +34,20 @@ extension Replica {
         defer { try? FileManager.default.removeItem(at: scratchDirectory) }
         let scratch = try DatabaseQueue(path: scratchDirectory.appendingPathComponent("rebuild.sqlite").path)
 
+        // The guards are proved to refuse in a write transaction rolled back (a read one would
+        // refuse the probe for being read-only); a file that cannot be written cannot be changed
+        // through them either, and only their presence is checked.
+        let journal = self.journal
+        var guardProblems: [String] = []
+        do {
+            guardProblems = try pool.write { db in try journal.guardProblems(db) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {}
+        let probed = guardProblems
         return try pool.read { db in
             var checks = try journal.verify(db)
+            if let index = checks.firstIndex(where: { $0.name == "append-only guards" }) {
+                checks[index].problems += probed
+            }
             let digest = try projector.digest(db)
             var projection = EventJournal.CheckResult(name: "projection", problems: [])
             let stored = try projector.digestOfStoredStates(db)

@@ -182,6 +182,26 @@ struct CommandLineTests {
         #expect(json["ok"]?.boolValue == false)
     }
 
+    @Test func verifyFindsAGuardThatNoLongerRefuses() throws {
+        let cli = try CLI("hollow-guard")
+        try cli.ok(["init", "--name", "laptop"])
+        try cli.ok(["generate", cli.directory.file("a"), "--count", "3"])
+        try cli.ok(["import", cli.directory.file("a")])
+        let database = try DatabaseQueue(path: cli.database)
+        try database.write { db in
+            // The guard's name is kept, its refusal is gone: its presence alone proves nothing.
+            try db.execute(sql: "DROP TRIGGER journal_refuses_delete")
+            try db.execute(sql: "CREATE TRIGGER journal_refuses_delete BEFORE DELETE ON journal BEGIN SELECT 1; END")
+        }
+        try database.close()
+        let verify = try cli.run(["verify"])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("FAILED append-only guards"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("a DELETE of the journal was not refused"))
+        // Proving it changed nothing: the events are all still there.
+        #expect(try cli.ok(["status", "--json"]).stdout.contains("\"events\":3"))
+    }
+
     @Test func helpTeachesEveryCommand() throws {
         let cli = try CLI("help")
         let help = try cli.ok(["--help"]).stdout

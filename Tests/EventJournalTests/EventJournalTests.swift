@@ -167,6 +167,22 @@ struct EventJournalTests {
         #expect(failed.contains("event rows"))
     }
 
+    @Test func theGuardsAreProvedToRefuseAndAGuardThatNoLongerRefusesIsFound() throws {
+        _ = try append(try chain(1, 3))
+        #expect(try database.write { db in try journal.guardProblems(db) } == [])
+        // A guard under its own name that lets everything through: present, but no guard.
+        try database.write { db in
+            try db.execute(sql: "DROP TRIGGER journal_refuses_update")
+            try db.execute(sql: "CREATE TRIGGER journal_refuses_update BEFORE UPDATE ON journal BEGIN SELECT 1; END")
+        }
+        let problems = try database.write { db in try journal.guardProblems(db) }
+        #expect(problems == ["an UPDATE of the journal was not refused"])
+        // The probes were rolled back: the journal is as it was.
+        let checks = try database.read { db in try journal.verify(db) }
+        let failed = checks.filter { !$0.ok }.map(\.name)
+        #expect(failed.isEmpty, "\(failed)")
+    }
+
     @Test func missingEventsComeInJournalOrderWithinLimits() throws {
         _ = try append(try chain(1, 5))
         _ = try append(try chain(2, 3, clock: [1: 5], startHLC: 1000))
