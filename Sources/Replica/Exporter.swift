@@ -30,9 +30,6 @@ package struct ExportProblem: Sendable, Equatable {
 }
 
 extension Replica {
-    /// The most bytes an article's file can hold: its values, plus the header lines.
-    static let maxArticleFileBytes = FolderRules.maxArticleFileBytes
-
     /// Writes every live article to `directory`/`path`, creating folders as needed, and never
     /// anything outside `directory` (see `ExportFolder`).
     ///

@@ -48,9 +48,6 @@ extension Replica {
     /// The most bytes of files an import holds in memory at once, between commits.
     static let maxChunkBytes = 64 << 20
 
-    /// The file name endings a folder walk imports.
-    package static let importExtensions = FolderRules.importExtensions
-
     /// Imports article files and folders (recursively: `.txt`, `.md` and `.markdown` files, hidden
     /// ones skipped).
     ///

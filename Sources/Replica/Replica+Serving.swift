@@ -79,21 +79,16 @@ extension Replica {
         return try await pool.read { db in
             let events = try journal.events(missingFrom: vector, limit: limit, maxBytes: maxBytes, db).map(\.event)
             guard let known else { return (events, try encode(events, nil)) }
-            let finder: DeltaBase = { event, field in try journal.base(for: event, field: field, coveredBy: known, db) }
-            return (events, try encode(events, finder))
+            return (events, try encode(events, Self.deltaBase(journal, coveredBy: known, db)))
         }
     }
 
-    /// Runs `decode` with a lookup of the values events held here set, inside one read snapshot:
-    /// a pushed batch's delta-coded values are rebuilt from them before it is applied.
-    ///
-    /// Throws what `decode` throws, or what reading the file throws.
-    package func withHeldValues<T: Sendable>(
+    /// `decodingDeltas(_:)` for async callers (the server, rebuilding a pushed batch's delta-coded
+    /// values before applying it): the read runs on GRDB's own threads.
+    package func decodingDeltas<T: Sendable>(
         _ decode: @escaping @Sendable (@escaping HeldValue) throws -> T
     ) async throws -> T {
         let journal = self.journal
-        return try await pool.read { db in
-            try decode { dot, field in try journal.value(setBy: dot, field: field, db) }
-        }
+        return try await pool.read { db in try decode(Self.heldValue(journal, db)) }
     }
 }

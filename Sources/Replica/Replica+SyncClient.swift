@@ -35,14 +35,8 @@ extension Replica {
     /// `decode` runs in one read transaction, so every lookup sees the same snapshot; it must not
     /// write. Throws what `decode` or a lookup throws (the database's error when the file cannot
     /// be read).
-    package func decodingDeltas<T>(
-        _ decode: (
-            _ valueSetBy: (Dot, Field) throws -> (article: ArticleID, hash: SHA256Digest, value: String)?
-        ) throws -> T
-    ) throws -> T {
-        try pool.read { db in
-            try decode { dot, field in try journal.value(setBy: dot, field: field, db) }
-        }
+    package func decodingDeltas<T>(_ decode: (_ valueSetBy: HeldValue) throws -> T) throws -> T {
+        try pool.read { db in try decode(Self.heldValue(journal, db)) }
     }
 
     /// Runs `encode` with `baseFor`, which gives for an event that sets a field the latest earlier
@@ -53,11 +47,20 @@ extension Replica {
     /// write. Throws what `encode` or a lookup throws (the database's error when the file cannot
     /// be read).
     package func encodingDeltas<T>(
-        coveredBy vector: VectorClock,
-        _ encode: (_ baseFor: (Event, Field) throws -> (dot: Dot, hash: SHA256Digest, value: String)?) throws -> T
-    ) throws -> T {
-        try pool.read { db in
-            try encode { event, field in try journal.base(for: event, field: field, coveredBy: vector, db) }
-        }
+        coveredBy vector: VectorClock, _ encode: (_ baseFor: DeltaBase) throws -> T
+    ) throws
+        -> T
+    {
+        try pool.read { db in try encode(Self.deltaBase(journal, coveredBy: vector, db)) }
+    }
+
+    /// The lookup of `decodingDeltas`, inside the transaction of `db`.
+    static func heldValue(_ journal: EventJournal, _ db: Database) -> HeldValue {
+        { dot, field in try journal.value(setBy: dot, field: field, db) }
+    }
+
+    /// The lookup of `encodingDeltas`, inside the transaction of `db`.
+    static func deltaBase(_ journal: EventJournal, coveredBy vector: VectorClock, _ db: Database) -> DeltaBase {
+        { event, field in try journal.base(for: event, field: field, coveredBy: vector, db) }
     }
 }

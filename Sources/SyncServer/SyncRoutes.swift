@@ -78,7 +78,7 @@ struct SyncRoutes: Sendable {
             let maxExpanded = self.limits.maxDecompressedBytes
             let replica = self.replica
             // Delta-coded values are rebuilt from events this server holds, within the budget.
-            let events = try await replica.withHeldValues { heldValue in
+            let events = try await replica.decodingDeltas { heldValue in
                 try EventBatch.decode(
                     body, maxEvents: maxEvents, maxExpandedBytes: maxExpanded,
                     bases: { dot, field in
