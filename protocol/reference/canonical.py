@@ -4,7 +4,9 @@
     python3 protocol/reference/canonical.py vectors   # rewrites protocol/vectors/canonical-events.json
     python3 protocol/reference/canonical.py hash FILE  # prints the hash of each wire-form event line
 
-The Swift tests check the project's encoder against the vectors this writes.
+The Swift tests check the project's encoder against the vectors this writes. Signing of events
+(signed origins, protocol/PROOFS.md) is in signing.py, which needs the `cryptography` package;
+this module needs the standard library alone.
 """
 import hashlib
 import json
@@ -12,13 +14,44 @@ import sys
 from pathlib import Path
 
 
+# Keys of the wire form that the canonical payload leaves out: the hash of the payload and the
+# signature over that hash.
+NOT_CANONICAL = ("hash", "sig")
+
+# What an origin's key signs: these 19 ASCII bytes, then the 32 raw bytes of the event hash.
+EVENT_SIGNING_PREFIX = b"archive-sync event\n"
+# What a prover's key signs: these 19 ASCII bytes, then the canonical attestation without `sig`.
+PROOF_SIGNING_PREFIX = b"archive-sync proof\n"
+
+
+def canonical_json(value) -> bytes:
+    """Any JSON value in the canonical form: keys sorted by UTF-8 bytes, no whitespace, raw UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def canonical(event: dict) -> bytes:
-    body = {k: v for k, v in event.items() if k != "hash"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return canonical_json({k: v for k, v in event.items() if k not in NOT_CANONICAL})
 
 
 def event_hash(event: dict) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def origin_of_key(pubkey_hex: str) -> str:
+    """A signed origin's id: the first 16 bytes of SHA-256 of the raw 32-byte Ed25519 public key,
+    as 32 lowercase hex digits."""
+    raw = bytes.fromhex(pubkey_hex)
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def signing_message(hash_hex: str) -> bytes:
+    """The bytes an origin's key signs for the event of hash `hash_hex`."""
+    raw = bytes.fromhex(hash_hex)
+    if len(raw) != 32:
+        raise ValueError("an event hash is 32 bytes")
+    return EVENT_SIGNING_PREFIX + raw
 
 
 def article_id(url: str) -> str:
