@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from canonical import (  # noqa: E402
-    PROOF_SIGNING_PREFIX, ZERO, canonical_json, capture_id, event_hash, origin_of_key, signing_message)
+    PROOF_SIGNING_PREFIX, ZERO, canonical, canonical_json, capture_id, event_hash, origin_of_key, signing_message)
 
 
 def private_key(seed: bytes):
@@ -73,7 +73,7 @@ class Replica:
 def sign_event(draft: dict, key) -> dict:
     """The wire form of a signed event: hash first, then sig, then the canonical keys."""
     digest = event_hash(draft)
-    return {"hash": digest, "sig": key.sign(signing_message(digest)).hex(), **draft}
+    return {"hash": digest, "sig": key.sign(signing_message(digest)).hex(), **json.loads(canonical(draft))}
 
 
 def check_signed_event(event: dict, public_key_hex: str):
@@ -160,7 +160,7 @@ def vectors() -> list:
     tag = server.write(record, "update", [{"tagAdd": "korea"}], [1731686410000, 0])
 
     def resigned(event: dict, signature: bytes) -> dict:
-        return {"hash": event["hash"], "sig": signature.hex(), **{k: v for k, v in event.items() if k not in ("hash", "sig")}}
+        return {"hash": event["hash"], "sig": signature.hex(), **json.loads(canonical(event))}
 
     other_key = private_key(SEED_B)
     by_other = resigned(update, other_key.sign(signing_message(update["hash"])))

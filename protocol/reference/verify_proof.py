@@ -369,6 +369,8 @@ def verify(proof_bytes: bytes, allow_unsigned: bool = False) -> dict:
             if previous["seq"] == event["seq"] - 1 and event["prev"] != previous["hash"]:
                 raise Rejected(f"{where}: its prev is not the hash of {dot_text(previous)}, the origin's previous event")
         last_of_origin[event["origin"]] = event
+    for index, event in enumerate(events):
+        where = label(event, index)
         for later_index in range(index + 1, len(events)):
             later = events[later_index]
             if happened_after(event, later):
