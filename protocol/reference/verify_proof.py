@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -521,4 +522,6 @@ def main(argv: list) -> int:
 
 
 if __name__ == "__main__":
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     sys.exit(main(sys.argv[1:]))
