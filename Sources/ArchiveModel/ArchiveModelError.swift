@@ -31,6 +31,8 @@ public struct ArchiveModelError: ArchiveSyncError, Equatable {
         public static let malformedJSON = Code(rawValue: "malformed-json")
         public static let malformedEvent = Code(rawValue: "malformed-event")
         public static let hashMismatch = Code(rawValue: "hash-mismatch")
+        /// A key that does not name its origin, or a signature that is malformed or does not verify.
+        public static let badSignature = Code(rawValue: "bad-signature")
     }
 
     public var code: Code

@@ -2,15 +2,17 @@
  The canonical encoding of an event (protocol/CANONICAL.md is the reference; this is the code).
 
    {"article":"<16 hex>","changes":[<change>...],"clock":{"<origin>":<seq>...},
-    "hlc":[<ms>,<counter>],"kind":"<kind>","name":"<replica name>","origin":"<32 hex>",
-    "prev":"<64 hex>","seq":<n>}
+    "hlc":[<ms>,<counter>],"key":"<64 hex>","kind":"<kind>","name":"<replica name>",
+    "origin":"<32 hex>","prev":"<64 hex>","seq":<n>}
 
- Keys sorted by bytes, no whitespace, `name` only when present, clock entries of zero left out.
+ Keys sorted by bytes, no whitespace, `name` and `key` only when present (`key` only on the first
+ event of a signed origin), clock entries of zero left out.
  A change is {"set":"<field>","value":<string|integer|bool>}, {"tagAdd":"<tag>"} or
  {"tagRemove":"<tag>"}; changes keep the order the writer gave them. hash = SHA-256 of these bytes.
 
- On the wire and in `--json` output an event is one line: the same object with "hash" first,
- {"hash":"<64 hex>","article":...}. Readers accept any key order and whitespace; the hash is
+ On the wire and in `--json` output an event is one line: the same object with "hash" first and
+ the signature next, {"hash":"<64 hex>","sig":"<128 hex>","article":...} (no "sig" for an
+ unsigned origin). Readers accept any key order and whitespace; the hash is
  always computed over the canonical re-encoding, so a reordered event keeps its hash.
 */
 
@@ -22,8 +24,9 @@ extension Event {
             ("changes", .array(draft.changes.map(encode))),
             ("clock", .object(draft.clock.sortedEntries.map { ($0.origin.hex, .integer(Int64($0.seq))) })),
             ("hlc", .array([.integer(draft.hlc.milliseconds), .integer(Int64(draft.hlc.counter))])),
-            ("kind", .string(draft.kind.rawValue)),
         ]
+        if let key = draft.key { pairs.append(("key", .string(key.hex))) }
+        pairs.append(("kind", .string(draft.kind.rawValue)))
         if let name = draft.name { pairs.append(("name", .string(name))) }
         pairs.append(("origin", .string(draft.origin.hex)))
         pairs.append(("prev", .string(draft.prev.hex)))
@@ -46,13 +49,25 @@ extension Event {
     /// The canonical JSON object of the event (without its hash).
     public var canonicalObject: JSONValue { Event.canonicalObject(of: draft) }
 
-    /// The event as one line of JSON with its hash first: the wire and export form.
+    /// The event as one line of JSON with its hash and signature first: the wire and export form.
     public var wireLine: [UInt8] {
         var line: [UInt8] = Array("{\"hash\":\"".utf8)
+        line.reserveCapacity(payload.count + 220)
         line.append(contentsOf: Array(hash.hex.utf8))
+        if let signature {
+            line.append(contentsOf: Array("\",\"sig\":\"".utf8))
+            line.append(contentsOf: Array(signature.hex.utf8))
+        }
         line.append(contentsOf: Array("\",".utf8))
         line.append(contentsOf: payload.dropFirst())
         return line
+    }
+
+    /// The leading pairs of the wire form: the hash, then the signature when there is one.
+    public var wireHeader: [(key: String, value: JSONValue)] {
+        var pairs: [(key: String, value: JSONValue)] = [("hash", .string(hash.hex))]
+        if let signature { pairs.append(("sig", .string(signature.hex))) }
+        return pairs
     }
 
     /// Reads an event from its wire form (a JSON object with a "hash" key) and checks its hash.
@@ -74,6 +89,14 @@ extension Event {
             throw ArchiveModelError(.malformedEvent, "the event's hash is not 64 lowercase hex digits")
         }
         pairs.remove(at: hashIndex)
+        var signature: Ed25519Signature?
+        if let sigIndex = pairs.firstIndex(where: { $0.key == "sig" }) {
+            guard let text = pairs[sigIndex].value.stringValue, let parsed = Ed25519Signature(hex: text) else {
+                throw ArchiveModelError(.malformedEvent, "the event's signature (\"sig\") is not 128 lowercase hex digits")
+            }
+            signature = parsed
+            pairs.remove(at: sigIndex)
+        }
         let draft = try Event.draft(from: .object(pairs))
         try Event.validate(draft)
         let payload = Event.canonicalPayload(of: draft)
@@ -83,14 +106,14 @@ extension Event {
                 .hashMismatch, "its content hashes to \(actual.hex), not to the hash it carries (\(claimed.hex))",
                 context: "event \(draft.origin.short):\(draft.seq)")
         }
-        self.init(draft: draft, payload: payload, hash: actual)
+        self.init(draft: draft, payload: payload, hash: actual, signature: signature)
     }
 
     /// Reads an event from its canonical payload as stored in the journal.
     ///
     /// With `verify`, also checks that `payload` is canonical, that it hashes to `hash` and that the
     /// event is valid; without, trusts the journal (rebuild reads millions of rows this way).
-    public init(payload: [UInt8], hash: SHA256Digest, verify: Bool) throws {
+    public init(payload: [UInt8], hash: SHA256Digest, signature: Ed25519Signature?, verify: Bool) throws {
         let draft = try Event.draft(from: JSONParser.parse(payload))
         if verify {
             try Event.validate(draft)
@@ -106,13 +129,13 @@ extension Event {
                     context: "event \(draft.origin.short):\(draft.seq)")
             }
         }
-        self.init(draft: draft, payload: payload, hash: hash)
+        self.init(draft: draft, payload: payload, hash: hash, signature: signature)
     }
 
     /// Builds a draft from the JSON object of an event (without its hash), strictly.
     static func draft(from json: JSONValue) throws -> Draft {
         guard case .object(let pairs) = json else { throw malformed("an event must be a JSON object") }
-        let known: Set<String> = ["article", "changes", "clock", "hlc", "kind", "name", "origin", "prev", "seq"]
+        let known: Set<String> = ["article", "changes", "clock", "hlc", "key", "kind", "name", "origin", "prev", "seq"]
         if let unknown = pairs.first(where: { !known.contains($0.key) }) {
             throw malformed("unknown key \"\(unknown.key)\"")
         }
@@ -148,11 +171,18 @@ extension Event {
             guard let text = nameValue.stringValue else { throw malformed("\"name\" must be a string") }
             name = text
         }
+        var key: OriginKey?
+        if let keyValue = json["key"] {
+            guard let text = keyValue.stringValue, let parsed = OriginKey(hex: text) else {
+                throw malformed("\"key\" must be 64 lowercase hex digits (an Ed25519 public key)")
+            }
+            key = parsed
+        }
         guard let changeValues = json["changes"]?.arrayValue else { throw malformed("\"changes\" must be an array") }
         let changes = try changeValues.map(decodeChange)
         return Draft(
             origin: origin, seq: Int(seq), hlc: HybridTimestamp(milliseconds: ms, counter: Int(counter)),
-            clock: clock, article: article, kind: kind, changes: changes, prev: prev, name: name)
+            clock: clock, article: article, kind: kind, changes: changes, prev: prev, name: name, key: key)
     }
 
     private static func decodeChange(_ json: JSONValue) throws -> Change {

@@ -17,10 +17,12 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
         public var prev: SHA256Digest
         /// The writing replica's name: carried on its first event and on the first after a rename.
         public var name: String?
+        /// The origin's public key: carried by the first event of a signed origin, and only there.
+        public var key: OriginKey?
 
         public init(
             origin: OriginID, seq: Int, hlc: HybridTimestamp, clock: VectorClock, article: ArticleID,
-            kind: EventKind, changes: [Change], prev: SHA256Digest, name: String? = nil
+            kind: EventKind, changes: [Change], prev: SHA256Digest, name: String? = nil, key: OriginKey? = nil
         ) {
             self.origin = origin
             self.seq = seq
@@ -31,6 +33,7 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
             self.changes = changes
             self.prev = prev
             self.name = name
+            self.key = key
         }
     }
 
@@ -42,18 +45,47 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
     /// The canonical encoding: the bytes the hash covers and the journal stores.
     public let payload: [UInt8]
     public let hash: SHA256Digest
+    /// The origin's signature of `hash` (`Ed25519Signature.eventMessage`); nil for the events of
+    /// an unsigned origin, made before signatures existed. Not part of the payload: checked
+    /// against the origin's key by the journal, which is where that key is known.
+    public let signature: Ed25519Signature?
 
-    package init(draft: Draft, payload: [UInt8], hash: SHA256Digest) {
+    package init(draft: Draft, payload: [UInt8], hash: SHA256Digest, signature: Ed25519Signature?) {
         self.draft = draft
         self.payload = payload
         self.hash = hash
+        self.signature = signature
     }
 
-    /// Validates `draft`, encodes it canonically and hashes it.
+    /// Validates `draft`, encodes it canonically and hashes it, without a signature: the events of
+    /// unsigned origins (and of tests about them).
     public static func seal(_ draft: Draft) throws -> Event {
         try validate(draft)
         let payload = canonicalPayload(of: draft)
-        return Event(draft: draft, payload: payload, hash: SHA256Digest.of(payload))
+        return Event(draft: draft, payload: payload, hash: SHA256Digest.of(payload), signature: nil)
+    }
+
+    /// Validates `draft`, encodes it canonically, hashes it and signs the hash with `key`.
+    ///
+    /// The first event of the origin gets `key`'s public half (`Draft.key`); later ones none.
+    /// Throws `badSignature` when `key` is not the key of `draft.origin`.
+    public static func seal(_ draft: Draft, signedBy key: SigningKey) throws -> Event {
+        var draft = draft
+        draft.key = draft.seq == 1 ? key.publicKey : nil
+        guard key.origin == draft.origin else {
+            throw ArchiveModelError(
+                .badSignature, "the key given signs for origin \(key.origin.short), not for \(draft.origin.short)",
+                context: "event \(draft.origin.short):\(draft.seq)")
+        }
+        try validate(draft)
+        let payload = canonicalPayload(of: draft)
+        let hash = SHA256Digest.of(payload)
+        return Event(draft: draft, payload: payload, hash: hash, signature: key.sign(event: hash))
+    }
+
+    /// The same event with another signature (or none): how tests forge one.
+    package func withSignature(_ signature: Ed25519Signature?) -> Event {
+        Event(draft: draft, payload: payload, hash: hash, signature: signature)
     }
 
     public var origin: OriginID { draft.origin }
@@ -65,6 +97,7 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
     public var changes: [Change] { draft.changes }
     public var prev: SHA256Digest { draft.prev }
     public var name: String? { draft.name }
+    public var key: OriginKey? { draft.key }
     public var dot: Dot { Dot(origin: origin, seq: seq) }
 
     /// True when `other` happened before this event: this event's writer held it.
@@ -116,6 +149,15 @@ extension Event {
             throw fail("its values hold \(size) bytes; an event holds at most \(Event.maxValueBytes) (4 MiB)")
         }
         if let name = draft.name { try FieldRules.validateName(name) }
+        if let key = draft.key {
+            guard draft.seq == 1 else { throw fail("only the first event of an origin carries its key") }
+            guard key.origin == draft.origin else {
+                throw ArchiveModelError(
+                    .badSignature,
+                    "its key hashes to origin \(key.origin.hex), not to the origin it claims (\(draft.origin.hex))",
+                    context: "event \(context)")
+            }
+        }
 
         var fields = Set<Field>()
         var tags = Set<[UInt8]>()

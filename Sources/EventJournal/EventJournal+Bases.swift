@@ -20,7 +20,7 @@ extension EventJournal {
             arguments: [event.article.hex])
         for row in rows {
             guard let hash = SHA256Digest(bytes: Array(row[1] as Data)) else { continue }
-            let candidate = try Event(payload: Array(row[0] as Data), hash: hash, verify: false)
+            let candidate = try Event(payload: Array(row[0] as Data), hash: hash, signature: nil, verify: false)
             guard candidate.dot != event.dot, vector.covers(origin: candidate.origin, seq: candidate.seq),
                 case .text(let value)? = candidate.value(of: field)
             else { continue }

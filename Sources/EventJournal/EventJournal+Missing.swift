@@ -43,7 +43,7 @@ extension EventJournal {
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT position, origin, seq, payload, hash FROM journal WHERE position > ? ORDER BY position LIMIT 500
+                        SELECT position, origin, seq, payload, hash, signature FROM journal WHERE position > ? ORDER BY position LIMIT 500
                         """), arguments: [cursor])
             for row in rows {
                 cursor = row[0]
@@ -57,7 +57,9 @@ extension EventJournal {
                     throw EventJournalError(.corruptRow, "journal row \(cursor) has an unreadable hash")
                 }
                 do {
-                    let event = try Event(payload: Array(payload), hash: hash, verify: false)
+                    let event = try Event(
+                        payload: Array(payload), hash: hash, signature: try signature(row[5], position: cursor),
+                        verify: false)
                     result.append(StoredEvent(position: cursor, event: event))
                 } catch {
                     throw EventJournalError(

@@ -15,6 +15,19 @@ extension EventJournal {
         }
     }
 
+    /// What `verify` found of one origin's signatures.
+    package struct OriginSignatures: Sendable, Equatable {
+        package var origin: OriginID
+        /// The key its first event brought; nil for an unsigned origin.
+        package var key: OriginKey?
+        package var events: Int
+        /// Events whose signature verified against `key`.
+        package var verified: Int
+        /// Events whose signature is missing, malformed or not `key`'s.
+        package var bad: Int
+        package var isSigned: Bool { key != nil }
+    }
+
     /// Proves that the append-only guards refuse: an UPDATE and a DELETE of the journal's first
     /// row are each tried in a savepoint that is rolled back, and must be refused by a trigger
     /// (a constraint failure). Returns what was not refused; an empty journal proves nothing and
@@ -66,6 +79,17 @@ extension EventJournal {
     ///
     /// - Throws: GRDB's `DatabaseError` when SQLite fails.
     package func verify(_ db: Database, limit: Int = 20) throws -> [CheckResult] {
+        try verifyWithSignatures(db, limit: limit).checks
+    }
+
+    /// `verify(_:limit:)`, with what was found of each origin's signatures (by origin).
+    ///
+    /// The check "signatures" reports every event of a signed origin whose signature is missing
+    /// or is not its origin key's signature of its hash, every signature carried by an event of an
+    /// unsigned origin, and a stored key that is not the one the origin's first event carries.
+    package func verifyWithSignatures(
+        _ db: Database, limit: Int = 20
+    ) throws -> (checks: [CheckResult], origins: [OriginSignatures]) {
         let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
         let missingTriggers = Self.guardTriggers.filter { !triggers.contains($0) }
         let guards = CheckResult(
@@ -77,6 +101,9 @@ extension EventJournal {
         var rows = CheckResult(name: "event rows", problems: [])
         var chains = CheckResult(name: "hash chains", problems: [])
         var causal = CheckResult(name: "causal order", problems: [])
+        var signatures = CheckResult(name: "signatures", problems: [])
+        var origins: [OriginID: OriginSignatures] = [:]
+        let storedKeys = try keys(db)
         var last: [OriginID: (seq: Int, hash: SHA256Digest, hlc: HybridTimestamp, position: Int64)] = [:]
         var position: Int64 = 0
         func note(_ check: inout CheckResult, _ message: String) {
@@ -86,7 +113,7 @@ extension EventJournal {
             let batch = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT position, origin, seq, hlc, article, kind, prev, hash, payload FROM journal
+                    SELECT position, origin, seq, hlc, article, kind, prev, hash, payload, signature FROM journal
                     WHERE position > ? ORDER BY position LIMIT 1000
                     """, arguments: [position])
             for row in batch {
@@ -98,11 +125,39 @@ extension EventJournal {
                 }
                 let event: Event
                 do {
-                    event = try Event(payload: Array(row[8] as Data), hash: hash, verify: true)
+                    event = try Event(
+                        payload: Array(row[8] as Data), hash: hash, signature: try signature(row[9], position: position),
+                        verify: true)
                 } catch {
                     note(&rows, "\(label): \(error)")
                     continue
                 }
+                var summary =
+                    origins[event.origin]
+                    ?? OriginSignatures(origin: event.origin, key: nil, events: 0, verified: 0, bad: 0)
+                if event.seq == 1 {
+                    summary.key = event.key
+                    if storedKeys[event.origin] != event.key {
+                        note(&signatures, "\(label): the stored key of its origin is not the one its first event carries")
+                    }
+                }
+                summary.events += 1
+                if let key = summary.key {
+                    if let signature = event.signature, key.isValid(signature, ofEvent: event.hash) {
+                        summary.verified += 1
+                    } else {
+                        summary.bad += 1
+                        note(
+                            &signatures,
+                            event.signature == nil
+                                ? "\(label): it has no signature, and its origin signs every event"
+                                : "\(label): its signature is not its origin key's signature of its hash")
+                    }
+                } else if event.signature != nil {
+                    summary.bad += 1
+                    note(&signatures, "\(label): it carries a signature, but its origin is unsigned history")
+                }
+                origins[event.origin] = summary
                 if event.origin.hex != row[1] || event.seq != row[2] || event.hlc.packed != row[3]
                     || event.article.hex != row[4] || event.kind.rawValue != row[5]
                     || Data(event.prev.bytes) != row[6]
@@ -162,6 +217,9 @@ extension EventJournal {
         for origin in Set(last.keys).subtracting(seen) {
             note(&knowledge, "it has no entry for \(origin.short), of which the journal holds events")
         }
-        return [guards, rows, chains, causal, knowledge]
+        for origin in Set(storedKeys.keys).subtracting(origins.keys) {
+            note(&signatures, "a key is stored for \(origin.short), of which the journal holds no event")
+        }
+        return ([guards, rows, chains, causal, signatures, knowledge], origins.values.sorted { $0.origin < $1.origin })
     }
 }

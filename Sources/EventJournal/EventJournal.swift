@@ -16,6 +16,11 @@ import GRDB
 ///    order of insertion, is always a causal order.
 /// 4. **Idempotent append.** An event already held (same origin, seq and hash) changes nothing;
 ///    the same origin and seq with another hash is a fork, refused.
+/// 5. **Signed origins.** The first event of a signed origin carries the origin's public key,
+///    which must name the origin (`OriginKey.origin`); it is kept in `journal_origin_key`, and
+///    every event of that origin must carry a signature of its hash by that key. An origin whose
+///    first event carries no key is unsigned history (made before signatures existed): its events
+///    carry no signature, and a caller may refuse them (`UnsignedEvents.refuse`).
 ///
 /// `journal_head` holds the last event of each origin, kept by a trigger on every insert: it is
 /// the knowledge vector (`knowledge(_:)`) and the chain heads (`heads(_:)`), read without
@@ -58,6 +63,14 @@ package struct EventJournal: Sendable {
     package struct StoredEvent: Sendable {
         package var position: Int64
         package var event: Event
+    }
+
+    /// Whether `append` takes events of unsigned origins (protocol/SPEC.md, "Signed origins").
+    package enum UnsignedEvents: Sendable, Equatable {
+        /// Accept them, as history written before signatures existed.
+        case accept
+        /// Refuse them with `unsigned-event`.
+        case refuse
     }
 
     /// What `append` did.
@@ -170,13 +183,31 @@ package struct EventJournal: Sendable {
     ///   `.clockNotAfterPast` when its hlc is not after theirs or after its origin's previous
     ///   event, `.clockAhead` as above; `.corruptRow` when a stored hash cannot be read. GRDB's
     ///   `DatabaseError` when SQLite fails (for example a guard trigger that aborts the insert).
-    package func append(_ event: Event, _ db: Database) throws -> AppendOutcome {
+    ///   `.badSignature` when the event of a signed origin has no signature, or one that is not
+    ///   its origin key's signature of its hash, or an unsigned origin's event carries one;
+    ///   `.unsigned` for an unsigned origin's event when `unsigned` is `.refuse`.
+    ///
+    /// - Parameters:
+    ///   - unsigned: Whether events of unsigned origins are taken.
+    ///   - signatureChecked: True when the caller has just made the signature with the origin's
+    ///     key (this replica's own events), or checked it against `key(of:_:)`: it is not checked
+    ///     again.
+    package func append(
+        _ event: Event, _ db: Database, unsigned: UnsignedEvents = .accept, signatureChecked: Bool = false
+    ) throws -> AppendOutcome {
         let head = try head(of: event.origin, db)
         let heldSeq = head?.seq ?? 0
         let label = "event \(event.origin.short):\(event.seq)"
         if event.seq <= heldSeq {
             let held = try hash(of: event.dot, db)
-            if held == event.hash { return .alreadyHeld }
+            if held == event.hash {
+                // The same event again: its signature, if it differs from the one held, must
+                // still be the origin's (nothing is applied either way).
+                if !signatureChecked, try storedSignature(of: event.dot, db) != event.signature {
+                    try checkSignature(event, key: try key(of: event.origin, db), unsigned: unsigned, label: label)
+                }
+                return .alreadyHeld
+            }
             throw EventJournalError(
                 .fork,
                 "\(label) is a fork: this replica already holds a different event \(event.origin.short):\(event.seq)"
@@ -193,6 +224,12 @@ package struct EventJournal: Sendable {
                 .brokenChain,
                 "\(label) breaks its origin's hash chain: its prev is not the hash of event \(event.seq - 1)",
                 event: event.dot)
+        }
+        // The first event's key names its origin (checked when the event was sealed or decoded);
+        // later events are checked against the key their origin's first event brought.
+        let key = event.seq == 1 ? event.key : try self.key(of: event.origin, db)
+        if !signatureChecked {
+            try checkSignature(event, key: key, unsigned: unsigned, label: label)
         }
         var latestPast = head?.hlc ?? .zero
         for (origin, seq) in event.clock.sortedEntries where origin != event.origin {
@@ -228,13 +265,17 @@ package struct EventJournal: Sendable {
         }
         try db.cachedStatement(
             sql: """
-                INSERT INTO journal (origin, seq, hlc, article, kind, prev, hash, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO journal (origin, seq, hlc, article, kind, prev, hash, payload, signature)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             event.origin.hex, event.seq, event.hlc.packed, event.article.hex, event.kind.rawValue,
-            Data(event.prev.bytes), Data(event.hash.bytes), Data(event.payload),
+            Data(event.prev.bytes), Data(event.hash.bytes), Data(event.payload), event.signature.map { Data($0.bytes) },
         ])
+        if event.seq == 1, let key = event.key {
+            try db.cachedStatement(sql: "INSERT INTO journal_origin_key (origin, key) VALUES (?, ?)")
+                .execute(arguments: [event.origin.hex, Data(key.bytes)])
+        }
         if let name = event.name {
             try db.cachedStatement(
                 sql: """
@@ -244,6 +285,80 @@ package struct EventJournal: Sendable {
             ).execute(arguments: [event.origin.hex, name])
         }
         return .appended(position: db.lastInsertedRowID)
+    }
+
+    /// Refuses `event` unless it is signed by `key`, or `key` is nil (an unsigned origin), it
+    /// carries no signature and `unsigned` accepts it.
+    private func checkSignature(_ event: Event, key: OriginKey?, unsigned: UnsignedEvents, label: String) throws {
+        guard let key else {
+            if event.signature != nil {
+                throw EventJournalError(
+                    .badSignature,
+                    "\(label) carries a signature, but its origin is unsigned history (its first event has no key)",
+                    event: event.dot)
+            }
+            if unsigned == .refuse {
+                throw EventJournalError(
+                    .unsigned,
+                    "\(label) is unsigned: its origin was made before events were signed, and only signed events are taken here",
+                    event: event.dot)
+            }
+            return
+        }
+        guard let signature = event.signature else {
+            throw EventJournalError(
+                .badSignature, "\(label) has no signature, and its origin signs every event", event: event.dot)
+        }
+        guard key.isValid(signature, ofEvent: event.hash) else {
+            throw EventJournalError(
+                .badSignature,
+                "\(label) is not signed by its origin's key: the signature does not verify against key \(key.hex.prefix(16))",
+                event: event.dot)
+        }
+    }
+
+    /// The public key of a signed origin, as its first event brought it; nil for an unsigned
+    /// origin or one not held.
+    ///
+    /// - Throws: `EventJournalError.Code.corruptRow` when the stored key is not 32 bytes.
+    package func key(of origin: OriginID, _ db: Database) throws -> OriginKey? {
+        guard
+            let blob = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT key FROM journal_origin_key WHERE origin = ?"),
+                arguments: [origin.hex])
+        else { return nil }
+        guard let key = OriginKey(bytes: Array(blob)) else {
+            throw EventJournalError(.corruptRow, "the stored key of origin \(origin.short) is not 32 bytes")
+        }
+        return key
+    }
+
+    /// The keys of every signed origin held.
+    package func keys(_ db: Database) throws -> [OriginID: OriginKey] {
+        var keys: [OriginID: OriginKey] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT origin, key FROM journal_origin_key")) {
+            if let origin = OriginID(hex: row[0]), let key = OriginKey(bytes: Array(row[1] as Data)) {
+                keys[origin] = key
+            }
+        }
+        return keys
+    }
+
+    private func storedSignature(of dot: Dot, _ db: Database) throws -> Ed25519Signature? {
+        let blob = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT signature FROM journal WHERE origin = ? AND seq = ?"),
+            arguments: [dot.origin.hex, dot.seq])
+        return try signature(blob, position: nil)
+    }
+
+    /// Reads a stored signature column (NULL for an unsigned event).
+    func signature(_ blob: Data?, position: Int64?) throws -> Ed25519Signature? {
+        guard let blob else { return nil }
+        guard let signature = Ed25519Signature(bytes: Array(blob)) else {
+            throw EventJournalError(
+                .corruptRow, "journal row \(position.map(String.init) ?? "?") has a signature that is not 64 bytes")
+        }
+        return signature
     }
 
     // MARK: Reading
@@ -275,7 +390,7 @@ package struct EventJournal: Sendable {
     /// - Throws: `EventJournalError.Code.corruptRow` when the row does not decode.
     package func event(_ dot: Dot, _ db: Database) throws -> StoredEvent? {
         try fetch(
-            db, sql: "SELECT position, payload, hash FROM journal WHERE origin = ? AND seq = ?",
+            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE origin = ? AND seq = ?",
             arguments: [dot.origin.hex, dot.seq]
         ).first
     }
@@ -287,7 +402,7 @@ package struct EventJournal: Sendable {
     /// - Throws: `EventJournalError.Code.corruptRow` when a row does not decode.
     package func events(ofArticle article: ArticleID, _ db: Database) throws -> [StoredEvent] {
         try fetch(
-            db, sql: "SELECT position, payload, hash FROM journal WHERE article = ? ORDER BY position",
+            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE article = ? ORDER BY position",
             arguments: [article.hex])
     }
 
@@ -301,14 +416,14 @@ package struct EventJournal: Sendable {
     /// walk the whole journal in bounded memory.
     package func events(after position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
         try fetch(
-            db, sql: "SELECT position, payload, hash FROM journal WHERE position > ? ORDER BY position LIMIT ?",
+            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE position > ? ORDER BY position LIMIT ?",
             arguments: [position, limit])
     }
 
     /// Up to `limit` events before `position`, newest first (`log` reads backwards this way).
     package func events(before position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
         try fetch(
-            db, sql: "SELECT position, payload, hash FROM journal WHERE position < ? ORDER BY position DESC LIMIT ?",
+            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE position < ? ORDER BY position DESC LIMIT ?",
             arguments: [position, limit])
     }
 
@@ -344,7 +459,7 @@ package struct EventJournal: Sendable {
         throws
     {
         try walk(
-            db, sql: "SELECT position, payload, hash FROM journal WHERE article = ? ORDER BY position",
+            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE article = ? ORDER BY position",
             arguments: [article.hex], body)
     }
 
@@ -363,7 +478,9 @@ package struct EventJournal: Sendable {
             let payload: Data = row[1]
             let event: Event
             do {
-                event = try Event(payload: Array(payload), hash: try digest(row[2]), verify: false)
+                event = try Event(
+                    payload: Array(payload), hash: try digest(row[2]), signature: try signature(row[3], position: position),
+                    verify: false)
             } catch {
                 throw EventJournalError(
                     .corruptRow, "journal row \(position) does not hold a readable event: \(error)", underlying: error)

@@ -24,6 +24,11 @@ package struct EventJournalError: ArchiveSyncError {
         /// latest date of its causal past (protocol/CLOCKS.md). No wrong clock produces it; below
         /// the horizon an event is never refused for its date.
         package static let clockAhead = Code(rawValue: "clock-ahead")
+        /// The event's signature is missing, malformed or not its origin's (or its first event's
+        /// key does not name its origin).
+        package static let badSignature = Code(rawValue: "bad-signature")
+        /// An event of an unsigned origin, offered where only signed events are accepted.
+        package static let unsigned = Code(rawValue: "unsigned-event")
         /// A stored row does not decode or does not match its hash.
         package static let corruptRow = Code(rawValue: "corrupt-row")
     }

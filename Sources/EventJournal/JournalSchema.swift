@@ -7,6 +7,11 @@
    journal_head(origin PRIMARY KEY, seq, hash, hlc, position)   last event of each origin: the
            knowledge vector, kept by an AFTER INSERT trigger
    journal_origin_name(origin PRIMARY KEY, name)   replica names carried by events
+ Migration "journal-signatures-v1" (signed origins, protocol/CANONICAL.md):
+   journal.signature BLOB   the origin's Ed25519 signature of the event's hash; NULL for the
+           events of an unsigned origin (made before signatures existed)
+   journal_origin_key(origin PRIMARY KEY, key)   the public key carried by each signed origin's
+           first event: what its later events are checked against
 
  Triggers make invariants 1 and 2 hold whatever the caller: UPDATE and DELETE of journal rows
  abort, and an INSERT that is not the next seq of its origin or whose prev is not the hash of the
@@ -69,6 +74,16 @@ extension EventJournal {
                         ON CONFLICT (origin) DO UPDATE SET
                             seq = excluded.seq, hash = excluded.hash, hlc = excluded.hlc, position = excluded.position;
                     END;
+                    """)
+        }
+        migrator.registerMigration("journal-signatures-v1") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE journal ADD COLUMN signature BLOB;
+                    CREATE TABLE journal_origin_key (
+                        origin TEXT PRIMARY KEY,
+                        key BLOB NOT NULL
+                    );
                     """)
         }
     }

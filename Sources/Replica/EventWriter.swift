@@ -11,6 +11,7 @@ import GRDB
 /// writes, since nothing else writes in that transaction.
 package struct EventWriter {
     package let identity: Replica.Identity
+    private let signingKey: SigningKey
     private let wallClock: @Sendable () -> Int64
     private let journal = EventJournal()
     private var projection: ArticleProjector.Batch
@@ -19,7 +20,10 @@ package struct EventWriter {
     private var latestHLC: HybridTimestamp
     private var nameIsKnown: Bool
 
-    init(identity: Replica.Identity, path: String, wallClock: @escaping @Sendable () -> Int64, _ db: Database) throws {
+    init(
+        identity: Replica.Identity, signingKey: Result<SigningKey, any Error>, path: String,
+        wallClock: @escaping @Sendable () -> Int64, _ db: Database
+    ) throws {
         if let fork = try Replica.forkNotice(db) { throw ReplicaError(.forked, Replica.forkMessage(fork)) }
         // A copy must not write under the identity of the replica it was copied from.
         let here = Replica.location(of: path)
@@ -28,6 +32,28 @@ package struct EventWriter {
         {
             throw ReplicaError(.misplaced, Replica.misplacedMessage(madeAt: home, nowAt: here))
         }
+        guard identity.key != nil else {
+            throw ReplicaError(
+                .noSigningKey,
+                "this replica was made before events were signed and has no signing key yet; any archive-sync "
+                    + "command run on it by its owner gives it one (its earlier events stay as unsigned history)")
+        }
+        let keyPath = SigningKeyFile.path(forReplicaAt: path)
+        let key: SigningKey
+        do { key = try signingKey.get() } catch let error as ReplicaError where error.code == .noSigningKey {
+            throw ReplicaError(
+                .noSigningKey,
+                "this replica's signing key is not at \(keyPath), and it signs every event it writes: put the key file "
+                    + "back, or if it is lost, run `archive-sync reidentify` to give the replica a new key pair "
+                    + "(nothing held is lost)", underlying: error)
+        }
+        guard key.origin == identity.origin else {
+            throw ReplicaError(
+                .badSigningKey,
+                "the key in \(keyPath) signs for origin \(key.origin.short), not for this replica's (\(identity.origin.short)): "
+                    + "it belongs to another replica; put this replica's key back, or run `archive-sync reidentify`")
+        }
+        self.signingKey = key
         self.identity = identity
         self.wallClock = wallClock
         knowledge = try journal.knowledge(db)
@@ -53,10 +79,10 @@ package struct EventWriter {
             origin: identity.origin, seq: seq, hlc: hlc, clock: knowledge, article: article, kind: kind,
             changes: changes, prev: lastHash, name: nameIsKnown ? nil : identity.name)
         let event: Event
-        do { event = try Event.seal(draft) } catch let error as ArchiveModelError {
+        do { event = try Event.seal(draft, signedBy: signingKey) } catch let error as ArchiveModelError {
             throw ReplicaError(.invalidValue, error.message, underlying: error)
         }
-        _ = try journal.append(event, db)
+        _ = try journal.append(event, db, signatureChecked: true)
         let change = try projection.apply(event, db)
         knowledge[identity.origin] = seq
         lastHash = event.hash

@@ -12,6 +12,12 @@ import Foundation
 import GRDB
 import SyncBookkeeping
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where a replica's file is, compared with where it was made.
 package enum ReplicaLocation: Sendable, Equatable {
     case home
@@ -129,22 +135,33 @@ extension Replica {
     ) throws -> ReidentifyReport {
         let replica = try Replica.open(at: path, wallClock: wallClock)
         let identity = try replica.identity()
-        let newOrigin = OriginID.random()
+        let newKey = SigningKey()
+        let newOrigin = newKey.origin
         let newName = name ?? identity.name
         guard let fork = try replica.forkNotice(), fork.origin == identity.origin else {
+            // The new key goes beside the old one first, and takes its place once the new
+            // identity is committed; `write` finishes the swap if this is cut off in between.
+            let keyPath = SigningKeyFile.path(forReplicaAt: path)
+            try SigningKeyFile.write(newKey, to: keyPath + ".next", replacing: true)
             try replica.pool.write { db in
                 try db.execute(
                     sql: "UPDATE replica_identity SET value = ? WHERE key = 'origin'", arguments: [newOrigin.hex])
                 try db.execute(sql: "UPDATE replica_identity SET value = ? WHERE key = 'name'", arguments: [newName])
+                try db.execute(
+                    sql: """
+                        INSERT INTO replica_identity (key, value) VALUES ('key', ?)
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                        """, arguments: [newKey.publicKey.hex])
                 try db.execute(sql: "DELETE FROM replica_identity WHERE key = 'fork'")
             }
+            try SigningKeyFile.finishReplacing(keyPath)
             try replica.acceptMove()
             return ReidentifyReport(
                 oldOrigin: identity.origin, newOrigin: newOrigin, reissued: 0, droppedForeign: 0, backup: nil)
         }
 
         let scratch = path + ".reidentify-\(UUID().uuidString.prefix(8))"
-        let fresh = try Replica.create(at: scratch, name: newName, origin: newOrigin, wallClock: wallClock)
+        let fresh = try Replica.create(at: scratch, name: newName, signingKey: newKey, wallClock: wallClock)
         var reissue: [Event] = []
         var droppedForeign = 0
         // Copy the local bookkeeping: tokens, peers, last syncs, file baselines.
@@ -199,11 +216,12 @@ extension Replica {
         let backup = path + ".before-reidentify-\(wallClock())"
         let fileManager = FileManager.default
         try fileManager.moveItem(atPath: path, toPath: backup)
-        for suffix in ["-wal", "-shm"] where fileManager.fileExists(atPath: path + suffix) {
+        // The old key goes with the old file (which, away from its home, signs nothing).
+        for suffix in ["-wal", "-shm", ".key"] where fileManager.fileExists(atPath: path + suffix) {
             try fileManager.moveItem(atPath: path + suffix, toPath: backup + suffix)
         }
         try fileManager.moveItem(atPath: scratch, toPath: path)
-        for suffix in ["-wal", "-shm"] where fileManager.fileExists(atPath: scratch + suffix) {
+        for suffix in ["-wal", "-shm", ".key"] where fileManager.fileExists(atPath: scratch + suffix) {
             try fileManager.moveItem(atPath: scratch + suffix, toPath: path + suffix)
         }
         let moved = try Replica.open(at: path, wallClock: wallClock)
@@ -217,5 +235,74 @@ extension Replica {
     func close() throws {
         try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
+    }
+}
+
+/// What `upgradeToSignedOrigin()` did.
+package struct SignedOriginUpgrade: Sendable, Equatable {
+    /// The origin the replica wrote under before: its events stay, as unsigned history.
+    package var unsignedOrigin: OriginID
+    /// The new origin, named by the new key; every event from now on is signed with that key.
+    package var signedOrigin: OriginID
+    package var keyFile: String
+}
+
+extension Replica {
+    /// Gives a replica made before events were signed a key pair, and the origin that key names:
+    /// its events so far stay in the journal, unchanged, as unsigned history of its old origin,
+    /// and every event it writes from now on is signed under the new one (README, "Signed
+    /// origins"). Like `reidentify`, but nothing of the file is rebuilt.
+    ///
+    /// Returns nil, changing nothing, when the replica already signs, when it cannot be written
+    /// (a read-only file), or when it must first be reidentified (a copy away from its home, or a
+    /// recorded fork): `reidentify` then gives it a key pair.
+    package func upgradeToSignedOrigin() throws -> SignedOriginUpgrade? {
+        let identity = try identity()
+        guard identity.key == nil, access(path, W_OK) == 0, try forkNotice() == nil, case .home = try location()
+        else { return nil }
+        let keyPath = SigningKeyFile.path(forReplicaAt: path)
+        let key: SigningKey
+        if FileManager.default.fileExists(atPath: keyPath) {
+            // Left by an upgrade cut off before it committed: usable if its origin wrote nothing.
+            key = try SigningKeyFile.read(at: keyPath)
+            if try knowledge()[key.origin] > 0 {
+                throw ReplicaError(
+                    .badSigningKey,
+                    "\(keyPath) holds the key of origin \(key.origin.short), which has written events, but this replica "
+                        + "is \(identity.origin.short): move that file away, then run the command again")
+            }
+        } else {
+            key = SigningKey()
+            try SigningKeyFile.write(key, to: keyPath, replacing: false)
+        }
+        try pool.write { db in
+            try db.execute(sql: "UPDATE replica_identity SET value = ? WHERE key = 'origin'", arguments: [key.origin.hex])
+            try db.execute(
+                sql: "INSERT INTO replica_identity (key, value) VALUES ('key', ?), ('unsigned_origin', ?)",
+                arguments: [key.publicKey.hex, identity.origin.hex])
+        }
+        return SignedOriginUpgrade(unsignedOrigin: identity.origin, signedOrigin: key.origin, keyFile: keyPath)
+    }
+
+    /// The origin this replica wrote under before it signed its events, if it was upgraded.
+    package func unsignedOrigin() throws -> OriginID? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM replica_identity WHERE key = 'unsigned_origin'")
+                .flatMap(OriginID.init(hex:))
+        }
+    }
+
+    /// This replica's signing key, read from its key file (`SigningKeyFile`), checked against
+    /// its identity.
+    package func signingKey() throws -> SigningKey {
+        let identity = try identity()
+        let keyPath = SigningKeyFile.path(forReplicaAt: path)
+        let key = try SigningKeyFile.read(at: keyPath)
+        guard key.origin == identity.origin else {
+            throw ReplicaError(
+                .badSigningKey,
+                "the key in \(keyPath) signs for origin \(key.origin.short), not for this replica's (\(identity.origin.short))")
+        }
+        return key
     }
 }

@@ -6,6 +6,12 @@ import Foundation
 import GRDB
 import SyncBookkeeping
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One replica: its SQLite file holding the journal, the projection, the archive folders'
 /// baselines, the sync bookkeeping and its identity, and the use cases people and peers run on it.
 ///
@@ -32,6 +38,9 @@ package final class Replica: Sendable {
     package struct Identity: Sendable, Equatable {
         package var origin: OriginID
         package var name: String
+        /// The public key `origin` names; nil for a replica made before events were signed and not
+        /// upgraded yet (`upgradeToSignedOrigin()`).
+        package var key: OriginKey?
     }
 
     package let path: String
@@ -53,11 +62,12 @@ package final class Replica: Sendable {
         self.wallClock = wallClock
     }
 
-    /// Makes a new replica file at `path` with a new random origin (or `origin`, for tests).
+    /// Makes a new replica file at `path`, with a new signing key pair (or `signingKey`, for
+    /// tests) in its key file beside it (`SigningKeyFile`); its origin is the one the key names.
     ///
-    /// Throws `alreadyExists` when something is already at `path`.
+    /// Throws `alreadyExists` when something is already at `path` or at its key file's path.
     package static func create(
-        at path: String, name: String, origin: OriginID = .random(),
+        at path: String, name: String, signingKey: SigningKey = SigningKey(),
         wallClock: @escaping @Sendable () -> Int64 = systemClock
     ) throws -> Replica {
         do { try FieldRules.validateName(name) } catch let error as ArchiveModelError {
@@ -71,13 +81,29 @@ package final class Replica: Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReplicaError(.fileSystem, "the folder \(directory) does not exist")
         }
-        let pool = try openPool(path)
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO replica_identity (key, value) VALUES ('origin', ?), ('name', ?), ('created_at', ?), ('home', ?)
-                    """,
-                arguments: [origin.hex, name, String(wallClock()), location(of: path)])
+        let keyPath = SigningKeyFile.path(forReplicaAt: path)
+        if FileManager.default.fileExists(atPath: keyPath) {
+            throw ReplicaError(
+                .alreadyExists,
+                "\(keyPath) already exists (the signing key of another replica?); choose another path or remove it first")
+        }
+        try SigningKeyFile.write(signingKey, to: keyPath, replacing: false)
+        let pool: DatabasePool
+        do {
+            pool = try openPool(path)
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO replica_identity (key, value)
+                        VALUES ('origin', ?), ('name', ?), ('created_at', ?), ('home', ?), ('key', ?)
+                        """,
+                    arguments: [
+                        signingKey.origin.hex, name, String(wallClock()), location(of: path), signingKey.publicKey.hex,
+                    ])
+            }
+        } catch {
+            unlink(keyPath)
+            throw error
         }
         return Replica(path: path, pool: pool, wallClock: wallClock)
     }
@@ -148,7 +174,15 @@ package final class Replica: Sendable {
         else {
             throw ReplicaError(.notAReplica, "\(path) is not an archive-sync replica (it has no identity)")
         }
-        return Identity(origin: origin, name: name)
+        var key: OriginKey?
+        if let keyText = values["key"] {
+            guard let parsed = OriginKey(hex: keyText), parsed.origin == origin else {
+                throw ReplicaError(
+                    .notAReplica, "\(path) has a damaged identity: its public key does not name its origin \(origin.hex)")
+            }
+            key = parsed
+        }
+        return Identity(origin: origin, name: name, key: key)
     }
 
     /// Reads a consistent snapshot.
@@ -162,18 +196,25 @@ package final class Replica: Sendable {
     /// missing causal past) throws and applies none of the batch. An event is never refused for
     /// its date, however far ahead of this replica's clock: its hash chain makes it unchangeable,
     /// so refusing it would stop every sync after it for good (protocol/CLOCKS.md).
-    package func apply(_ events: [Event]) throws -> ApplyReport {
+    ///
+    /// Every event of a signed origin must carry its origin key's signature (`bad-signature`
+    /// otherwise); events of unsigned origins are taken as history unless `unsigned` refuses
+    /// them (`unsigned-event`).
+    package func apply(_ events: [Event], unsigned: EventJournal.UnsignedEvents = .accept) throws -> ApplyReport {
         let now = wallClock()
-        return try pool.write { db in try Self.apply(events, now: now, journal: journal, projector: projector, db) }
+        return try pool.write { db in
+            try Self.apply(events, now: now, unsigned: unsigned, journal: journal, projector: projector, db)
+        }
     }
 
     static func apply(
-        _ events: [Event], now: Int64, journal: EventJournal, projector: ArticleProjector, _ db: Database
+        _ events: [Event], now: Int64, unsigned: EventJournal.UnsignedEvents, journal: EventJournal,
+        projector: ArticleProjector, _ db: Database
     ) throws -> ApplyReport {
         var report = ApplyReport()
         var batch = try projector.batch(db)
         for event in events {
-            switch try journal.append(event, db) {
+            switch try journal.append(event, db, unsigned: unsigned) {
             case .appended:
                 try batch.apply(event, db)
                 report.appended += 1
@@ -186,10 +227,24 @@ package final class Replica: Sendable {
         return report
     }
 
-    /// Runs `body` in one write transaction with an `EventWriter` for this replica's own events.
+    /// Runs `body` in one write transaction with an `EventWriter` for this replica's own events,
+    /// signed with the key in the replica's key file.
     package func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
-        try pool.write { db in
-            var writer = try EventWriter(identity: Self.identity(db, path: path), path: path, wallClock: wallClock, db)
+        // Read before the transaction; a missing key is reported after the writer's own checks
+        // (a copy is told to reidentify before it is told it has no key).
+        let keyPath = SigningKeyFile.path(forReplicaAt: path)
+        let key = Result { () throws -> SigningKey in
+            // Finish a `reidentify` cut off between its commit and putting its key in place.
+            if FileManager.default.fileExists(atPath: keyPath + ".next"),
+                let next = try? SigningKeyFile.read(at: keyPath + ".next"), try identity().origin == next.origin
+            {
+                try SigningKeyFile.finishReplacing(keyPath)
+            }
+            return try SigningKeyFile.read(at: keyPath)
+        }
+        return try pool.write { db in
+            var writer = try EventWriter(
+                identity: Self.identity(db, path: path), signingKey: key, path: path, wallClock: wallClock, db)
             let result = try body(&writer, db)
             try writer.finish(db)
             return result
@@ -238,11 +293,11 @@ extension Replica {
     ///
     /// Throws `ReplicaError.Code.busy` when another writer held the file past the wait, so that
     /// the server can answer 503 without knowing SQLite.
-    package func apply(_ events: [Event]) async throws -> ApplyReport {
+    package func apply(_ events: [Event], unsigned: EventJournal.UnsignedEvents) async throws -> ApplyReport {
         let (journal, projector, now) = (self.journal, self.projector, wallClock())
         do {
             return try await pool.write { db in
-                try Self.apply(events, now: now, journal: journal, projector: projector, db)
+                try Self.apply(events, now: now, unsigned: unsigned, journal: journal, projector: projector, db)
             }
         } catch let error as DatabaseError
             where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED

@@ -31,6 +31,11 @@ package struct ReplicaError: ArchiveSyncError {
         /// Another writer (another process) held the replica file for longer than the wait allowed;
         /// trying again later may succeed.
         package static let busy = Code(rawValue: "busy")
+        /// The replica's signing key file is not there (it signs nothing without it).
+        package static let noSigningKey = Code(rawValue: "no-signing-key")
+        /// The signing key file is there but refused: readable by others, malformed, or not the
+        /// key of this replica's origin.
+        package static let badSigningKey = Code(rawValue: "bad-signing-key")
     }
 
     package var code: Code

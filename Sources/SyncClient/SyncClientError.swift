@@ -24,6 +24,10 @@ package struct SyncClientError: ArchiveSyncError {
         package static let ownFork = Code(rawValue: "own-fork")
         /// The server is this very replica, or a copy of it.
         package static let sameIdentity = Code(rawValue: "same-identity")
+        /// The server did not prove that it holds the key of the origin it names.
+        package static let unprovenServer = Code(rawValue: "unproven-server")
+        /// The server is another origin than the one pinned for this peer.
+        package static let serverChanged = Code(rawValue: "server-changed")
         /// The URL, token or TLS settings cannot be used.
         package static let configuration = Code(rawValue: "configuration")
         /// Applying pulled events locally failed.

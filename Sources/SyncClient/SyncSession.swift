@@ -47,6 +47,11 @@ package final class SyncSession {
     let progress: (SyncProgress) -> Void
     let sleep: (Double) -> Void
     let wallClock: () -> Int64
+    /// The origin the server must be (a peer's pinned origin); nil takes any server that proves
+    /// who it is.
+    let pinnedServer: OriginID?
+    /// Makes each pull's challenge (random; fixed in tests that replay a canned answer).
+    let challenges: () -> [UInt8]
 
     /// `wallClock` is the clock the server's is compared with (this machine's, but in tests).
     package init(
@@ -54,8 +59,11 @@ package final class SyncSession {
         configuration: SyncSessionStateMachine.Configuration = .init(),
         progress: @escaping (SyncProgress) -> Void = { _ in },
         sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) },
-        wallClock: @escaping () -> Int64 = Replica.systemClock
+        wallClock: @escaping () -> Int64 = Replica.systemClock, pinnedServer: OriginID? = nil,
+        challenges: @escaping () -> [UInt8] = ServerProof.challenge
     ) {
+        self.pinnedServer = pinnedServer
+        self.challenges = challenges
         self.replica = replica
         self.transport = transport
         self.configuration = configuration
@@ -202,6 +210,13 @@ package final class SyncSession {
         report.bytesReceived += response.bytesReceived
         guard response.status == 200 else {
             let error = WireProtocolError(status: response.status, body: response.body)
+            if error.code == .unsupportedVersion {
+                throw SyncClientError(
+                    .server,
+                    "the server does not speak protocol version \(WireProtocol.version), the one this archive-sync "
+                        + "speaks (it said: \(error.message)); run the same version of archive-sync on both sides",
+                    server: error)
+            }
             throw SyncClientError(
                 .server, "the server refused \(request.path): \(error.message)", isRetryable: error.isRetryable,
                 server: error)
@@ -209,13 +224,46 @@ package final class SyncSession {
         return response
     }
 
-    private func pull(_ pull: PullRequest) throws -> PullPage {
+    private func pull(_ request: PullRequest) throws -> PullPage {
+        var pull = request
+        let challenge = challenges()
+        pull.challenge = challenge
         var body: [UInt8] = []
         pull.json.write(to: &body, sortKeys: false)
         let request = HTTPRequest(
             method: .post, path: WireProtocol.Path.pull,
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
         let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
+        let page = try decodePage(response, pull)
+        if let trailer = page.trailer { try checkIdentity(trailer, challenge: challenge) }
+        return page
+    }
+
+    /// Refuses a server that does not prove it holds the key of the origin it names, or that is
+    /// not the pinned one.
+    private func checkIdentity(_ trailer: PullTrailer, challenge: [UInt8]) throws {
+        guard let node = trailer.node, let key = trailer.key, let proof = trailer.proof,
+            ServerProof.verify(challenge: challenge, node: node, key: key, proof: proof)
+        else {
+            throw SyncClientError(
+                .unprovenServer,
+                "the server did not prove that it holds the key of the origin it names"
+                    + (trailer.node.map { " (\($0.short))" } ?? "")
+                    + ": its answer carries no valid signature of this sync's challenge. It may be a copy of another "
+                    + "replica (a copy serves only once reidentified), an archive-sync too old to sign, or not the "
+                    + "server it claims to be")
+        }
+        if let pinnedServer, node != pinnedServer {
+            throw SyncClientError(
+                .serverChanged,
+                "the server is now origin \(node.hex) (key \(Fingerprint.of(node))), not \(pinnedServer.hex) (key "
+                    + "\(Fingerprint.of(pinnedServer))), the one this peer was pinned to at its first sync. Nothing was "
+                    + "exchanged. If the server was replaced or reidentified on purpose, confirm the new one with "
+                    + "`archive-sync peer trust NAME \(node.hex)`; otherwise do not sync with it")
+        }
+    }
+
+    private func decodePage(_ response: HTTPResponse, _ pull: PullRequest) throws -> PullPage {
         do {
             return try replica.decodingDeltas { valueSetBy in
                 // The page is decoded before `decodingDeltas` returns: the lookup does not escape.

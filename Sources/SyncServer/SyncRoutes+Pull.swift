@@ -48,9 +48,14 @@ extension SyncRoutes {
             }
             let snapshot = try await replica.syncSnapshot()
             let more = snapshot.knowledge.entries.contains { $0.value > vector[$0.key] }
-            let trailerLine = PullTrailer(
+            var trailerLine = PullTrailer(
                 events: sent, more: more, knowledge: snapshot.knowledge, heads: snapshot.heads,
                 node: snapshot.origin, name: snapshot.name, digest: snapshot.digest.hex)
+            // Proves who the server is: its signature of the caller's challenge and its origin.
+            if let challenge = pull.challenge, let key = self.signingKey, key.origin == snapshot.origin {
+                trailerLine.key = key.publicKey
+                trailerLine.proof = key.sign(ServerProof.message(challenge: challenge, node: snapshot.origin))
+            }
             var trailer: [UInt8] = []
             trailerLine.json.write(to: &trailer, sortKeys: false)
             trailer.append(0x0A)

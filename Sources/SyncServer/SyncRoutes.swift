@@ -14,6 +14,10 @@ struct SyncRoutes: Sendable {
     let allowAnonymous: Bool
     /// How long a request body may take to arrive (SPEC.md, Limits).
     let bodyTimeout: Duration
+    /// Whether pushed events of unsigned origins are taken.
+    let acceptUnsigned: Bool
+    /// The key the server signs clients' challenges with (nil: it proves nothing, and clients refuse it).
+    let signingKey: SigningKey?
     /// At most two pushes are decoded and applied at once (each may rebuild to 64 MiB). A push
     /// enters only once its body has arrived, so stalled uploads never hold it.
     let pushGate = ConcurrencyGate(width: 2)
@@ -95,7 +99,7 @@ struct SyncRoutes: Sendable {
             }
             let report: ApplyReport
             do {
-                report = try await replica.apply(events)
+                report = try await replica.apply(events, unsigned: self.acceptUnsigned ? .accept : .refuse)
             } catch ReplicaError.Code.busy {
                 throw WireProtocolError(.busy, "the replica is busy with another writer; try again in a moment")
             } catch {

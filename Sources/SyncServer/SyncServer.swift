@@ -16,6 +16,9 @@ package struct SyncServer: Sendable {
         package var host: String
         package var port: Int
         package var allowAnonymous: Bool
+        /// Whether pushed events of unsigned origins (made before events were signed) are taken;
+        /// by default only signed events are (SPEC.md, "Signed origins").
+        package var acceptUnsigned: Bool
         package var limits: WireLimits
         /// How long a request body may take to arrive, from the request's head to its last byte.
         package var bodyTimeout: Duration
@@ -28,11 +31,12 @@ package struct SyncServer: Sendable {
         package init(
             host: String = "127.0.0.1", port: Int = 8080, allowAnonymous: Bool = false, limits: WireLimits = .standard,
             bodyTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(30),
-            shutdownTimeout: Duration = .seconds(10)
+            shutdownTimeout: Duration = .seconds(10), acceptUnsigned: Bool = false
         ) {
             self.host = host
             self.port = port
             self.allowAnonymous = allowAnonymous
+            self.acceptUnsigned = acceptUnsigned
             self.limits = limits
             self.bodyTimeout = bodyTimeout
             self.idleTimeout = idleTimeout
@@ -43,11 +47,15 @@ package struct SyncServer: Sendable {
     let replica: Replica
     let configuration: Configuration
     let logger: Logger
+    /// The replica's key, with which the server proves who it is to clients; nil when the
+    /// replica has none it may use (a copy away from where it was made, or a lost key file).
+    package let signingKey: SigningKey?
 
     package init(replica: Replica, configuration: Configuration, logger: Logger) {
         self.replica = replica
         self.configuration = configuration
         self.logger = logger
+        signingKey = (try? replica.location()) == .home ? try? replica.signingKey() : nil
     }
 
     /// Runs until SIGTERM or SIGINT; `onListening` gets the port actually bound (for `--port 0`).

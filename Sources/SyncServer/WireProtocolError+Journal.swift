@@ -20,6 +20,8 @@ extension WireProtocolError {
             case .fork: .fork
             case .clockNotAfterPast: .clockNotAfterPast
             case .clockAhead: .clockAhead
+            case .badSignature: .badSignature
+            case .unsigned: .unsignedEvent
             default: .internal
             }
         self.init(

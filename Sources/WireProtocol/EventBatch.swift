@@ -91,10 +91,13 @@ public struct PullTrailer: Sendable, Equatable {
     public var node: OriginID?
     public var name: String
     public var digest: String
+    /// The server's public key, and its signature of the request's challenge (`ServerProof`).
+    public var key: OriginKey?
+    public var proof: Ed25519Signature?
 
     public init(
         events: Int, more: Bool, knowledge: VectorClock, heads: [OriginID: SHA256Digest] = [:], node: OriginID? = nil,
-        name: String = "", digest: String = ""
+        name: String = "", digest: String = "", key: OriginKey? = nil, proof: Ed25519Signature? = nil
     ) {
         self.events = events
         self.more = more
@@ -103,6 +106,8 @@ public struct PullTrailer: Sendable, Equatable {
         self.node = node
         self.name = name
         self.digest = digest
+        self.key = key
+        self.proof = proof
     }
 
     public var json: JSONValue {
@@ -113,6 +118,8 @@ public struct PullTrailer: Sendable, Equatable {
         if let node { pairs.append(("node", .string(node.hex))) }
         pairs.append(("name", .string(name)))
         pairs.append(("digest", .string(digest)))
+        if let key { pairs.append(("key", .string(key.hex))) }
+        if let proof { pairs.append(("proof", .string(proof.hex))) }
         return .object(pairs)
     }
 
@@ -126,7 +133,9 @@ public struct PullTrailer: Sendable, Equatable {
         self.init(
             events: Int(events), more: more, knowledge: try VectorClock(json: knowledge),
             heads: try HeadsJSON.decode(json["heads"]), node: json["node"]?.stringValue.flatMap(OriginID.init(hex:)),
-            name: json["name"]?.stringValue ?? "", digest: json["digest"]?.stringValue ?? "")
+            name: json["name"]?.stringValue ?? "", digest: json["digest"]?.stringValue ?? "",
+            key: json["key"]?.stringValue.flatMap(OriginKey.init(hex:)),
+            proof: json["proof"]?.stringValue.flatMap(Ed25519Signature.init(hex:)))
     }
 }
 

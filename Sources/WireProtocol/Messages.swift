@@ -39,7 +39,7 @@ public struct InfoResponse: Sendable, Equatable {
         guard let version = json["protocol"]?.integerValue, let nodeText = json["node"]?.stringValue,
             let node = OriginID(hex: nodeText), let knowledge = json["knowledge"]
         else {
-            throw WireProtocolError(.malformedJSON, "the server's info answer is not what protocol version 1 describes")
+            throw WireProtocolError(.malformedJSON, "the server's info answer is not what protocol version \(WireProtocol.version) describes")
         }
         let heads = try HeadsJSON.decode(json["heads"])
         self.init(
@@ -58,19 +58,28 @@ public struct PullRequest: Sendable, Equatable {
     /// Whether the server may delta-code long values against events `knowledge` covers (false
     /// when `knowledge` is not what the caller holds, as in the probes that locate a fork).
     public var deltas: Bool
+    /// 16 random bytes the server signs in the page's trailer, proving it holds the key of the
+    /// origin it names (SPEC.md, "Who the server is"); nil asks for no proof.
+    public var challenge: [UInt8]?
 
-    public init(knowledge: VectorClock, maxEvents: Int = 1_000, maxBytes: Int = 4 << 20, deltas: Bool = true) {
+    public init(
+        knowledge: VectorClock, maxEvents: Int = 1_000, maxBytes: Int = 4 << 20, deltas: Bool = true,
+        challenge: [UInt8]? = nil
+    ) {
         self.knowledge = knowledge
         self.maxEvents = maxEvents
         self.maxBytes = maxBytes
         self.deltas = deltas
+        self.challenge = challenge
     }
 
     public var json: JSONValue {
-        .object([
+        var pairs: [(key: String, value: JSONValue)] = [
             ("knowledge", knowledge.json), ("max_events", .integer(Int64(maxEvents))),
             ("max_bytes", .integer(Int64(maxBytes))), ("deltas", .bool(deltas)),
-        ])
+        ]
+        if let challenge { pairs.append(("challenge", .string(Hex.encode(challenge)))) }
+        return .object(pairs)
     }
 
     /// Reads a request body; limits are capped by `limits`. Throws `malformed-json` or
@@ -83,11 +92,19 @@ public struct PullRequest: Sendable, Equatable {
         guard case .object = json, let knowledge = json["knowledge"] else {
             throw WireProtocolError(.malformedRequest, "a pull request needs a \"knowledge\" object ({} when empty)")
         }
-        let known: Set = ["knowledge", "max_events", "max_bytes", "deltas"]
+        let known: Set = ["knowledge", "max_events", "max_bytes", "deltas", "challenge"]
         for (key, _) in json.objectValue ?? [] where !known.contains(key) {
             throw WireProtocolError(
                 .malformedRequest,
-                "a pull request holds only knowledge, max_events, max_bytes and deltas; \"\(key)\" is not one of them")
+                "a pull request holds only knowledge, max_events, max_bytes, deltas and challenge; \"\(key)\" is not one of them"
+            )
+        }
+        var challenge: [UInt8]?
+        if let value = json["challenge"] {
+            guard let text = value.stringValue, let bytes = Hex.decode(text, count: ServerProof.challengeBytes) else {
+                throw WireProtocolError(.malformedRequest, "challenge must be 32 lowercase hex digits (16 bytes)")
+            }
+            challenge = bytes
         }
         for key in ["max_events", "max_bytes"] where json[key] != nil && json[key]?.integerValue == nil {
             throw WireProtocolError(.malformedRequest, "\(key) must be an integer")
@@ -102,7 +119,8 @@ public struct PullRequest: Sendable, Equatable {
         }
         self.init(
             knowledge: try VectorClock(json: knowledge), maxEvents: Int(min(maxEvents, Int64(limits.maxPullEvents))),
-            maxBytes: Int(min(maxBytes, Int64(limits.maxPullBytes))), deltas: json["deltas"]?.boolValue ?? true)
+            maxBytes: Int(min(maxBytes, Int64(limits.maxPullBytes))), deltas: json["deltas"]?.boolValue ?? true,
+            challenge: challenge)
     }
 }
 
@@ -130,10 +148,33 @@ public struct PushResponse: Sendable, Equatable {
 
     public init(json: JSONValue) throws {
         guard let applied = json["applied"]?.integerValue, let knowledge = json["knowledge"] else {
-            throw WireProtocolError(.malformedJSON, "the server's push answer is not what protocol version 1 describes")
+            throw WireProtocolError(.malformedJSON, "the server's push answer is not what protocol version \(WireProtocol.version) describes")
         }
         self.init(
             applied: Int(applied), alreadyHeld: Int(json["already_held"]?.integerValue ?? 0),
             knowledge: try VectorClock(json: knowledge), digest: json["digest"]?.stringValue ?? "")
+    }
+}
+
+/// A server's proof that it holds the key of the origin it names: its signature of the client's
+/// challenge and that origin (SPEC.md, "Who the server is").
+public enum ServerProof {
+    public static let challengeBytes = 16
+
+    /// A new random challenge.
+    public static func challenge() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<challengeBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    /// What the server signs: `archive-sync challenge\n`, the 16 challenge bytes, then its origin
+    /// as 32 hex digits.
+    public static func message(challenge: [UInt8], node: OriginID) -> [UInt8] {
+        Ed25519Signature.challengePrefix + challenge + Array(node.hex.utf8)
+    }
+
+    /// True when `key` names `node` and `proof` is its signature of `challenge` and `node`.
+    public static func verify(challenge: [UInt8], node: OriginID, key: OriginKey, proof: Ed25519Signature) -> Bool {
+        key.origin == node && key.isValid(proof, of: message(challenge: challenge, node: node))
     }
 }

@@ -73,7 +73,7 @@ public enum ValueDelta {
         }
         guard coded, case .object(let pairs) = event.canonicalObject else { return event.wireLine }
         let replaced: [(key: String, value: JSONValue)] =
-            [("hash", .string(event.hash.hex))] + pairs.map { $0.key == "changes" ? ("changes", .array(changes)) : $0 }
+            event.wireHeader + pairs.map { $0.key == "changes" ? ("changes", .array(changes)) : $0 }
         var line: [UInt8] = []
         JSONValue.object(replaced).write(to: &line, sortKeys: false)
         return line

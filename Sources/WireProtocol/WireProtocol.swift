@@ -6,12 +6,12 @@
 */
 import ArchiveModel
 
-/// Constants of protocol version 1.
+/// Constants of protocol version 2 (version 1, without signatures, is no longer spoken).
 public enum WireProtocol {
     /// The version this build speaks, and the versions it accepts.
-    public static let version = 1
-    public static let supportedVersions = [1]
-    /// The header every request but health carries: `Archive-Sync-Protocol: 1`.
+    public static let version = 2
+    public static let supportedVersions = [2]
+    /// The header every request but health carries: `Archive-Sync-Protocol: 2`.
     public static let versionHeader = "Archive-Sync-Protocol"
     public static let ndjsonContentType = "application/x-ndjson"
     public static let jsonContentType = "application/json"

@@ -33,12 +33,17 @@ public struct WireProtocolError: ArchiveSyncError, Equatable {
         public static let unsupportedEncoding = Code(rawValue: "unsupported-encoding")
         public static let `internal` = Code(rawValue: "internal")
         public static let busy = Code(rawValue: "busy")
+        /// An event whose signature is missing, malformed or not its origin key's, or a first
+        /// event whose key does not name its origin.
+        public static let badSignature = Code(rawValue: "bad-signature")
+        /// An event of an unsigned origin, pushed to a server that takes only signed events.
+        public static let unsignedEvent = Code(rawValue: "unsigned-event")
 
         /// The HTTP status of each code (SPEC.md's table).
         public var status: Int {
             switch self {
             case .unauthorized: 401
-            case .forbidden: 403
+            case .forbidden, .unsignedEvent: 403
             case .notFound: 404
             case .methodNotAllowed: 405
             case .requestTimeout: 408
@@ -132,6 +137,7 @@ public struct WireProtocolError: ArchiveSyncError, Equatable {
                 switch error.code {
                 case .malformedJSON: .malformedJSON
                 case .hashMismatch: .hashMismatch
+                case .badSignature: .badSignature
                 default: .malformedEvent
                 }
             let prefix = line.map { "line \($0): " } ?? ""

@@ -45,14 +45,14 @@ struct EventEncodingTests {
     @Test func storedPayloadIsVerifiedOnRequest() throws {
         let event = try EventFactory.create(1, hlc: 5_000)
         #expect(throws: ArchiveModelError.self) {
-            _ = try Event(payload: event.payload, hash: SHA256Digest.of([1, 2, 3]), verify: true)
+            _ = try Event(payload: event.payload, hash: SHA256Digest.of([1, 2, 3]), signature: nil, verify: true)
         }
         let spaced = Array(
             String(decoding: event.payload, as: UTF8.self).replacingOccurrences(of: ",", with: ", ").utf8)
         #expect(throws: ArchiveModelError.self) {
-            _ = try Event(payload: spaced, hash: SHA256Digest.of(spaced), verify: true)
+            _ = try Event(payload: spaced, hash: SHA256Digest.of(spaced), signature: nil, verify: true)
         }
-        #expect(try Event(payload: event.payload, hash: event.hash, verify: true).hash == event.hash)
+        #expect(try Event(payload: event.payload, hash: event.hash, signature: nil, verify: true).hash == event.hash)
     }
 
     struct InvalidDraft: CustomStringConvertible, Sendable {

@@ -29,7 +29,7 @@ struct ServerTests {
         }
 
         var writeHeaders: [String: String] {
-            ["Archive-Sync-Protocol": "1", "Authorization": "Bearer \(tokens["write"] ?? "")"]
+            ["Archive-Sync-Protocol": String(WireProtocol.version), "Authorization": "Bearer \(tokens["write"] ?? "")"]
         }
 
         /// The server's knowledge and digest, to check that a refused request changed nothing.
@@ -148,13 +148,13 @@ struct ServerTests {
         let fixture = try Fixture("auth")
         let client = fixture.client
         #expect(try client.send(.get, WireProtocol.Path.health).status == 200)
-        #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": "1"]).status == 401)
-        let read = ["Archive-Sync-Protocol": "1", "Authorization": "Bearer \(fixture.tokens["read"] ?? "")"]
+        #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": String(WireProtocol.version)]).status == 401)
+        let read = ["Archive-Sync-Protocol": String(WireProtocol.version), "Authorization": "Bearer \(fixture.tokens["read"] ?? "")"]
         #expect(try client.send(.get, WireProtocol.Path.info, headers: read).status == 200)
         let pull = try client.send(.post, WireProtocol.Path.pull, headers: read, body: Array(#"{"knowledge":{}}"#.utf8))
         #expect(pull.status == 200)
         #expect(try PullPage(pull.body).trailer?.more == false)
-        let revoked = ["Archive-Sync-Protocol": "1", "Authorization": "Bearer \(fixture.tokens["revoked"] ?? "")"]
+        let revoked = ["Archive-Sync-Protocol": String(WireProtocol.version), "Authorization": "Bearer \(fixture.tokens["revoked"] ?? "")"]
         #expect(try client.send(.get, WireProtocol.Path.info, headers: revoked).status == 401)
 
         let notFound = try client.send(.get, "/v1/nothing", headers: read)
@@ -182,14 +182,16 @@ struct ServerTests {
 
         var events: [Event] = []
         var prev = SHA256Digest.zero
-        let origin = EventFactory.origin(9)
+        let key = SigningKey.fixed(9)
+        let origin = key.origin
         for seq in 1...5_001 {
             var clock = VectorClock()
             clock[origin] = seq - 1
             let event = try Event.seal(
                 Event.Draft(
                     origin: origin, seq: seq, hlc: HybridTimestamp(milliseconds: Int64(seq), counter: 0), clock: clock,
-                    article: EventFactory.article, kind: .update, changes: [.set(.note, .text("\(seq)"))], prev: prev))
+                    article: EventFactory.article, kind: .update, changes: [.set(.note, .text("\(seq)"))], prev: prev),
+                signedBy: key)
             prev = event.hash
             events.append(event)
         }
@@ -209,6 +211,6 @@ struct ServerTests {
         let server = try ServerProcess(
             database: cli.database, directory: cli.directory, arguments: ["--allow-anonymous"])
         let client = try RawClient(server)
-        #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": "1"]).status == 200)
+        #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": String(WireProtocol.version)]).status == 200)
     }
 }

@@ -30,7 +30,7 @@ struct StalledUploadTests {
         let stalled = [try Self.stall(fixture), try Self.stall(fixture)]
         // A full answer on another connection: the server has read both stalled heads by now.
         _ = try fixture.snapshot()
-        let body = try EventFactory.create(9, hlc: 1_731_686_344_000).wireLine + [0x0A]
+        let body = try EventFactory.signedCreate(by: .fixed(9), hlc: 1_731_686_344_000).wireLine + [0x0A]
         let push = try RawConnection(port: fixture.server.port)
         let start = ContinuousClock.now
         try push.send(Self.pushHead(fixture, length: body.count) + body)

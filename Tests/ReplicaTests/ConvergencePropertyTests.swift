@@ -120,7 +120,7 @@ struct HistorySimulation {
             let clock = clocks[index]
             return try Replica.create(
                 at: directory.file("replica-\(index).db"), name: ["laptop", "server", "phone"][index],
-                origin: .random(using: &random), wallClock: { clock.read() })
+                signingKey: .random(using: &random), wallClock: { clock.read() })
         }
     }
 

@@ -11,7 +11,22 @@ struct HostileAnswerTests {
     /// A session of a new replica in `work` with the server at `url`, pauses not slept.
     func session(_ work: TemporaryDirectory, url: String) throws -> SyncSession {
         let replica = try Replica.create(at: work.file("laptop.db"), name: "laptop")
-        return SyncSession(replica: replica, transport: try CurlTransport(baseURL: url, token: nil), sleep: { _ in })
+        return SyncSession(
+            replica: replica, transport: try CurlTransport(baseURL: url, token: nil), sleep: { _ in },
+            challenges: { Self.challenge })
+    }
+
+    /// The challenge every pull of these sessions carries, so that a canned page can answer it.
+    static let challenge = [UInt8](repeating: 0x42, count: ServerProof.challengeBytes)
+
+    /// `hub`'s trailer for a page of `events` events, with its proof of `challenge`.
+    func trailer(of hub: Replica, events: Int) throws -> PullTrailer {
+        let origin = try hub.identity().origin
+        let key = try hub.signingKey()
+        return PullTrailer(
+            events: events, more: false, knowledge: try hub.knowledge(), node: origin, name: "hub",
+            digest: try hub.digest().hex, key: key.publicKey,
+            proof: key.sign(ServerProof.message(challenge: Self.challenge, node: origin)))
     }
 
     @Test func aGzipBombOfEmptyLinesIsStoppedAtThePageLimitAndNotAskedAgain() throws {
@@ -52,10 +67,7 @@ struct HostileAnswerTests {
         let hub = try Replica.create(at: work.file("hub.db"), name: "hub")
         let event = try hub.capture(url: "https://news.example.org/1", title: "one", body: "<p>1</p>\n", capturedAt: 1)
         var page: [UInt8] = Array("\n\n".utf8) + EventBatch.encode([event]) + Array("\n\n\n".utf8)
-        PullTrailer(
-            events: 1, more: false, knowledge: try hub.knowledge(), node: try hub.identity().origin, name: "hub",
-            digest: try hub.digest().hex
-        ).json.write(to: &page, sortKeys: false)
+        try trailer(of: hub, events: 1).json.write(to: &page, sortKeys: false)
         page += Array("\n\n".utf8)
         let server = try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson", body: page)
         defer { server.close() }
@@ -68,10 +80,7 @@ struct HostileAnswerTests {
         let hub = try Replica.create(at: work.file("hub.db"), name: "hub")
         let event = try hub.capture(url: "https://news.example.org/1", title: "one", body: "<p>1</p>\n", capturedAt: 1)
         var page = EventBatch.encode([event])
-        PullTrailer(
-            events: 1, more: false, knowledge: try hub.knowledge(), node: try hub.identity().origin, name: "hub",
-            digest: try hub.digest().hex
-        ).json.write(to: &page, sortKeys: false)
+        try trailer(of: hub, events: 1).json.write(to: &page, sortKeys: false)
         page.append(0x0A)
         return try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\n" + headers, body: page)
     }

@@ -77,10 +77,15 @@ final class ReplicaTransport: SyncTransport {
             let heads = try server.read { db in try journal.heads(db).mapValues(\.hash) }
             let identity = try server.identity()
             var body = EventBatch.encode(events)
-            PullTrailer(
+            var trailer = PullTrailer(
                 events: events.count, more: more, knowledge: try server.knowledge(), heads: heads,
-                node: identity.origin, name: identity.name, digest: try server.digest().hex
-            ).json.write(to: &body, sortKeys: false)
+                node: identity.origin, name: identity.name, digest: try server.digest().hex)
+            if let challenge = pull.challenge {
+                let key = try server.signingKey()
+                trailer.key = key.publicKey
+                trailer.proof = key.sign(ServerProof.message(challenge: challenge, node: identity.origin))
+            }
+            trailer.json.write(to: &body, sortKeys: false)
             body.append(0x0A)
             return body
         case WireProtocol.Path.push:
@@ -102,7 +107,7 @@ final class ReplicaTransport: SyncTransport {
     /// WireProtocol maps it.
     private static func wireError(_ error: any Error) -> WireProtocolError {
         let refusals: Set<EventJournalError.Code> = [
-            .gap, .brokenChain, .missingCausalPast, .fork, .clockNotAfterPast, .clockAhead,
+            .gap, .brokenChain, .missingCausalPast, .fork, .clockNotAfterPast, .clockAhead, .badSignature,
         ]
         guard let error = error as? EventJournalError, refusals.contains(error.code) else {
             return WireProtocolError(mapping: error)

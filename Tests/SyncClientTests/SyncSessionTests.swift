@@ -76,7 +76,7 @@ struct SyncSessionTests {
         try pair.capture(shared, on: pair.laptop, label: "shared")
         _ = try pair.session().run()
         let twin = try Replica.create(
-            at: pair.work.file("twin.db"), name: "twin", origin: try pair.laptop.identity().origin)
+            at: pair.work.file("twin.db"), name: "twin", signingKey: try pair.laptop.signingKey())
         _ = try SyncSession(replica: twin, transport: pair.transport, sleep: { _ in }).run()
         try pair.capture(hubEvents, on: pair.hub, label: "hub")
         try pair.capture(twinEvents, on: twin, label: "twin")

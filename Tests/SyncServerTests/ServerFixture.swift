@@ -42,7 +42,7 @@ struct ServerFixture: Sendable {
 
     /// Headers of a request with the protocol version and the token `token`.
     func headers(token: String? = nil, _ extra: HTTPFields = [:]) -> HTTPFields {
-        var fields: HTTPFields = [Self.version: "1", .authorization: "Bearer \(token ?? writeToken)"]
+        var fields: HTTPFields = [Self.version: String(WireProtocol.version), .authorization: "Bearer \(token ?? writeToken)"]
         fields.append(contentsOf: extra)
         return fields
     }
@@ -57,9 +57,11 @@ struct ServerFixture: Sendable {
     }
 }
 
-/// A chain of events of one origin on the fixture's test article: a create, then updates.
+/// A chain of signed events of one origin on the fixture's test article: a create, then updates.
 struct EventChain {
-    let origin = EventFactory.origin(7)
+    /// The origin's key (a fixed seed): every event is signed with it, the first carries it.
+    static let key = SigningKey.fixed(7)
+    let origin = EventChain.key.origin
     private(set) var events: [Event] = []
 
     /// Appends the create of the article at `url` (the test article by default) with `body`.
@@ -82,7 +84,8 @@ struct EventChain {
             Event.Draft(
                 origin: origin, seq: events.count + 1,
                 hlc: HybridTimestamp(milliseconds: 1_731_686_344_000 + Int64(events.count), counter: 0), clock: clock,
-                article: article, kind: kind, changes: changes, prev: events.last?.hash ?? .zero))
+                article: article, kind: kind, changes: changes, prev: events.last?.hash ?? .zero),
+            signedBy: EventChain.key)
         events.append(event)
         return event
     }

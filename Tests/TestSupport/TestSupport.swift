@@ -146,6 +146,20 @@ package enum EventFactory {
                 .set(.capturedAt, .integer(1_000)), .set(.path, .text("a.txt")),
             ])
     }
+
+    /// A create of the test article, the first event of the signed origin of `key`: what a
+    /// server that takes only signed events accepts.
+    package static func signedCreate(by key: SigningKey, hlc: Int64, title: String = "Title") throws -> Event {
+        try Event.seal(
+            Event.Draft(
+                origin: key.origin, seq: 1, hlc: HybridTimestamp(milliseconds: hlc, counter: 0), clock: VectorClock(),
+                article: article, kind: .create,
+                changes: [
+                    .set(.url, .text(url)), .set(.title, .text(title)), .set(.body, .text("<p>body</p>\n")),
+                    .set(.capturedAt, .integer(1_000)), .set(.path, .text("a.txt")),
+                ], prev: .zero),
+            signedBy: key)
+    }
 }
 
 /// The corpus's `revisions/manifest.tsv`: one row per version of an article, each a dictionary
@@ -162,4 +176,18 @@ package enum RevisionsManifest {
         let header = lines.removeFirst()
         return lines.map { Dictionary(zip(header, $0), uniquingKeysWith: { first, _ in first }) }
     }
+}
+
+extension SigningKey {
+    /// A fixed key for tests: the one whose seed is 32 times `byte`.
+    package static func fixed(_ byte: UInt8) -> SigningKey {
+        var generator = FixedBytes(byte: byte)
+        return .random(using: &generator)
+    }
+}
+
+/// Yields one byte value forever (a fixed key's seed).
+private struct FixedBytes: RandomNumberGenerator {
+    let byte: UInt8
+    mutating func next() -> UInt64 { UInt64(byte) * 0x0101_0101_0101_0101 }
 }

@@ -3,7 +3,8 @@
 
     python3 protocol/reference/wire_vectors.py
 
-Events are sealed with canonical.py (an implementation independent of the Swift code); gzip
+Events are sealed with canonical.py and signed with signing.py (an implementation independent of
+the Swift code; Ed25519 keys from fixed seeds, so signatures are the same on every run); gzip
 files are written with mtime 0 so the output is the same on every run. cases.json lists the
 cases; a test runs each against a fresh `archive-sync serve` and checks that a refused request
 changed nothing.
@@ -15,21 +16,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from canonical import article_id, seal  # noqa: E402
+from signing import private_key, public_hex, sign_event  # noqa: E402
+from canonical import origin_of_key  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "vectors" / "wire"
-A = "aaaaaaaa00000000000000000000000a"
-B = "bbbbbbbb00000000000000000000000b"
+KEYS = {name: private_key(bytes([byte]) * 32) for name, byte in (("A", 0xAA), ("B", 0xBB))}
+PUBLIC = {name: public_hex(key) for name, key in KEYS.items()}
+A = origin_of_key(PUBLIC["A"])
+B = origin_of_key(PUBLIC["B"])
+KEY_OF = {A: KEYS["A"], B: KEYS["B"]}
+# An origin made before events were signed: no key, no signatures.
+UNSIGNED = "cccccccc00000000000000000000000c"
 ZERO = "0" * 64
 URL = "https://news.example.org/a/vectors/1.html"
 ARTICLE = article_id(URL)
 
 
-def event(origin, seq, prev, clock, hlc, kind, changes, name=None):
+def event(origin, seq, prev, clock, hlc, kind, changes, name=None, signer=None):
     body = {"origin": origin, "seq": seq, "hlc": [hlc, 0], "clock": clock, "article": ARTICLE, "kind": kind,
             "prev": prev, "changes": changes}
     if name:
         body["name"] = name
-    return seal(body)
+    if origin == UNSIGNED:
+        return seal(body)
+    if seq == 1:
+        body["key"] = public_hex(KEY_OF[origin])
+    return sign_event(body, signer or KEY_OF[origin])
 
 
 def chain():
@@ -84,10 +96,14 @@ def main():
     write_gz("missing-causal-past.ndjson.gz", ndjson([no_past]))
     fork = event(A, 2, a1["hash"], {A: 1}, 1731686345500, "update", [{"tagAdd": "other"}])
     write_gz("fork.ndjson.gz", ndjson([fork]))
+    forged = event(A, 2, a1["hash"], {A: 1}, 1731686345000, "update", [{"tagAdd": "korea"}], signer=KEYS["B"])
+    write_gz("bad-signature.ndjson.gz", ndjson([a1, forged]))
+    unsigned = event(UNSIGNED, 1, ZERO, {}, 1731686349000, "update", [{"set": "note", "value": "unsigned"}])
+    write_gz("unsigned.ndjson.gz", ndjson([a1, unsigned]))
 
     knowledge = {A: 3, B: 2}
     push = {"method": "POST", "path": "/v1/push",
-            "headers": {"Archive-Sync-Protocol": "1", "Authorization": "Bearer {write}", "Content-Encoding": "gzip",
+            "headers": {"Archive-Sync-Protocol": "2", "Authorization": "Bearer {write}", "Content-Encoding": "gzip",
                         "Content-Type": "application/x-ndjson"}}
 
     def case(name, description, body, status, error=None, setup=None, headers=None, **extra):
@@ -116,8 +132,8 @@ def main():
         case("truncated-gzip", "the first half of a gzip body", "truncated.ndjson.gz", 400, "bad-gzip"),
         case("corrupt-gzip", "a gzip body with damaged bytes", "corrupt.ndjson.gz", 400, "bad-gzip"),
         case("gzip-bomb", "a small body that decompresses past the limit", "bomb.ndjson.gz", 413, "too-large"),
-        case("unknown-version", "protocol version 2", "batch.ndjson.gz", 400, "unsupported-version",
-             headers={**push["headers"], "Archive-Sync-Protocol": "2"}),
+        case("unknown-version", "protocol version 1 (events without signatures)", "batch.ndjson.gz", 400,
+             "unsupported-version", headers={**push["headers"], "Archive-Sync-Protocol": "1"}),
         case("missing-version", "no protocol header", "batch.ndjson.gz", 400, "unsupported-version",
              headers=without("Archive-Sync-Protocol")),
         case("gap", "an origin's second event without its first", "gap.ndjson.gz", 409, "gap"),
@@ -127,6 +143,10 @@ def main():
              "missing-causal-past.ndjson.gz", 409, "missing-causal-past"),
         case("fork", "another event with an origin and seq the server holds", "fork.ndjson.gz", 409, "fork",
              setup=["first-two.ndjson.gz"]),
+        case("bad-signature", "an event of A signed with B's key", "bad-signature.ndjson.gz", 400, "bad-signature",
+             line=2),
+        case("unsigned-event", "an event of an origin without a key, pushed to a server that takes only signed ones",
+             "unsigned.ndjson.gz", 403, "unsigned-event", line=2),
         case("no-token", "no Authorization header", "batch.ndjson.gz", 401, "unauthorized",
              headers=without("Authorization")),
         case("invalid-token", "a token the server never made", "batch.ndjson.gz", 401, "unauthorized",
