@@ -84,7 +84,10 @@ let package = Package(
             ]
         ),
         .target(
-            name: "TestSupport", dependencies: ["ArchiveModel", "Replica", "ArticleGenerator"],
+            name: "TestSupport",
+            dependencies: [
+                "ArchiveModel", "Replica", "ArticleGenerator", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveModelTests", dependencies: ["ArchiveModel", "ArticleGenerator", "TestSupport"]),
         .testTarget(

@@ -92,7 +92,8 @@ extension Event {
         var signature: Ed25519Signature?
         if let sigIndex = pairs.firstIndex(where: { $0.key == "sig" }) {
             guard let text = pairs[sigIndex].value.stringValue, let parsed = Ed25519Signature(hex: text) else {
-                throw ArchiveModelError(.malformedEvent, "the event's signature (\"sig\") is not 128 lowercase hex digits")
+                throw ArchiveModelError(
+                    .malformedEvent, "the event's signature (\"sig\") is not 128 lowercase hex digits")
             }
             signature = parsed
             pairs.remove(at: sigIndex)

@@ -7,6 +7,7 @@
  else this project signs.
 */
 import Crypto
+import Dispatch
 
 /// The public half of a replica's signing key: 32 bytes of Ed25519.
 public struct OriginKey: Hashable, Sendable, CustomStringConvertible {
@@ -140,5 +141,36 @@ public enum Fingerprint {
     /// `name [3f9a-c21b]`, or `name [unsigned 3f9a…]` for an origin without a key.
     public static func label(name: String, origin: OriginID, signed: Bool) -> String {
         "\(name) [\(signed ? "" : "unsigned ")\(of(origin))]"
+    }
+}
+
+extension Event {
+    /// Checks the signatures of `events` against `keys` (origin → key) on every core: true at
+    /// index i when event i carries a signature by the key of its origin, which names that origin.
+    /// Events of origins not in `keys` get false (their checks are left to the caller).
+    ///
+    /// What a receiver does before applying a page: the journal then checks again only the
+    /// events this did not find valid, so any refusal still comes with its precise reason.
+    public static func signaturesValid(_ events: [Event], keys: [OriginID: OriginKey]) -> [Bool] {
+        @Sendable func valid(_ event: Event) -> Bool {
+            guard let key = keys[event.origin], key.origin == event.origin, let signature = event.signature else {
+                return false
+            }
+            return key.isValid(signature, ofEvent: event.hash)
+        }
+        guard events.count >= 64 else { return events.map(valid) }
+        let chunk = 32
+        let chunks = (events.count + chunk - 1) / chunk
+        var results = [Bool](repeating: false, count: events.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { index in
+                // Each iteration writes its own range of indices.
+                for position in (index * chunk)..<min(events.count, (index + 1) * chunk) {
+                    out[position] = valid(events[position])
+                }
+            }
+        }
+        return results
     }
 }

@@ -126,7 +126,8 @@ extension EventJournal {
                 let event: Event
                 do {
                     event = try Event(
-                        payload: Array(row[8] as Data), hash: hash, signature: try signature(row[9], position: position),
+                        payload: Array(row[8] as Data), hash: hash,
+                        signature: try signature(row[9], position: position),
                         verify: true)
                 } catch {
                     note(&rows, "\(label): \(error)")
@@ -138,7 +139,9 @@ extension EventJournal {
                 if event.seq == 1 {
                     summary.key = event.key
                     if storedKeys[event.origin] != event.key {
-                        note(&signatures, "\(label): the stored key of its origin is not the one its first event carries")
+                        note(
+                            &signatures, "\(label): the stored key of its origin is not the one its first event carries"
+                        )
                     }
                 }
                 summary.events += 1

@@ -305,6 +305,12 @@ package struct EventJournal: Sendable {
             }
             return
         }
+        guard key.origin == event.origin else {
+            throw EventJournalError(
+                .badSignature,
+                "\(label) carries a key that names origin \(key.origin.short), not its own (\(event.origin.short))",
+                event: event.dot)
+        }
         guard let signature = event.signature else {
             throw EventJournalError(
                 .badSignature, "\(label) has no signature, and its origin signs every event", event: event.dot)
@@ -416,14 +422,17 @@ package struct EventJournal: Sendable {
     /// walk the whole journal in bounded memory.
     package func events(after position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
         try fetch(
-            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE position > ? ORDER BY position LIMIT ?",
+            db,
+            sql: "SELECT position, payload, hash, signature FROM journal WHERE position > ? ORDER BY position LIMIT ?",
             arguments: [position, limit])
     }
 
     /// Up to `limit` events before `position`, newest first (`log` reads backwards this way).
     package func events(before position: Int64, limit: Int, _ db: Database) throws -> [StoredEvent] {
         try fetch(
-            db, sql: "SELECT position, payload, hash, signature FROM journal WHERE position < ? ORDER BY position DESC LIMIT ?",
+            db,
+            sql:
+                "SELECT position, payload, hash, signature FROM journal WHERE position < ? ORDER BY position DESC LIMIT ?",
             arguments: [position, limit])
     }
 
@@ -479,7 +488,8 @@ package struct EventJournal: Sendable {
             let event: Event
             do {
                 event = try Event(
-                    payload: Array(payload), hash: try digest(row[2]), signature: try signature(row[3], position: position),
+                    payload: Array(payload), hash: try digest(row[2]),
+                    signature: try signature(row[3], position: position),
                     verify: false)
             } catch {
                 throw EventJournalError(

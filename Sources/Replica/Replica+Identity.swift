@@ -232,7 +232,7 @@ extension Replica {
     }
 
     /// Checkpoints the log into the main file and closes the file (the replica is unusable after).
-    func close() throws {
+    package func close() throws {
         try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
@@ -276,7 +276,8 @@ extension Replica {
             try SigningKeyFile.write(key, to: keyPath, replacing: false)
         }
         try pool.write { db in
-            try db.execute(sql: "UPDATE replica_identity SET value = ? WHERE key = 'origin'", arguments: [key.origin.hex])
+            try db.execute(
+                sql: "UPDATE replica_identity SET value = ? WHERE key = 'origin'", arguments: [key.origin.hex])
             try db.execute(
                 sql: "INSERT INTO replica_identity (key, value) VALUES ('key', ?), ('unsigned_origin', ?)",
                 arguments: [key.publicKey.hex, identity.origin.hex])
@@ -301,7 +302,8 @@ extension Replica {
         guard key.origin == identity.origin else {
             throw ReplicaError(
                 .badSigningKey,
-                "the key in \(keyPath) signs for origin \(key.origin.short), not for this replica's (\(identity.origin.short))")
+                "the key in \(keyPath) signs for origin \(key.origin.short), not for this replica's (\(identity.origin.short))"
+            )
         }
         return key
     }

@@ -10,6 +10,8 @@ package struct VerifyReport: Sendable {
     package var digest: SHA256Digest
     package var rebuiltDigest: SHA256Digest
     package var events: Int
+    /// What was found of each origin's signatures, with the name its events carried.
+    package var origins: [(signatures: EventJournal.OriginSignatures, name: String?)]
     package var ok: Bool { checks.allSatisfy(\.ok) }
 }
 
@@ -44,7 +46,8 @@ extension Replica {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {}
         let probed = guardProblems
         return try pool.read { db in
-            var checks = try journal.verify(db)
+            var (checks, origins) = try journal.verifyWithSignatures(db)
+            let names = try journal.replicaNames(db)
             if let index = checks.firstIndex(where: { $0.name == "append-only guards" }) {
                 checks[index].problems += probed
             }
@@ -76,7 +79,9 @@ extension Replica {
                 rebuild.problems += differing
             }
             checks.append(rebuild)
-            return VerifyReport(checks: checks, digest: digest, rebuiltDigest: rebuiltDigest, events: count)
+            return VerifyReport(
+                checks: checks, digest: digest, rebuiltDigest: rebuiltDigest, events: count,
+                origins: origins.map { ($0, names[$0.origin]) })
         }
     }
 }

@@ -23,6 +23,17 @@ extension Replica {
         try pool.write { db in try PeerTable.save(PeerRecord(name: name, url: url, tokenFile: tokenFile), db) }
     }
 
+    /// Pins the named peer to the server origin `origin`: its syncs stop when the server is another.
+    ///
+    /// Throws `unknownPeer` when there is no peer of that name.
+    package func pinPeer(name: String, origin: OriginID) throws {
+        try pool.write { db in
+            guard try PeerTable.pin(named: name, origin: origin.hex, db) else {
+                throw ReplicaError(.unknownPeer, "there is no peer named \(name) (see `archive-sync peer list`)")
+            }
+        }
+    }
+
     /// Removes a named peer; throws `unknownPeer` when there is none.
     package func removePeer(name: String) throws {
         try pool.write { db in

@@ -14,6 +14,9 @@ package struct ReplicaStatus: Sendable {
     package var digest: SHA256Digest
     /// The highest hybrid time of any event held: a clock behind it is reported.
     package var latestHLC: HybridTimestamp
+    /// The public key of every signed origin held; an origin held but absent here is unsigned
+    /// history.
+    package var keys: [OriginID: OriginKey]
 }
 
 extension Replica {
@@ -25,7 +28,7 @@ extension Replica {
             ReplicaStatus(
                 identity: try Self.identity(db, path: path), knowledge: try journal.knowledge(db),
                 names: try journal.replicaNames(db), events: try journal.count(db), counts: try projector.counts(db),
-                digest: try projector.digest(db), latestHLC: try journal.latestHLC(db))
+                digest: try projector.digest(db), latestHLC: try journal.latestHLC(db), keys: try journal.keys(db))
         }
     }
 

@@ -85,7 +85,8 @@ package final class Replica: Sendable {
         if FileManager.default.fileExists(atPath: keyPath) {
             throw ReplicaError(
                 .alreadyExists,
-                "\(keyPath) already exists (the signing key of another replica?); choose another path or remove it first")
+                "\(keyPath) already exists (the signing key of another replica?); choose another path or remove it first"
+            )
         }
         try SigningKeyFile.write(signingKey, to: keyPath, replacing: false)
         let pool: DatabasePool
@@ -178,7 +179,8 @@ package final class Replica: Sendable {
         if let keyText = values["key"] {
             guard let parsed = OriginKey(hex: keyText), parsed.origin == origin else {
                 throw ReplicaError(
-                    .notAReplica, "\(path) has a damaged identity: its public key does not name its origin \(origin.hex)")
+                    .notAReplica,
+                    "\(path) has a damaged identity: its public key does not name its origin \(origin.hex)")
             }
             key = parsed
         }
@@ -213,8 +215,19 @@ package final class Replica: Sendable {
     ) throws -> ApplyReport {
         var report = ApplyReport()
         var batch = try projector.batch(db)
-        for event in events {
-            switch try journal.append(event, db, unsigned: unsigned) {
+        // Signatures are checked on every core first; the journal checks again only those not
+        // found valid here (and so refuses them with its precise reason).
+        var keys: [OriginID: OriginKey] = [:]
+        for event in events where keys[event.origin] == nil {
+            if event.seq == 1, let key = event.key {
+                keys[event.origin] = key
+            } else if let key = try journal.key(of: event.origin, db) {
+                keys[event.origin] = key
+            }
+        }
+        let checked = Event.signaturesValid(events, keys: keys)
+        for (index, event) in events.enumerated() {
+            switch try journal.append(event, db, unsigned: unsigned, signatureChecked: checked[index]) {
             case .appended:
                 try batch.apply(event, db)
                 report.appended += 1

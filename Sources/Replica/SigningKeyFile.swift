@@ -112,7 +112,9 @@ package enum SigningKeyFile {
                 "others may read or change it (mode \(String(permissions, radix: 8))); a private key must be "
                     + "readable by its owner only: run `chmod 600 \(path)`")
         }
-        guard info.st_size <= 4096 else { throw bad(path, "it holds \(info.st_size) bytes; a key file holds about 140") }
+        guard info.st_size <= 4096 else {
+            throw bad(path, "it holds \(info.st_size) bytes; a key file holds about 140")
+        }
         var bytes = [UInt8](repeating: 0, count: 4097)
         var count = 0
         while count < bytes.count {
@@ -139,7 +141,8 @@ package enum SigningKeyFile {
             throw bad(path, "it is not an archive-sync key file (\"\(header)\", then origin and seed lines)")
         }
         guard key.origin == origin else {
-            throw bad(path, "its seed is the key of origin \(key.origin.hex), not of the origin it names (\(origin.hex))")
+            throw bad(
+                path, "its seed is the key of origin \(key.origin.hex), not of the origin it names (\(origin.hex))")
         }
         return key
     }

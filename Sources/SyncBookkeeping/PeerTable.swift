@@ -6,11 +6,15 @@ package struct PeerRecord: Sendable, Equatable {
     package var url: String
     /// Where the token is read from at each sync (the secret is not stored in the replica).
     package var tokenFile: String?
+    /// The origin (32 hex) the server proved at the first sync with this peer: a later sync that
+    /// finds another stops until the user confirms it. Nil until the first sync.
+    package var origin: String?
 
-    package init(name: String, url: String, tokenFile: String?) {
+    package init(name: String, url: String, tokenFile: String?, origin: String? = nil) {
         self.name = name
         self.url = url
         self.tokenFile = tokenFile
+        self.origin = origin
     }
 }
 
@@ -52,13 +56,20 @@ package struct SyncRecord: Sendable, Equatable {
 /// The `peer` table (named peers) and the `peer_sync` table (the last sync with each peer or
 /// URL).
 package enum PeerTable {
-    /// Adds the peer, or replaces the one of that name.
+    /// Adds the peer, or replaces the one of that name (its pin with it).
     package static func save(_ peer: PeerRecord, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO peer (name, url, token_file) VALUES (?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET url = excluded.url, token_file = excluded.token_file
-                """, arguments: [peer.name, peer.url, peer.tokenFile])
+                INSERT INTO peer (name, url, token_file, origin) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET url = excluded.url, token_file = excluded.token_file,
+                    origin = excluded.origin
+                """, arguments: [peer.name, peer.url, peer.tokenFile, peer.origin])
+    }
+
+    /// Pins the peer `name` to the server origin `origin`; false when there is no such peer.
+    package static func pin(named name: String, origin: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "UPDATE peer SET origin = ? WHERE name = ?", arguments: [origin, name])
+        return db.changesCount > 0
     }
 
     /// Removes the peer `name`; false when there was none.
@@ -69,8 +80,8 @@ package enum PeerTable {
 
     /// Every peer, by name.
     package static func all(_ db: Database) throws -> [PeerRecord] {
-        try Row.fetchAll(db, sql: "SELECT name, url, token_file FROM peer ORDER BY name").map {
-            PeerRecord(name: $0[0], url: $0[1], tokenFile: $0[2])
+        try Row.fetchAll(db, sql: "SELECT name, url, token_file, origin FROM peer ORDER BY name").map {
+            PeerRecord(name: $0[0], url: $0[1], tokenFile: $0[2], origin: $0[3])
         }
     }
 

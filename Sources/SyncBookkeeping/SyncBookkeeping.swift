@@ -5,7 +5,8 @@
 
  Tables (created by `SyncBookkeeping.registerMigrations(in:)`):
    token(name PRIMARY KEY, hash UNIQUE = SHA-256 of the secret, scope, created_at, revoked_at)
-   peer(name PRIMARY KEY, url, token_file)
+   peer(name PRIMARY KEY, url, token_file, origin)   origin: the server's origin, pinned at the
+             first sync with it (migration "peer-origin-pin")
    peer_sync(peer PRIMARY KEY, started_at, finished_at, sent_events, sent_bytes, received_events,
              received_bytes, result, clock_skew_ms, events_ahead_ms)
  Every function takes the `Database` of a transaction its caller owns (the replica).
@@ -48,6 +49,10 @@ package enum SyncBookkeeping {
         migrator.registerMigration("peer-sync-clock") { db in
             try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN clock_skew_ms INTEGER")
             try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN events_ahead_ms INTEGER NOT NULL DEFAULT 0")
+        }
+        // Signed origins: the origin a named peer's server proved at the first sync with it.
+        migrator.registerMigration("peer-origin-pin") { db in
+            try db.execute(sql: "ALTER TABLE peer ADD COLUMN origin TEXT")
         }
     }
 

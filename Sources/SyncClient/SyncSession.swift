@@ -47,9 +47,9 @@ package final class SyncSession {
     let progress: (SyncProgress) -> Void
     let sleep: (Double) -> Void
     let wallClock: () -> Int64
-    /// The origin the server must be (a peer's pinned origin); nil takes any server that proves
-    /// who it is.
-    let pinnedServer: OriginID?
+    /// The named peer and the origin its server must be (pinned at the first sync with it); nil
+    /// takes any server that proves who it is.
+    let pin: (peer: String, origin: OriginID)?
     /// Makes each pull's challenge (random; fixed in tests that replay a canned answer).
     let challenges: () -> [UInt8]
 
@@ -59,10 +59,10 @@ package final class SyncSession {
         configuration: SyncSessionStateMachine.Configuration = .init(),
         progress: @escaping (SyncProgress) -> Void = { _ in },
         sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) },
-        wallClock: @escaping () -> Int64 = Replica.systemClock, pinnedServer: OriginID? = nil,
+        wallClock: @escaping () -> Int64 = Replica.systemClock, pin: (peer: String, origin: OriginID)? = nil,
         challenges: @escaping () -> [UInt8] = ServerProof.challenge
     ) {
-        self.pinnedServer = pinnedServer
+        self.pin = pin
         self.challenges = challenges
         self.replica = replica
         self.transport = transport
@@ -253,13 +253,13 @@ package final class SyncSession {
                     + "replica (a copy serves only once reidentified), an archive-sync too old to sign, or not the "
                     + "server it claims to be")
         }
-        if let pinnedServer, node != pinnedServer {
+        if let pin, node != pin.origin {
             throw SyncClientError(
                 .serverChanged,
-                "the server is now origin \(node.hex) (key \(Fingerprint.of(node))), not \(pinnedServer.hex) (key "
-                    + "\(Fingerprint.of(pinnedServer))), the one this peer was pinned to at its first sync. Nothing was "
-                    + "exchanged. If the server was replaced or reidentified on purpose, confirm the new one with "
-                    + "`archive-sync peer trust NAME \(node.hex)`; otherwise do not sync with it")
+                "the server of peer \(pin.peer) is now origin \(node.hex) [\(Fingerprint.of(node))], not \(pin.origin.hex) "
+                    + "[\(Fingerprint.of(pin.origin))], the one it was pinned to at its first sync. Nothing was exchanged. "
+                    + "If the server was replaced or reidentified on purpose, confirm the new one with "
+                    + "`archive-sync peer trust \(pin.peer) \(node.hex)`; otherwise do not sync with it")
         }
     }
 

@@ -105,7 +105,8 @@ extension WireProtocolError {
             case .notFound:
                 self.init(
                     .notFound,
-                    "there is no \(path); protocol version \(WireProtocol.version) answers /v1/health, /v1/info, /v1/push and /v1/pull")
+                    "there is no \(path); protocol version \(WireProtocol.version) answers /v1/health, /v1/info, /v1/push and /v1/pull"
+                )
             case .contentTooLarge:
                 self.init(.tooLarge, "the request body is larger than the server accepts")
             case let status where status.code >= 500:

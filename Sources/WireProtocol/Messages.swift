@@ -39,7 +39,9 @@ public struct InfoResponse: Sendable, Equatable {
         guard let version = json["protocol"]?.integerValue, let nodeText = json["node"]?.stringValue,
             let node = OriginID(hex: nodeText), let knowledge = json["knowledge"]
         else {
-            throw WireProtocolError(.malformedJSON, "the server's info answer is not what protocol version \(WireProtocol.version) describes")
+            throw WireProtocolError(
+                .malformedJSON,
+                "the server's info answer is not what protocol version \(WireProtocol.version) describes")
         }
         let heads = try HeadsJSON.decode(json["heads"])
         self.init(
@@ -148,7 +150,9 @@ public struct PushResponse: Sendable, Equatable {
 
     public init(json: JSONValue) throws {
         guard let applied = json["applied"]?.integerValue, let knowledge = json["knowledge"] else {
-            throw WireProtocolError(.malformedJSON, "the server's push answer is not what protocol version \(WireProtocol.version) describes")
+            throw WireProtocolError(
+                .malformedJSON,
+                "the server's push answer is not what protocol version \(WireProtocol.version) describes")
         }
         self.init(
             applied: Int(applied), alreadyHeld: Int(json["already_held"]?.integerValue ?? 0),

@@ -105,7 +105,8 @@ struct HistoryCommand: ParsableCommand {
 
     static func header(_ entry: HistoryEntry) -> String {
         let event = entry.event
-        let who = entry.replicaName ?? "unnamed replica"
+        let who = Fingerprint.label(
+            name: entry.replicaName ?? "unnamed replica", origin: event.origin, signed: event.signature != nil)
         return "\(ISODate.format(event.hlc.milliseconds))  \(who)  \(event.kind)  \(event.origin.short):\(event.seq)"
     }
 
@@ -156,7 +157,10 @@ struct LogCommand: ParsableCommand {
                 var changed = entry.writes.map(\.field.rawValue)
                 changed += entry.tagsAdded.map { "+" + $0 } + entry.tagsRemoved.map { "-" + $0 }
                 Terminal.line(
-                    "\(ISODate.format(event.hlc.milliseconds))  \(entry.replicaName ?? event.origin.short)  \(event.kind)"
+                    "\(ISODate.format(event.hlc.milliseconds))  "
+                        + Fingerprint.label(
+                            name: entry.replicaName ?? "unnamed", origin: event.origin, signed: event.signature != nil)
+                        + "  \(event.kind)"
                         + "  \(event.origin.short):\(event.seq)  \(event.article.hex)  \(changed.joined(separator: " "))"
                 )
             }

@@ -48,8 +48,10 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check every invariant on the replica file; change nothing.",
         discussion: """
             Checks that the journal's append-only guards are in place, that every event row \
-            decodes, is canonical and matches its hash, that every origin's events form a \
-            gap-free hash chain, that every event was stored after its causal past with a later \
+            decodes, is canonical and matches its hash, that every event of a signed origin \
+            carries a valid signature by the key its origin names (reported per origin; origins \
+            made before events were signed are named as unsigned history), that every origin's \
+            events form a gap-free hash chain, that every event was stored after its causal past with a later \
             hybrid clock, that the knowledge vector matches the journal, that the article tables \
             match their hashes, and that a rebuild of the journal (in a scratch file) gives the \
             same digest. Exit status 1 when anything is wrong.
@@ -70,6 +72,21 @@ struct VerifyCommand: ParsableCommand {
                     ("digest", .string(report.digest.hex)),
                     ("rebuilt_digest", .string(report.rebuiltDigest.hex)),
                     (
+                        "origins",
+                        .array(
+                            report.origins.map { origin, name in
+                                .object([
+                                    ("origin", .string(origin.origin.hex)),
+                                    ("name", name.map(JSONValue.string) ?? .null),
+                                    ("fingerprint", .string(Fingerprint.of(origin.origin))),
+                                    ("key", origin.key.map { .string($0.hex) } ?? .null),
+                                    ("signed", .bool(origin.isSigned)), ("events", .integer(Int64(origin.events))),
+                                    ("verified", .integer(Int64(origin.verified))),
+                                    ("bad", .integer(Int64(origin.bad))),
+                                ])
+                            })
+                    ),
+                    (
                         "checks",
                         .array(
                             report.checks.map {
@@ -84,6 +101,17 @@ struct VerifyCommand: ParsableCommand {
             for check in report.checks {
                 Terminal.line("\(check.ok ? "ok    " : "FAILED") \(check.name)")
                 for problem in check.problems { Terminal.line("       \(problem)") }
+            }
+            Terminal.line("origins:")
+            for (origin, name) in report.origins {
+                let label = Fingerprint.label(name: name ?? "unnamed", origin: origin.origin, signed: origin.isSigned)
+                let verdict =
+                    !origin.isSigned
+                    ? "\(origin.events) events of unsigned history (written before events were signed: authorship not provable)"
+                    : origin.bad == 0
+                        ? "\(origin.events) events, every signature valid"
+                        : "\(origin.events) events, \(origin.bad) with a signature that is missing or not its origin key's"
+                Terminal.line("  \(origin.origin.hex)  \(label)  \(verdict)")
             }
             Terminal.line(
                 report.ok
@@ -127,7 +155,10 @@ struct StatusCommand: ParsableCommand {
                 ("conflicts", .integer(Int64(status.counts.conflicts))),
                 ("digest", .string(status.digest.hex)),
                 ("knowledge", status.knowledge.json),
+                ("key", status.identity.key.map { .string($0.hex) } ?? .null),
+                ("fingerprint", .string(Fingerprint.of(status.identity.origin))),
                 ("replicas", .object(status.names.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value)) })),
+                ("keys", .object(status.keys.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value.hex)) })),
                 (
                     "peers",
                     .array(
@@ -157,7 +188,12 @@ struct StatusCommand: ParsableCommand {
             JSONOutput.print(.object(pairs))
             return
         }
-        Terminal.line("replica:   \(status.identity.name) (origin \(status.identity.origin.hex))")
+        Terminal.line(
+            "replica:   \(Fingerprint.label(name: status.identity.name, origin: status.identity.origin, signed: status.identity.key != nil))"
+                + " (origin \(status.identity.origin.hex))")
+        if let key = status.identity.key {
+            Terminal.line("key:       \(key.hex) (signs every event this replica writes)")
+        }
         Terminal.line("file:      \(target.path)")
         Terminal.line(
             "articles:  \(status.counts.articles - status.counts.deleted) (\(status.counts.deleted) deleted),"
@@ -169,7 +205,8 @@ struct StatusCommand: ParsableCommand {
         for (origin, seq) in status.knowledge.sortedEntries {
             let name = status.names[origin] ?? (origin == status.identity.origin ? status.identity.name : "unnamed")
             let mine = origin == status.identity.origin ? "  (this replica)" : ""
-            Terminal.line("  \(origin.hex)  \(seq) events  \(name)\(mine)")
+            let label = Fingerprint.label(name: name, origin: origin, signed: status.keys[origin] != nil)
+            Terminal.line("  \(origin.hex)  \(seq) events  \(label)\(mine)")
         }
         if !syncs.isEmpty { Terminal.line("last syncs:") }
         for record in syncs {

@@ -102,13 +102,19 @@ struct PeerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer",
         abstract: "Name the replicas you sync with, so that `sync NAME` is enough.",
-        subcommands: [Add.self, List.self, Remove.self])
+        subcommands: [Add.self, List.self, Trust.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add (or change) a peer.",
-            discussion:
-                "Example: archive-sync peer add server https://archive.example.org --token-file ~/.archive-sync/server.token"
+            discussion: """
+                The first sync with the peer pins the origin its server proves to hold the key of \
+                (its key fingerprint is shown); a later sync that finds another origin at that \
+                address stops, exchanging nothing, until you confirm the new one with \
+                `archive-sync peer trust NAME ORIGIN`. Adding a peer again clears its pin.
+
+                Example: archive-sync peer add server https://archive.example.org --token-file ~/.archive-sync/server.token
+                """
         )
         @OptionGroup var replica: ReplicaOptions
         @Argument(help: "A short name.") var name: String
@@ -135,11 +141,38 @@ struct PeerCommand: ParsableCommand {
                         .object([
                             ("name", .string(peer.name)), ("url", .string(peer.url)),
                             ("token_file", peer.tokenFile.map(JSONValue.string) ?? .null),
+                            ("origin", peer.origin.map(JSONValue.string) ?? .null),
                         ]))
                 } else {
-                    Terminal.line("\(peer.name)  \(peer.url)\(peer.tokenFile.map { "  (token: \($0))" } ?? "")")
+                    let pin = peer.origin.flatMap(OriginID.init(hex:)).map { "  pinned to [\(Fingerprint.of($0))]" }
+                    Terminal.line(
+                        "\(peer.name)  \(peer.url)\(peer.tokenFile.map { "  (token: \($0))" } ?? "")"
+                            + (pin ?? "  not pinned yet (the first sync pins it)"))
                 }
             }
+        }
+    }
+
+    struct Trust: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Confirm that a peer's server is now another origin.",
+            discussion: """
+                When a peer's server was replaced or reidentified, its syncs stop with the origin \
+                it now proves; check that origin with the server's operator (`archive-sync status` \
+                on the server shows it), then confirm it here. Syncs go on with that origin pinned.
+
+                Example: archive-sync peer trust server 3f9ac21b00000000000000000000000a
+                """)
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The peer's name.") var name: String
+        @Argument(help: "The server's new origin: 32 hex digits, as the sync's error gave it.") var origin: String
+
+        func run() throws {
+            guard let origin = OriginID(hex: origin) else {
+                throw CommandError(.invalidInput, "an origin is 32 lowercase hex digits, as the sync's error gave it")
+            }
+            try replica.open().pinPeer(name: name, origin: origin)
+            Terminal.line("Peer \(name) is now pinned to origin \(origin.hex) [\(Fingerprint.of(origin))].")
         }
     }
 
@@ -162,7 +195,8 @@ struct ReidentifyCommand: ParsableCommand {
         discussion: """
             A replica file copied to make a second replica, or restored from a backup and \
             written to before it synced, writes events under the same origin as another \
-            replica: sync detects it and stops. `reidentify` gives this replica a new origin; \
+            replica: sync detects it and stops. `reidentify` gives this replica a new signing key \
+            pair (PATH.key, replacing any key file copied along) and the origin it names; \
             events only it held are written again under the new origin, and the copies that \
             clash are left out (the previous file is kept beside the new one). Afterwards both \
             replicas sync with nothing lost.
@@ -194,7 +228,10 @@ struct ReidentifyCommand: ParsableCommand {
                 ]))
             return
         }
-        Terminal.line("This replica is now origin \(report.newOrigin.hex) (was \(report.oldOrigin.hex)).")
+        Terminal.line(
+            "This replica is now origin \(report.newOrigin.hex) [\(Fingerprint.of(report.newOrigin))] (was "
+                + "\(report.oldOrigin.hex)), with a new signing key in \(SigningKeyFile.path(forReplicaAt: replica.path))."
+        )
         if report.reissued > 0 {
             Terminal.line("\(report.reissued) events only it held were written again under the new origin.")
         }

@@ -1,3 +1,4 @@
+import ArchiveModel
 import ArgumentParser
 import Foundation
 import Logging
@@ -22,6 +23,14 @@ struct ServeCommand: AsyncParsableCommand {
             A request body must arrive within --body-timeout seconds; a connection that sends \
             nothing for --idle-timeout seconds is closed; a stop waits at most \
             --shutdown-timeout seconds for requests in progress, then cuts them.
+
+            Every pushed event must carry a valid signature by the key its origin names; events \
+            of origins made before events were signed (unsigned history) are refused unless \
+            --accept-unsigned is given, for the time it takes to gather old replicas' history \
+            (see README, "Signed origins"). The server proves to every client that it holds \
+            this replica's key, so a copy of the file cannot pose as it.
+
+            Example: archive-sync serve --db hub.db --bind 0.0.0.0 --port 8080
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -29,6 +38,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: any free port).") var port = 8080
     @Flag(name: .customLong("allow-anonymous"), help: "Accept requests without a token (read and write).")
     var allowAnonymous = false
+    @Flag(
+        name: .customLong("accept-unsigned"),
+        help: "Also take pushed events of origins made before events were signed (to gather old history).")
+    var acceptUnsigned = false
     @Option(name: .customLong("body-timeout"), help: "Seconds a request body may take to arrive.")
     var bodyTimeout = 120
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed.")
@@ -54,13 +67,20 @@ struct ServeCommand: AsyncParsableCommand {
             replica: target,
             configuration: .init(
                 host: bind, port: port, allowAnonymous: allowAnonymous, bodyTimeout: .seconds(bodyTimeout),
-                idleTimeout: .seconds(idleTimeout), shutdownTimeout: .seconds(shutdownTimeout)),
+                idleTimeout: .seconds(idleTimeout), shutdownTimeout: .seconds(shutdownTimeout),
+                acceptUnsigned: acceptUnsigned),
             logger: logger)
+        if server.signingKey == nil {
+            Terminal.error(
+                "warning: this replica has no signing key it may use (it is away from where it was made, or "
+                    + "\(target.path).key is missing), so it cannot prove who it is and clients will refuse to sync "
+                    + "with it; run `archive-sync reidentify --db \(target.path)`")
+        }
         let bind = self.bind
         let anonymous = allowAnonymous
         try await server.run { port in
             Terminal.line(
-                "Serving replica \"\(identity.name)\" (origin \(identity.origin.short)) on http://\(bind):\(port)"
+                "Serving replica \"\(identity.name)\" [\(Fingerprint.of(identity.origin))] (origin \(identity.origin.hex)) on http://\(bind):\(port)"
                     + (anonymous ? " without authentication" : "") + "; Ctrl-C stops it.")
         }
     }

@@ -48,6 +48,8 @@ struct SyncCommand: ParsableCommand {
         var url = target
         var tokenPath = tokenFile
         var peerName = target
+        var pinned: OriginID?
+        var named = false
         if !target.contains("://") {
             guard let peer = try local.peer(named: target) else {
                 throw CommandError(
@@ -56,6 +58,8 @@ struct SyncCommand: ParsableCommand {
             url = peer.url
             tokenPath = tokenPath ?? peer.tokenFile
             peerName = peer.name
+            pinned = peer.origin.flatMap(OriginID.init(hex:))
+            named = true
         }
         let token = try Self.token(from: tokenPath)
         if url.hasPrefix("http://"), token != nil, !Self.isLoopback(url) {
@@ -68,12 +72,14 @@ struct SyncCommand: ParsableCommand {
         var configuration = SyncSessionStateMachine.Configuration()
         configuration.pushEvents = batchSize
         configuration.pullEvents = batchSize
-        let session = SyncSession(replica: local, transport: transport, configuration: configuration) { step in
-            progress.update(
-                "syncing with \(peerName): \(step.phase.rawValue), \(step.pulledEvents) events pulled, "
-                    + "\(step.pushedEvents) pushed, \(Formatting.bytes(step.bytesSent)) sent, "
-                    + "\(Formatting.bytes(step.bytesReceived)) received")
-        }
+        let session = SyncSession(
+            replica: local, transport: transport, configuration: configuration,
+            progress: { step in
+                progress.update(
+                    "syncing with \(peerName): \(step.phase.rawValue), \(step.pulledEvents) events pulled, "
+                        + "\(step.pushedEvents) pushed, \(Formatting.bytes(step.bytesSent)) sent, "
+                        + "\(Formatting.bytes(step.bytesReceived)) received")
+            }, pin: pinned.map { (peerName, $0) })
         let started = Replica.systemClock()
         do {
             let report = try session.run()
@@ -86,6 +92,15 @@ struct SyncCommand: ParsableCommand {
                     receivedBytes: report.bytesReceived,
                     result: "ok", clockSkew: report.clockSkew, eventsAhead: report.eventsAhead))
             print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000)
+            if named, pinned == nil, let node = report.serverNode {
+                try local.pinPeer(name: peerName, origin: node)
+                if !output.json {
+                    Terminal.line(
+                        "Pinned peer \(peerName) to the server's origin \(node.hex) [\(Fingerprint.of(node))]: a later sync "
+                            + "that finds another origin there stops until you confirm it with `archive-sync peer trust`."
+                    )
+                }
+            }
         } catch {
             progress.finish()
             let partial = session.report
@@ -111,6 +126,8 @@ struct SyncCommand: ParsableCommand {
             JSONOutput.print(
                 .object([
                     ("server", .string(report.serverName)), ("url", .string(url)),
+                    ("server_origin", report.serverNode.map { .string($0.hex) } ?? .null),
+                    ("server_fingerprint", report.serverNode.map { .string(Fingerprint.of($0)) } ?? .null),
                     ("pulled", .integer(Int64(report.pulledEvents))), ("pushed", .integer(Int64(report.pushedEvents))),
                     ("bytes_sent", .integer(Int64(report.bytesSent))),
                     ("bytes_received", .integer(Int64(report.bytesReceived))),
@@ -130,7 +147,7 @@ struct SyncCommand: ParsableCommand {
             )
         }
         Terminal.line(
-            "Synced with \"\(report.serverName)\" (\(url)): \(Formatting.count(report.pulledEvents, "event")) pulled, "
+            "Synced with \"\(report.serverName)\"\(report.serverNode.map { " [\(Fingerprint.of($0))]" } ?? "") (\(url)): \(Formatting.count(report.pulledEvents, "event")) pulled, "
                 + "\(report.pushedEvents) pushed; "
                 + "\(Formatting.bytes(report.bytesSent)) sent, \(Formatting.bytes(report.bytesReceived)) received in "
                 + String(format: "%.2f s", seconds) + (report.retries > 0 ? " (\(report.retries) retries)" : "") + ".")

@@ -148,13 +148,22 @@ struct ServerTests {
         let fixture = try Fixture("auth")
         let client = fixture.client
         #expect(try client.send(.get, WireProtocol.Path.health).status == 200)
-        #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": String(WireProtocol.version)]).status == 401)
-        let read = ["Archive-Sync-Protocol": String(WireProtocol.version), "Authorization": "Bearer \(fixture.tokens["read"] ?? "")"]
+        #expect(
+            try client.send(
+                .get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": String(WireProtocol.version)]
+            ).status == 401)
+        let read = [
+            "Archive-Sync-Protocol": String(WireProtocol.version),
+            "Authorization": "Bearer \(fixture.tokens["read"] ?? "")",
+        ]
         #expect(try client.send(.get, WireProtocol.Path.info, headers: read).status == 200)
         let pull = try client.send(.post, WireProtocol.Path.pull, headers: read, body: Array(#"{"knowledge":{}}"#.utf8))
         #expect(pull.status == 200)
         #expect(try PullPage(pull.body).trailer?.more == false)
-        let revoked = ["Archive-Sync-Protocol": String(WireProtocol.version), "Authorization": "Bearer \(fixture.tokens["revoked"] ?? "")"]
+        let revoked = [
+            "Archive-Sync-Protocol": String(WireProtocol.version),
+            "Authorization": "Bearer \(fixture.tokens["revoked"] ?? "")",
+        ]
         #expect(try client.send(.get, WireProtocol.Path.info, headers: revoked).status == 401)
 
         let notFound = try client.send(.get, "/v1/nothing", headers: read)
@@ -211,6 +220,9 @@ struct ServerTests {
         let server = try ServerProcess(
             database: cli.database, directory: cli.directory, arguments: ["--allow-anonymous"])
         let client = try RawClient(server)
-        #expect(try client.send(.get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": String(WireProtocol.version)]).status == 200)
+        #expect(
+            try client.send(
+                .get, WireProtocol.Path.info, headers: ["Archive-Sync-Protocol": String(WireProtocol.version)]
+            ).status == 200)
     }
 }

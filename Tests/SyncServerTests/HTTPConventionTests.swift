@@ -29,7 +29,8 @@ struct HTTPConventionTests {
         let fixture = try ServerFixture("www-authenticate")
         try await fixture.test { client in
             let missing = try await client.execute(
-                uri: WireProtocol.Path.info, method: .get, headers: [ServerFixture.version: String(WireProtocol.version)])
+                uri: WireProtocol.Path.info, method: .get,
+                headers: [ServerFixture.version: String(WireProtocol.version)])
             #expect(missing.status == .unauthorized)
             #expect(missing.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
             let unknown = try await client.execute(
@@ -43,7 +44,9 @@ struct HTTPConventionTests {
     func theBearerSchemeIsCaseInsensitive(_ scheme: String) async throws {
         let fixture = try ServerFixture("bearer-\(scheme)")
         try await fixture.test { client in
-            let headers: HTTPFields = [ServerFixture.version: String(WireProtocol.version), .authorization: "\(scheme) \(fixture.readToken)"]
+            let headers: HTTPFields = [
+                ServerFixture.version: String(WireProtocol.version), .authorization: "\(scheme) \(fixture.readToken)",
+            ]
             let info = try await client.execute(uri: WireProtocol.Path.info, method: .get, headers: headers)
             #expect(info.status == .ok)
         }

@@ -42,7 +42,9 @@ struct ServerFixture: Sendable {
 
     /// Headers of a request with the protocol version and the token `token`.
     func headers(token: String? = nil, _ extra: HTTPFields = [:]) -> HTTPFields {
-        var fields: HTTPFields = [Self.version: String(WireProtocol.version), .authorization: "Bearer \(token ?? writeToken)"]
+        var fields: HTTPFields = [
+            Self.version: String(WireProtocol.version), .authorization: "Bearer \(token ?? writeToken)",
+        ]
         fields.append(contentsOf: extra)
         return fields
     }

@@ -122,6 +122,7 @@ enum JSONOutput {
         return .object([
             ("position", .integer(entry.position)), ("origin", .string(event.origin.hex)),
             ("seq", .integer(Int64(event.seq))), ("replica", entry.replicaName.map(JSONValue.string) ?? .null),
+            ("fingerprint", .string(Fingerprint.of(event.origin))), ("signed", .bool(event.signature != nil)),
             ("time", .string(ISODate.format(event.hlc.milliseconds))), ("hlc", hlc(event.hlc)),
             ("article", .string(event.article.hex)), ("kind", .string(event.kind.rawValue)),
             ("writes", .array(writes)), ("tags_added", .array(entry.tagsAdded.map(JSONValue.string))),

@@ -1,3 +1,4 @@
+import ArchiveModel
 import ArgumentParser
 import Foundation
 import Replica
@@ -21,7 +22,19 @@ struct ReplicaOptions: ParsableArguments {
         return "archive.db"
     }
 
-    func open() throws -> Replica { try Replica.open(at: path) }
+    /// Opens the replica; one made before events were signed gets its key pair and signed origin
+    /// here, and the user is told once (README, "Signed origins").
+    func open() throws -> Replica {
+        let replica = try Replica.open(at: path)
+        if let upgrade = try replica.upgradeToSignedOrigin() {
+            Terminal.error(
+                "note: this replica now signs every event it writes, with the key in \(upgrade.keyFile) (keep it "
+                    + "private; it is readable by you only). Its events from now on are origin "
+                    + "\(upgrade.signedOrigin.hex) [\(Fingerprint.of(upgrade.signedOrigin))]; its earlier ones stay, "
+                    + "unchanged, as the unsigned history of origin \(upgrade.unsignedOrigin.hex).")
+        }
+        return replica
+    }
 }
 
 /// `--json`: machine-readable output instead of text for people.
