@@ -261,9 +261,12 @@ extension Replica {
         guard identity.key == nil, access(path, W_OK) == 0, try forkNotice() == nil, case .home = try location()
         else { return nil }
         let keyPath = SigningKeyFile.path(forReplicaAt: path)
-        let key: SigningKey
-        if FileManager.default.fileExists(atPath: keyPath) {
-            // Left by an upgrade cut off before it committed: usable if its origin wrote nothing.
+        var key = SigningKey()
+        do {
+            try SigningKeyFile.write(key, to: keyPath, replacing: false)
+        } catch ReplicaError.Code.alreadyExists {
+            // Left by an upgrade cut off before it committed, or made a moment ago by another
+            // process upgrading the same file: usable if its origin wrote nothing.
             key = try SigningKeyFile.read(at: keyPath)
             if try knowledge()[key.origin] > 0 {
                 throw ReplicaError(
@@ -271,17 +274,19 @@ extension Replica {
                     "\(keyPath) holds the key of origin \(key.origin.short), which has written events, but this replica "
                         + "is \(identity.origin.short): move that file away, then run the command again")
             }
-        } else {
-            key = SigningKey()
-            try SigningKeyFile.write(key, to: keyPath, replacing: false)
         }
-        try pool.write { db in
+        let chosen = key
+        let upgraded = try pool.write { db -> Bool in
+            // Another process may have upgraded the file meanwhile (with this same key file).
+            guard try Self.identity(db, path: path).key == nil else { return false }
             try db.execute(
-                sql: "UPDATE replica_identity SET value = ? WHERE key = 'origin'", arguments: [key.origin.hex])
+                sql: "UPDATE replica_identity SET value = ? WHERE key = 'origin'", arguments: [chosen.origin.hex])
             try db.execute(
                 sql: "INSERT INTO replica_identity (key, value) VALUES ('key', ?), ('unsigned_origin', ?)",
-                arguments: [key.publicKey.hex, identity.origin.hex])
+                arguments: [chosen.publicKey.hex, identity.origin.hex])
+            return true
         }
+        guard upgraded else { return nil }
         return SignedOriginUpgrade(unsignedOrigin: identity.origin, signedOrigin: key.origin, keyFile: keyPath)
     }
 

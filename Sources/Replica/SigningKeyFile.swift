@@ -36,18 +36,14 @@ package enum SigningKeyFile {
         "\(header)\norigin \(key.origin.hex)\nseed \(Hex.encode(key.seed))\n"
     }
 
-    /// Writes `key` to a new file at `path`, mode 0600, synced; an existing file (or link) at
-    /// `path` is replaced only with `replacing`, by renaming a new file over it.
+    /// Writes `key` to a new file at `path`, mode 0600, synced, and complete before it appears
+    /// there: it is written aside first, then linked in place (never over an existing file; that
+    /// is `alreadyExists`), or with `replacing`, renamed over what is there.
     package static func write(_ key: SigningKey, to path: String, replacing: Bool) throws {
-        let temporary = replacing ? path + ".new-\(UUID().uuidString.prefix(8))" : path
+        let temporary = path + ".new-\(UUID().uuidString.prefix(8))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            if errno == EEXIST {
-                throw ReplicaError(
-                    .alreadyExists, "\(path) already exists: a replica's signing key is never overwritten")
-            }
-            throw failure("cannot create the signing key file \(temporary)")
-        }
+        guard descriptor >= 0 else { throw failure("cannot create the signing key file \(temporary)") }
+        defer { unlink(temporary) }
         var closed = false
         defer { if !closed { _ = close(descriptor) } }
         // The umask can only take permissions away; set the mode anyway so it is exactly 0600.
@@ -59,22 +55,22 @@ package enum SigningKeyFile {
                 Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
             }
             if written < 0, errno == EINTR { continue }
-            guard written > 0 else {
-                unlink(temporary)
-                throw failure("cannot write the signing key file \(temporary)")
-            }
+            guard written > 0 else { throw failure("cannot write the signing key file \(temporary)") }
             offset += written
         }
-        guard fsync(descriptor) == 0 else {
-            unlink(temporary)
-            throw failure("cannot write the signing key file \(temporary)")
-        }
+        guard fsync(descriptor) == 0 else { throw failure("cannot write the signing key file \(temporary)") }
         _ = close(descriptor)
         closed = true
-        if replacing, rename(temporary, path) != 0 {
-            let error = failure("cannot put the new signing key file in place at \(path)")
-            unlink(temporary)
-            throw error
+        if replacing {
+            guard rename(temporary, path) == 0 else {
+                throw failure("cannot put the new signing key file in place at \(path)")
+            }
+        } else if link(temporary, path) != 0 {
+            if errno == EEXIST {
+                throw ReplicaError(
+                    .alreadyExists, "\(path) already exists: a replica's signing key is never overwritten")
+            }
+            throw failure("cannot put the signing key file in place at \(path)")
         }
         syncDirectory(of: path)
     }
