@@ -48,3 +48,13 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }
 }
+
+/// SHA-256 of bytes that arrive in pieces (a streamed pull page).
+public struct SHA256Stream: Sendable {
+    private var hasher = SHA256()
+    public init() {}
+    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        hasher.update(data: Array(bytes))
+    }
+    public func finalize() -> SHA256Digest { SHA256Digest(uncheckedBytes: Array(hasher.finalize())) }
+}

@@ -35,8 +35,9 @@ package struct EventWriter {
         guard identity.key != nil else {
             throw ReplicaError(
                 .noSigningKey,
-                "this replica was made before events were signed and has no signing key yet; any archive-sync "
-                    + "command run on it by its owner gives it one (its earlier events stay as unsigned history)")
+                "this replica was made before events were signed and has no signing key yet: any archive-sync "
+                    + "command run on it where it was made, with write access to the file, gives it one (its earlier "
+                    + "events stay as unsigned history); a copy gets one from `archive-sync reidentify`")
         }
         let keyPath = SigningKeyFile.path(forReplicaAt: path)
         let key: SigningKey

@@ -261,18 +261,36 @@ extension Replica {
         guard identity.key == nil, access(path, W_OK) == 0, try forkNotice() == nil, case .home = try location()
         else { return nil }
         let keyPath = SigningKeyFile.path(forReplicaAt: path)
-        var key = SigningKey()
-        do {
-            try SigningKeyFile.write(key, to: keyPath, replacing: false)
-        } catch ReplicaError.Code.alreadyExists {
-            // Left by an upgrade cut off before it committed, or made a moment ago by another
-            // process upgrading the same file: usable if its origin wrote nothing.
-            key = try SigningKeyFile.read(at: keyPath)
-            if try knowledge()[key.origin] > 0 {
+        // The key about to be made is recorded first: a key file found at its place is adopted
+        // only if it is that one (left by an upgrade cut off before it committed), never the key
+        // of another replica that lived at this path.
+        func pendingKey() throws -> String? {
+            try read { db in
+                try String.fetchOne(db, sql: "SELECT value FROM replica_identity WHERE key = 'pending_key'")
+            }
+        }
+        func adoptExisting() throws -> SigningKey {
+            let existing = try SigningKeyFile.read(at: keyPath)
+            guard try pendingKey() == existing.origin.hex, try knowledge()[existing.origin] == 0 else {
                 throw ReplicaError(
                     .badSigningKey,
-                    "\(keyPath) holds the key of origin \(key.origin.short), which has written events, but this replica "
-                        + "is \(identity.origin.short): move that file away, then run the command again")
+                    "\(keyPath) holds the key of origin \(existing.origin.short), which is not the key this replica was "
+                        + "giving itself (another replica's key, left at this path?): move that file away, then run "
+                        + "the command again")
+            }
+            return existing
+        }
+        var key = SigningKey()
+        if FileManager.default.fileExists(atPath: keyPath) {
+            key = try adoptExisting()
+        } else {
+            try setMeta("pending_key", key.origin.hex)
+            do {
+                try SigningKeyFile.write(key, to: keyPath, replacing: false)
+            } catch ReplicaError.Code.alreadyExists {
+                // Another process upgrading the same file at this moment.
+                if try self.identity().key != nil { return nil }
+                key = try adoptExisting()
             }
         }
         let chosen = key
@@ -284,6 +302,7 @@ extension Replica {
             try db.execute(
                 sql: "INSERT INTO replica_identity (key, value) VALUES ('key', ?), ('unsigned_origin', ?)",
                 arguments: [chosen.publicKey.hex, identity.origin.hex])
+            try db.execute(sql: "DELETE FROM replica_identity WHERE key = 'pending_key'")
             return true
         }
         guard upgraded else { return nil }
@@ -303,12 +322,18 @@ extension Replica {
     package func signingKey() throws -> SigningKey {
         let identity = try identity()
         let keyPath = SigningKeyFile.path(forReplicaAt: path)
+        // Finish a `reidentify` cut off between its commit and putting its key in place.
+        if FileManager.default.fileExists(atPath: keyPath + ".next"),
+            let next = try? SigningKeyFile.read(at: keyPath + ".next"), next.origin == identity.origin
+        {
+            try SigningKeyFile.finishReplacing(keyPath)
+        }
         let key = try SigningKeyFile.read(at: keyPath)
         guard key.origin == identity.origin else {
             throw ReplicaError(
                 .badSigningKey,
-                "the key in \(keyPath) signs for origin \(key.origin.short), not for this replica's (\(identity.origin.short))"
-            )
+                "the key in \(keyPath) signs for origin \(key.origin.short), not for this replica's (\(identity.origin.short)): "
+                    + "it belongs to another replica; put this replica's key back, or run `archive-sync reidentify`")
         }
         return key
     }

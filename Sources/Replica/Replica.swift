@@ -245,16 +245,7 @@ package final class Replica: Sendable {
     package func write<T: Sendable>(_ body: @Sendable (inout EventWriter, Database) throws -> T) throws -> T {
         // Read before the transaction; a missing key is reported after the writer's own checks
         // (a copy is told to reidentify before it is told it has no key).
-        let keyPath = SigningKeyFile.path(forReplicaAt: path)
-        let key = Result { () throws -> SigningKey in
-            // Finish a `reidentify` cut off between its commit and putting its key in place.
-            if FileManager.default.fileExists(atPath: keyPath + ".next"),
-                let next = try? SigningKeyFile.read(at: keyPath + ".next"), try identity().origin == next.origin
-            {
-                try SigningKeyFile.finishReplacing(keyPath)
-            }
-            return try SigningKeyFile.read(at: keyPath)
-        }
+        let key = Result { try signingKey() }
         return try pool.write { db in
             var writer = try EventWriter(
                 identity: Self.identity(db, path: path), signingKey: key, path: path, wallClock: wallClock, db)

@@ -26,6 +26,8 @@ package struct SyncClientError: ArchiveSyncError {
         package static let sameIdentity = Code(rawValue: "same-identity")
         /// The server did not prove that it holds the key of the origin it names.
         package static let unprovenServer = Code(rawValue: "unproven-server")
+        /// The server sent unsigned history, and this sync does not take it.
+        package static let unsignedHistory = Code(rawValue: "unsigned-history")
         /// The server is another origin than the one pinned for this peer.
         package static let serverChanged = Code(rawValue: "server-changed")
         /// The URL, token or TLS settings cannot be used.

@@ -52,6 +52,13 @@ package final class SyncSession {
     let pin: (peer: String, origin: OriginID)?
     /// Makes each pull's challenge (random; fixed in tests that replay a canned answer).
     let challenges: () -> [UInt8]
+    /// Whether events of unsigned origins (history from before events were signed) are taken
+    /// from pages the server proved; never from a page cut off before its proof.
+    let unsigned: EventJournal.UnsignedEvents
+    /// The origin the server proved in this session, and whether the last page pulled carried
+    /// that proof.
+    private var provenServer: OriginID?
+    private var lastPageProven = false
 
     /// `wallClock` is the clock the server's is compared with (this machine's, but in tests).
     package init(
@@ -60,8 +67,9 @@ package final class SyncSession {
         progress: @escaping (SyncProgress) -> Void = { _ in },
         sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) },
         wallClock: @escaping () -> Int64 = Replica.systemClock, pin: (peer: String, origin: OriginID)? = nil,
-        challenges: @escaping () -> [UInt8] = ServerProof.challenge
+        challenges: @escaping () -> [UInt8] = ServerProof.challenge, unsigned: EventJournal.UnsignedEvents = .refuse
     ) {
+        self.unsigned = unsigned
         self.pin = pin
         self.challenges = challenges
         self.replica = replica
@@ -109,9 +117,16 @@ package final class SyncSession {
                 action = step(&machine, .pull(pull))
             case .apply(let events):
                 do {
-                    let applied = try replica.apply(events)
+                    let applied = try replica.apply(events, unsigned: lastPageProven ? unsigned : .refuse)
                     report.eventsAhead = max(report.eventsAhead, applied.furthestAhead)
                     action = machine.applied(events, knowledge: try replica.knowledge())
+                } catch EventJournalError.Code.unsigned {
+                    throw SyncClientError(
+                        .unsignedHistory,
+                        "the server sent events of origins that carry no signatures (history written before events "
+                            + "were signed); nothing of that page was applied. Their authorship cannot be proven: "
+                            + "take them only from a server you trust, with `sync --accept-unsigned`"
+                            + (lastPageProven ? "" : " (and only from a page the server proved; this one was cut off)"))
                 } catch {
                     action = machine.applyFailed(error)
                 }
@@ -235,32 +250,58 @@ package final class SyncSession {
             headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
         let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
         let page = try decodePage(response, pull)
-        if let trailer = page.trailer { try checkIdentity(trailer, challenge: challenge) }
+        lastPageProven = false
+        if let trailer = page.trailer {
+            try checkIdentity(trailer, body: response.body, challenge: challenge)
+            lastPageProven = true
+        }
+        try checkOwnEvents(page.events)
         return page
     }
 
-    /// Refuses a server that does not prove it holds the key of the origin it names, or that is
-    /// not the pinned one.
-    private func checkIdentity(_ trailer: PullTrailer, challenge: [UInt8]) throws {
-        guard let node = trailer.node, let key = trailer.key, let proof = trailer.proof,
-            ServerProof.verify(challenge: challenge, node: node, key: key, proof: proof)
-        else {
+    /// Refuses a page holding an event of this replica's own origin that its key did not sign:
+    /// no server can show this replica a "fork" of its own events without its key.
+    private func checkOwnEvents(_ events: [Event]) throws {
+        let identity = try replica.identity()
+        guard let key = identity.key else { return }
+        for event in events where event.origin == identity.origin {
+            guard let signature = event.signature, key.isValid(signature, ofEvent: event.hash) else {
+                throw SyncClientError(
+                    .badResponse,
+                    "the server sent event \(event.origin.short):\(event.seq) of this replica's own origin, not signed "
+                        + "by this replica's key: it is forged, and nothing of the page was applied or recorded")
+            }
+        }
+    }
+
+    /// Refuses a page whose server does not prove it holds the key of the origin it names (its
+    /// signature of the challenge and of the page), that is not the pinned one, or that is not the
+    /// one that proved itself earlier in this session.
+    private func checkIdentity(_ trailer: PullTrailer, body: [UInt8], challenge: [UInt8]) throws {
+        guard let node = trailer.node, ServerProof.verify(body: body, challenge: challenge, node: node) else {
             throw SyncClientError(
                 .unprovenServer,
                 "the server did not prove that it holds the key of the origin it names"
                     + (trailer.node.map { " (\($0.short))" } ?? "")
-                    + ": its answer carries no valid signature of this sync's challenge. It may be a copy of another "
-                    + "replica (a copy serves only once reidentified), an archive-sync too old to sign, or not the "
-                    + "server it claims to be")
+                    + ": its page does not end with a valid signature of this sync's challenge and of the page. "
+                    + "It may be a copy of another replica (a copy serves only once reidentified), an archive-sync "
+                    + "too old to sign, or not the server it claims to be; nothing of the page was applied")
         }
         if let pin, node != pin.origin {
             throw SyncClientError(
                 .serverChanged,
                 "the server of peer \(pin.peer) is now origin \(node.hex) [\(Fingerprint.of(node))], not \(pin.origin.hex) "
-                    + "[\(Fingerprint.of(pin.origin))], the one it was pinned to at its first sync. Nothing was exchanged. "
+                    + "[\(Fingerprint.of(pin.origin))], the one it was pinned to at its first sync; the sync stopped. "
                     + "If the server was replaced or reidentified on purpose, confirm the new one with "
                     + "`archive-sync peer trust \(pin.peer) \(node.hex)`; otherwise do not sync with it")
         }
+        if let provenServer, provenServer != node {
+            throw SyncClientError(
+                .serverChanged,
+                "the server proved to be origin \(provenServer.short) and then \(node.short) within one sync; the sync stopped"
+            )
+        }
+        provenServer = node
     }
 
     private func decodePage(_ response: HTTPResponse, _ pull: PullRequest) throws -> PullPage {

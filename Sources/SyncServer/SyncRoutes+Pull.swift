@@ -25,6 +25,8 @@ extension SyncRoutes {
             var vector = pull.knowledge
             var sent = 0
             var bytes = 0
+            // Every byte of the page, for the proof that ends it.
+            var hashed = SHA256Stream()
             let stream = gzip ? try Gzip.Stream() : nil
             while sent < pull.maxEvents, bytes < pull.maxBytes {
                 let limit = min(Self.pullStep, pull.maxEvents - sent)
@@ -44,20 +46,22 @@ extension SyncRoutes {
                     sent += 1
                     bytes += event.payload.count
                 }
+                hashed.update(chunk)
                 try await writer.write(try stream?.write(chunk) ?? ByteBuffer(bytes: chunk))
             }
             let snapshot = try await replica.syncSnapshot()
             let more = snapshot.knowledge.entries.contains { $0.value > vector[$0.key] }
-            var trailerLine = PullTrailer(
+            let trailerLine = PullTrailer(
                 events: sent, more: more, knowledge: snapshot.knowledge, heads: snapshot.heads,
                 node: snapshot.origin, name: snapshot.name, digest: snapshot.digest.hex)
-            // Proves who the server is: its signature of the caller's challenge and its origin.
-            if let challenge = pull.challenge, let key = self.signingKey, key.origin == snapshot.origin {
-                trailerLine.key = key.publicKey
-                trailerLine.proof = key.sign(ServerProof.message(challenge: challenge, node: snapshot.origin))
-            }
             var trailer: [UInt8] = []
-            trailerLine.json.write(to: &trailer, sortKeys: false)
+            // Proves who the server is, and that the page is its own: its signature of the
+            // caller's challenge and of every byte of the page.
+            if let challenge = pull.challenge, let key = self.signingKey, key.origin == snapshot.origin {
+                trailer = ServerProof.trailerLine(trailerLine, page: hashed, challenge: challenge, key: key)
+            } else {
+                trailerLine.json.write(to: &trailer, sortKeys: false)
+            }
             trailer.append(0x0A)
             if let stream {
                 var last = try stream.write(trailer)

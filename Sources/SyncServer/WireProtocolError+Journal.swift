@@ -24,7 +24,11 @@ extension WireProtocolError {
             case .unsigned: .unsignedEvent
             default: .internal
             }
+        let hint =
+            error.code == .unsigned
+            ? "; this server takes unsigned history only while started with `serve --accept-unsigned`" : ""
         self.init(
-            code, error.message, event: error.event.map { "\($0.origin.hex):\($0.seq)" }, line: line, underlying: error)
+            code, error.message + hint, event: error.event.map { "\($0.origin.hex):\($0.seq)" }, line: line,
+            underlying: error)
     }
 }

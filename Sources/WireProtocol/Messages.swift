@@ -160,8 +160,10 @@ public struct PushResponse: Sendable, Equatable {
     }
 }
 
-/// A server's proof that it holds the key of the origin it names: its signature of the client's
-/// challenge and that origin (SPEC.md, "Who the server is").
+/// A server's proof that it holds the key of the origin it names, bound to the page it answers:
+/// its signature of the client's challenge and of the SHA-256 of every byte of the page before
+/// the proof, trailer included (SPEC.md, "Who the server is"). So a page is taken only whole and
+/// from the server that proved itself; nothing in it can be changed on the way.
 public enum ServerProof {
     public static let challengeBytes = 16
 
@@ -171,14 +173,56 @@ public enum ServerProof {
         return (0..<challengeBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    /// What the server signs: `archive-sync challenge\n`, the 16 challenge bytes, then its origin
-    /// as 32 hex digits.
-    public static func message(challenge: [UInt8], node: OriginID) -> [UInt8] {
-        Ed25519Signature.challengePrefix + challenge + Array(node.hex.utf8)
+    /// What the server signs: `archive-sync challenge\n`, the 16 challenge bytes, then the
+    /// SHA-256 of the page's bytes up to the proof.
+    public static func message(challenge: [UInt8], page: SHA256Digest) -> [UInt8] {
+        Ed25519Signature.challengePrefix + challenge + page.bytes
     }
 
-    /// True when `key` names `node` and `proof` is its signature of `challenge` and `node`.
-    public static func verify(challenge: [UInt8], node: OriginID, key: OriginKey, proof: Ed25519Signature) -> Bool {
-        key.origin == node && key.isValid(proof, of: message(challenge: challenge, node: node))
+    /// The trailer line (without its line feed) that ends a page whose earlier bytes `page` has
+    /// hashed: `trailer` as JSON, then `"key"` and `"proof"` as its last two pairs.
+    public static func trailerLine(
+        _ trailer: PullTrailer, page: SHA256Stream, challenge: [UInt8], key: SigningKey
+    ) -> [UInt8] {
+        var unsigned = trailer
+        unsigned.key = nil
+        unsigned.proof = nil
+        var line: [UInt8] = []
+        unsigned.json.write(to: &line, sortKeys: false)
+        line.removeLast()  // the closing brace: the proof's pairs follow
+        var hashed = page
+        hashed.update(line)
+        let proof = key.sign(message(challenge: challenge, page: hashed.finalize()))
+        line += Array(",\"key\":\"\(key.publicKey.hex)\",\"proof\":\"\(proof.hex)\"}".utf8)
+        return line
+    }
+
+    /// `trailerLine` for a page whose bytes before the trailer are all in `page`.
+    public static func trailerLine(
+        _ trailer: PullTrailer, page: [UInt8], challenge: [UInt8], key: SigningKey
+    ) -> [UInt8] {
+        var stream = SHA256Stream()
+        stream.update(page)
+        return trailerLine(trailer, page: stream, challenge: challenge, key: key)
+    }
+
+    /// Checks the proof that ends `body`, a whole page answered to `challenge`: its trailer's last
+    /// pairs are the key and the proof, the key names `node`, and the proof is the key's signature
+    /// of the challenge and of every byte before it.
+    public static func verify(body: [UInt8], challenge: [UInt8], node: OriginID) -> Bool {
+        // ,"key":"<64 hex>","proof":"<128 hex>"} and the line's end.
+        var end = body.count
+        while end > 0, body[end - 1] == 0x0A { end -= 1 }
+        let suffixLength = 8 + 64 + 11 + 128 + 2
+        guard end >= suffixLength else { return false }
+        let suffix = Array(body[(end - suffixLength)..<end])
+        guard suffix.starts(with: Array(",\"key\":\"".utf8)),
+            Array(suffix[72..<83]) == Array("\",\"proof\":\"".utf8), Array(suffix[211...]) == Array("\"}".utf8),
+            let key = OriginKey(hex: String(decoding: suffix[8..<72], as: UTF8.self)),
+            let proof = Ed25519Signature(hex: String(decoding: suffix[83..<211], as: UTF8.self)),
+            key.origin == node
+        else { return false }
+        let page = SHA256Digest.of(Array(body[..<(end - suffixLength)]))
+        return key.isValid(proof, of: message(challenge: challenge, page: page))
     }
 }

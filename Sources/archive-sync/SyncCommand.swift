@@ -27,6 +27,16 @@ struct SyncCommand: ParsableCommand {
             Every sync compares the server's clock with this machine's and warns when they \
             differ by more than a minute, or when events pulled are dated ahead of this clock. \
             A wrong clock never stops a sync (see protocol/CLOCKS.md).
+
+            Every event pulled or pushed carries its origin's signature, and every page the \
+            server sends ends with its proof that it holds the key of the origin it names. A \
+            named peer is pinned to that origin at its first sync (see `archive-sync peer add`). \
+            Events of origins made before events were signed carry no signature; they are \
+            taken only with --accept-unsigned, from a server you trust with that history.
+
+            Examples:
+              archive-sync sync http://127.0.0.1:8080 --token-file laptop.token
+              archive-sync sync server --json
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -38,6 +48,10 @@ struct SyncCommand: ParsableCommand {
     var caFile: String?
     @Option(name: .customLong("batch-size"), help: "Events per push and per pulled page (smaller suits slow links).")
     var batchSize = 1_000
+    @Flag(
+        name: .customLong("accept-unsigned"),
+        help: "Take events of origins made before events were signed, from a server you trust with that history.")
+    var acceptUnsigned = false
 
     func validate() throws {
         if !(1...5_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 5000") }
@@ -79,7 +93,7 @@ struct SyncCommand: ParsableCommand {
                     "syncing with \(peerName): \(step.phase.rawValue), \(step.pulledEvents) events pulled, "
                         + "\(step.pushedEvents) pushed, \(Formatting.bytes(step.bytesSent)) sent, "
                         + "\(Formatting.bytes(step.bytesReceived)) received")
-            }, pin: pinned.map { (peerName, $0) })
+            }, pin: pinned.map { (peerName, $0) }, unsigned: acceptUnsigned ? .accept : .refuse)
         let started = Replica.systemClock()
         do {
             let report = try session.run()

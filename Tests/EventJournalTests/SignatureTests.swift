@@ -127,7 +127,7 @@ struct SignatureTests {
         let honest = try Event.seal(draft(mallory.origin, seq: 1, prev: .zero, note: "x"), signedBy: mallory)
         var line = String(decoding: honest.wireLine, as: UTF8.self)
         line = line.replacingOccurrences(of: mallory.origin.hex, with: alice.origin.hex)
-        #expect(throws: (any Error).self) { try Event(wireLine: Array(line.utf8)) }
+        #expect { try Event(wireLine: Array(line.utf8)) } throws: { ArchiveModelError.Code.badSignature ~= $0 }
         // ...and the journal refuses one built without those checks.
         let payload = Array("{}".utf8)
         let unchecked = Event(

@@ -19,14 +19,14 @@ struct HostileAnswerTests {
     /// The challenge every pull of these sessions carries, so that a canned page can answer it.
     static let challenge = [UInt8](repeating: 0x42, count: ServerProof.challengeBytes)
 
-    /// `hub`'s trailer for a page of `events` events, with its proof of `challenge`.
-    func trailer(of hub: Replica, events: Int) throws -> PullTrailer {
-        let origin = try hub.identity().origin
-        let key = try hub.signingKey()
-        return PullTrailer(
-            events: events, more: false, knowledge: try hub.knowledge(), node: origin, name: "hub",
-            digest: try hub.digest().hex, key: key.publicKey,
-            proof: key.sign(ServerProof.message(challenge: Self.challenge, node: origin)))
+    /// `hub`'s trailer line for a page of `events` events whose bytes before it are `page`, with
+    /// its proof of `challenge` and of the page.
+    func trailer(of hub: Replica, events: Int, page: [UInt8]) throws -> [UInt8] {
+        ServerProof.trailerLine(
+            PullTrailer(
+                events: events, more: false, knowledge: try hub.knowledge(), node: try hub.identity().origin,
+                name: "hub", digest: try hub.digest().hex),
+            page: page, challenge: Self.challenge, key: try hub.signingKey())
     }
 
     @Test func aGzipBombOfEmptyLinesIsStoppedAtThePageLimitAndNotAskedAgain() throws {
@@ -67,7 +67,7 @@ struct HostileAnswerTests {
         let hub = try Replica.create(at: work.file("hub.db"), name: "hub")
         let event = try hub.capture(url: "https://news.example.org/1", title: "one", body: "<p>1</p>\n", capturedAt: 1)
         var page: [UInt8] = Array("\n\n".utf8) + EventBatch.encode([event]) + Array("\n\n\n".utf8)
-        try trailer(of: hub, events: 1).json.write(to: &page, sortKeys: false)
+        page += try trailer(of: hub, events: 1, page: page)
         page += Array("\n\n".utf8)
         let server = try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson", body: page)
         defer { server.close() }
@@ -80,7 +80,7 @@ struct HostileAnswerTests {
         let hub = try Replica.create(at: work.file("hub.db"), name: "hub")
         let event = try hub.capture(url: "https://news.example.org/1", title: "one", body: "<p>1</p>\n", capturedAt: 1)
         var page = EventBatch.encode([event])
-        try trailer(of: hub, events: 1).json.write(to: &page, sortKeys: false)
+        page += try trailer(of: hub, events: 1, page: page)
         page.append(0x0A)
         return try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\n" + headers, body: page)
     }

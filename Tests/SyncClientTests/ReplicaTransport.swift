@@ -77,15 +77,14 @@ final class ReplicaTransport: SyncTransport {
             let heads = try server.read { db in try journal.heads(db).mapValues(\.hash) }
             let identity = try server.identity()
             var body = EventBatch.encode(events)
-            var trailer = PullTrailer(
+            let trailer = PullTrailer(
                 events: events.count, more: more, knowledge: try server.knowledge(), heads: heads,
                 node: identity.origin, name: identity.name, digest: try server.digest().hex)
             if let challenge = pull.challenge {
-                let key = try server.signingKey()
-                trailer.key = key.publicKey
-                trailer.proof = key.sign(ServerProof.message(challenge: challenge, node: identity.origin))
+                body += ServerProof.trailerLine(trailer, page: body, challenge: challenge, key: try server.signingKey())
+            } else {
+                trailer.json.write(to: &body, sortKeys: false)
             }
-            trailer.json.write(to: &body, sortKeys: false)
             body.append(0x0A)
             return body
         case WireProtocol.Path.push:
