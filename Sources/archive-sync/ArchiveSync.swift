@@ -26,6 +26,7 @@ struct ArchiveSync: AsyncParsableCommand {
             InitCommand.self, ImportCommand.self, CaptureCommand.self, EditCommand.self, NoteCommand.self,
             TagCommand.self, DeleteCommand.self, RestoreCommand.self, ListCommand.self, ShowCommand.self,
             SearchCommand.self, HistoryCommand.self, LogCommand.self, ConflictsCommand.self, ResolveCommand.self,
+            ProveCommand.self,
             ExportCommand.self, RebuildCommand.self, VerifyCommand.self, StatusCommand.self, ServeCommand.self,
             SyncCommand.self, PeerCommand.self, TokenCommand.self, ReidentifyCommand.self, GenerateCommand.self,
         ]
