@@ -203,31 +203,36 @@ package final class Replica: Sendable {
     /// otherwise); events of unsigned origins are taken as history unless `unsigned` refuses
     /// them (`unsigned-event`).
     package func apply(_ events: [Event], unsigned: EventJournal.UnsignedEvents = .accept) throws -> ApplyReport {
-        let now = wallClock()
+        let (journal, now) = (self.journal, wallClock())
+        let checked = try pool.read { db in try Self.checkSignatures(events, journal: journal, db) }
         return try pool.write { db in
-            try Self.apply(events, now: now, unsigned: unsigned, journal: journal, projector: projector, db)
+            try Self.apply(
+                events, checked: checked, now: now, unsigned: unsigned, journal: journal, projector: projector, db)
         }
     }
 
+    /// Checks the signatures of `events` on every core, before the write transaction that applies
+    /// them (so that the file is not held while they are checked): true for each event found
+    /// signed by its origin's key, as the journal holds it or as the batch brings it in an
+    /// origin's first event. The journal checks again, in the write, each event not found valid
+    /// here, and refuses it with its precise reason.
+    static func checkSignatures(_ events: [Event], journal: EventJournal, _ db: Database) throws -> [Bool] {
+        var keys = try journal.keys(db)
+        for event in events where event.seq == 1 {
+            if let key = event.key, key.origin == event.origin { keys[event.origin] = key }
+        }
+        return Event.signaturesValid(events, keys: keys)
+    }
+
     static func apply(
-        _ events: [Event], now: Int64, unsigned: EventJournal.UnsignedEvents, journal: EventJournal,
-        projector: ArticleProjector, _ db: Database
+        _ events: [Event], checked: [Bool], now: Int64, unsigned: EventJournal.UnsignedEvents,
+        journal: EventJournal, projector: ArticleProjector, _ db: Database
     ) throws -> ApplyReport {
         var report = ApplyReport()
         var batch = try projector.batch(db)
-        // Signatures are checked on every core first; the journal checks again only those not
-        // found valid here (and so refuses them with its precise reason).
-        var keys: [OriginID: OriginKey] = [:]
-        for event in events where keys[event.origin] == nil {
-            if event.seq == 1, let key = event.key {
-                keys[event.origin] = key
-            } else if let key = try journal.key(of: event.origin, db) {
-                keys[event.origin] = key
-            }
-        }
-        let checked = Event.signaturesValid(events, keys: keys)
         for (index, event) in events.enumerated() {
-            switch try journal.append(event, db, unsigned: unsigned, signatureChecked: checked[index]) {
+            let signatureChecked = index < checked.count && checked[index]
+            switch try journal.append(event, db, unsigned: unsigned, signatureChecked: signatureChecked) {
             case .appended:
                 try batch.apply(event, db)
                 report.appended += 1
@@ -300,8 +305,11 @@ extension Replica {
     package func apply(_ events: [Event], unsigned: EventJournal.UnsignedEvents) async throws -> ApplyReport {
         let (journal, projector, now) = (self.journal, self.projector, wallClock())
         do {
+            // Checked on GRDB's reader threads and every core, outside the write transaction.
+            let checked = try await pool.read { db in try Self.checkSignatures(events, journal: journal, db) }
             return try await pool.write { db in
-                try Self.apply(events, now: now, unsigned: unsigned, journal: journal, projector: projector, db)
+                try Self.apply(
+                    events, checked: checked, now: now, unsigned: unsigned, journal: journal, projector: projector, db)
             }
         } catch let error as DatabaseError
             where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
