@@ -83,6 +83,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Signatures made and checked per second (scripts/bench --only signatures).
+        .executableTarget(
+            name: "archive-sync-bench-signatures", dependencies: ["ArchiveModel"], path: "Sources/SignatureBench"),
         .target(
             name: "TestSupport",
             dependencies: [

@@ -573,16 +573,138 @@ def recaptures_section(plain, recaptures, plain_sync, recaptures_sync):
     return "\n".join(lines)
 
 
+SIGNATURE_GOAL = 1.10
+
+
+def signature_rates(bench_path, runs, count=20_000):
+    """Runs archive-sync-bench-signatures `runs` times; returns each run's JSON line."""
+    rates = []
+    for index in range(runs):
+        with tempfile.NamedTemporaryFile(mode="r") as out:
+            run([bench_path, "--count", str(count)], stdout_path=out.name)
+            rates.append(json.loads(out.read().strip().splitlines()[-1]))
+        log(f"  signatures run {index + 1}: {rates[-1]['signs_per_s']:,} signed/s, "
+            f"{rates[-1]['verifies_per_s']:,} checked/s, {rates[-1]['verifies_per_s_all_cores']:,} checked/s "
+            f"on {rates[-1]['cores']} cores")
+    return rates
+
+
+def bench_signatures(bin_path, baseline_bin, bench_path, baseline_rev, runs):
+    """Signatures made and checked per second, then the import and the first sync of the
+    generated 20,000 articles with the binary built from `baseline_rev` (before signatures) and
+    with this one, by turns (A B, B A, ...). Each binary syncs with a server of its own (the
+    protocol versions differ). Returns the report's section and the raw figures."""
+    log("[signatures] signatures made and checked per second")
+    rates = signature_rates(bench_path, runs)
+    folders = generated(bin_path, 20_000)
+    expected = {"created": 20_000, "recaptured": 0, "identical_copies": 0}
+    variants = [("without signatures", baseline_bin), ("with signatures", bin_path)]
+    measures = []
+    for label, binary in variants:
+        def measure(label=label, binary=binary):
+            log(f"[signatures] {label}: {binary}")
+            replica = bench_replica(binary, f"generated 20,000, {label}", folders, 1, expected=expected,
+                                    reference_and_search=False)
+            sync = bench_sync(binary, f"generated 20,000, {label}", folders[0], 1, git_reference=False)
+            return replica, sync
+        measures.append(measure)
+    rounds = alternate(runs, measures)
+    figures = {}
+    for (label, binary), results in zip(variants, rounds):
+        figures[label] = {
+            "binary": str(binary),
+            "import_s": [r[0]["import_s"] for r in results],
+            "import_rss": [r[0]["import_rss"] for r in results],
+            "rebuild_s": [r[0]["rebuild_s"] for r in results],
+            "first_sync_s": [r[1]["first"]["s"] for r in results],
+            "first_sync_bytes": [r[1]["first"]["bytes"] for r in results],
+            "first_sync_events": [r[1]["first_events"] for r in results],
+            "first_sync_server_rss": [r[1]["first_server_rss"] for r in results],
+            "sync_20_edits_s": [r[1]["incremental"]["s"] for r in results],
+        }
+    return signatures_section(figures, rates, baseline_rev, runs), {"rates": rates, "variants": figures}
+
+
+def this_revision():
+    """The commit this tree is at, marked when it has uncommitted changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return head + (" with uncommitted changes" if dirty else "")
+
+
+def signatures_section(figures, rates, baseline_rev, runs):
+    before, after = figures["without signatures"], figures["with signatures"]
+    rows = [("import of 20,000 articles", "import_s", True),
+            ("first sync of 20,000 into an empty replica", "first_sync_s", True),
+            ("rebuild of the 20,000 imported (for information)", "rebuild_s", False),
+            ("sync of 20 edits (for information)", "sync_20_edits_s", False)]
+    lines = [f"| measure | without signatures ({baseline_rev}), median | with signatures ({this_revision()}), median | ratio "
+             f"| goal (at most {SIGNATURE_GOAL:.2f}) | runs without / with |",
+             "|---|---:|---:|---:|---|---|"]
+    verdicts = []
+    for label, key, goal in rows:
+        a, b = median(before[key]), median(after[key])
+        ratio = b / a
+        verdict = ("within" if ratio <= SIGNATURE_GOAL else "ABOVE") if goal else ""
+        if goal:
+            verdicts.append(f"{label.split(' of ')[0]} {ratio:.2f} ({verdict})")
+        runs_text = " / ".join(", ".join(f"{v:.2f}" for v in figures[side][key]) for side in figures)
+        lines.append(f"| {label} | {a:.2f} s | {b:.2f} s | {ratio:.3f} | {verdict} | {runs_text} s |")
+    events = after["first_sync_events"][0]
+    lines += [
+        "",
+        f"First sync: {before['first_sync_events'][0]:,} / {events:,} events sent, "
+        f"{median(before['first_sync_bytes']) / 1e6:.1f} / {median(after['first_sync_bytes']) / 1e6:.1f} MB on the wire, "
+        f"server peak memory {max(before['first_sync_server_rss']):.0f} / {max(after['first_sync_server_rss']):.0f} MB "
+        "(without / with signatures).",
+        "",
+        f"Signatures (archive-sync-bench-signatures, 20,000 distinct event hashes, median of {len(rates)} runs): "
+        f"{median([r['signs_per_s'] for r in rates]):,.0f} signed/s and "
+        f"{median([r['verifies_per_s'] for r in rates]):,.0f} checked/s on one core, "
+        f"{median([r['verifies_per_s_all_cores'] for r in rates]):,.0f} checked/s on all {rates[0]['cores']} cores. "
+        f"At these rates the {events:,} events of the first sync take "
+        f"{events / median([r['verifies_per_s'] for r in rates]):.2f} s to check on one core, and an import of "
+        f"20,000 articles {20_000 / median([r['signs_per_s'] for r in rates]):.2f} s to sign.",
+        "",
+        f"Goal: import and first sync at most {SIGNATURE_GOAL:.2f} of the time without signatures: "
+        + "; ".join(verdicts) + ".",
+    ]
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true",
                         help="the corpus, 20,000 articles and 20,000 files with 10%% recaptures only")
-    parser.add_argument("--only", choices=["replica", "sync", "recaptures"],
+    parser.add_argument("--only", choices=["replica", "sync", "recaptures", "signatures"],
                         help="one part of the benchmark; recaptures: import, rebuild and first sync of the "
-                             "20,000-file archives with and without recaptures, without the references")
+                             "20,000-file archives with and without recaptures, without the references; "
+                             "signatures: signatures per second, and import and first sync of 20,000 articles "
+                             "beside the binary of --baseline")
+    parser.add_argument("--baseline", default="0ff2ec1", help="the revision before signatures (--only signatures)")
+    parser.add_argument("--baseline-bin", help="archive-sync built from --baseline (scripts/bench builds it)")
+    parser.add_argument("--signatures-bench", help="archive-sync-bench-signatures (scripts/bench builds it)")
     args = parser.parse_args()
+
+    if args.only == "signatures":
+        if not (args.baseline_bin and args.signatures_bench):
+            parser.error("--only signatures needs --baseline-bin and --signatures-bench (scripts/bench passes them)")
+        section, figures = bench_signatures(args.bin, args.baseline_bin, args.signatures_bench, args.baseline, args.runs)
+        stamp = time.strftime("%Y-%m-%d %H:%M")
+        text = "\n".join([
+            f"# archive-sync benchmark: signed origins, {stamp} ({os.cpu_count()} cores, median of {args.runs} runs)", "",
+            f"The binary built from {args.baseline} (before signatures) and this one, by turns (A B, B A, ...), "
+            "on the generated 20,000 articles; each syncs over loopback with a server of its own build. "
+            "Wall time of the whole command.", "", section, ""])
+        print(text)
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "signatures.md").write_text(text + "\n", encoding="utf-8")
+        (RESULTS / "signatures.json").write_text(json.dumps(dict(figures, baseline=args.baseline, date=stamp,
+                                                                 runs=args.runs), indent=2) + "\n", encoding="utf-8")
+        return
 
     corpus = Path(os.environ.get("ARCHIVE_SYNC_CORPUS", ROOT.parent / "shared" / "corpus"))
     report = [f"# archive-sync benchmark, {time.strftime('%Y-%m-%d %H:%M')} ({os.cpu_count()} cores, median of {args.runs} runs)", ""]
