@@ -10,25 +10,14 @@ import WireProtocol
 /// What a sync takes from a server now that events are signed: no unsigned history unless asked
 /// for, no event of this replica's own origin its key did not sign, no batch with one forgery.
 struct SignedSyncTests {
-    /// Unsigned events of an origin that claims to be some replica's (its id a key's hash): what
-    /// a hostile server could offer as "history from before signing".
-    func unsignedHistory(claiming origin: OriginID, count: Int) throws -> [Event] {
-        var events: [Event] = []
-        for seq in 1...count {
-            let url = "https://news.example.org/forged/\(seq)"
-            var clock = VectorClock()
-            clock[origin] = seq - 1
-            events.append(
-                try Event.seal(
-                    Event.Draft(
-                        origin: origin, seq: seq, hlc: HybridTimestamp(milliseconds: 1_000 + Int64(seq), counter: 0),
-                        clock: clock, article: ArticleID(url: url), kind: .create,
-                        changes: [
-                            .set(.url, .text(url)), .set(.title, .text("Forged \(seq)")), .set(.body, .text("<p/>\n")),
-                            .set(.capturedAt, .integer(1_000)), .set(.path, .text("forged/\(seq).txt")),
-                        ], prev: events.last?.hash ?? .zero, name: seq == 1 ? "phone" : nil)))
-        }
-        return events
+    /// A session of `laptop` with a server that answers every pull with `page`, its challenges
+    /// always `challenge` (so that the canned page can prove it).
+    func session(_ laptop: Replica, page: [UInt8], challenge: [UInt8]) throws -> (SyncSession, CannedHTTPServer) {
+        let server = try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson", body: page)
+        let session = SyncSession(
+            replica: laptop, transport: try CurlTransport(baseURL: server.url, token: nil), sleep: { _ in },
+            challenges: { challenge })
+        return (session, server)
     }
 
     @Test func unsignedHistoryIsNotTakenUnlessAskedFor() throws {
@@ -36,7 +25,8 @@ struct SignedSyncTests {
         try pair.capture(2, on: pair.hub, label: "hub")
         // The hub holds events in the name of a phone's signed origin, without key or signatures.
         let phone = SigningKey.fixed(11).origin
-        _ = try pair.hub.apply(try unsignedHistory(claiming: phone, count: 3))
+        _ = try pair.hub.apply(
+            try LegacyReplica.unsignedCreates(origin: phone, count: 3, label: "forged", name: "phone"))
         let before = try pair.laptop.knowledge()
         #expect {
             try pair.session().run()
@@ -98,11 +88,8 @@ struct SignedSyncTests {
                 digest: try hub.digest().hex),
             page: page, challenge: challenge, key: try hub.signingKey())
         page.append(0x0A)
-        let server = try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson", body: page)
+        let (session, server) = try session(laptop, page: page, challenge: challenge)
         defer { server.close() }
-        let session = SyncSession(
-            replica: laptop, transport: try CurlTransport(baseURL: server.url, token: nil), sleep: { _ in },
-            challenges: { challenge })
         #expect {
             try session.run()
         } throws: { error in
@@ -127,11 +114,8 @@ struct SignedSyncTests {
             page: page, challenge: challenge, key: try hub.signingKey())
         // One byte added on the way (an empty line in front): the page no longer matches its proof.
         page = Array("\n".utf8) + page + trailer + [0x0A]
-        let server = try CannedHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson", body: page)
+        let (session, server) = try session(laptop, page: page, challenge: challenge)
         defer { server.close() }
-        let session = SyncSession(
-            replica: laptop, transport: try CurlTransport(baseURL: server.url, token: nil), sleep: { _ in },
-            challenges: { challenge })
         #expect {
             try session.run()
         } throws: { error in (error as? SyncClientError)?.code == .unprovenServer }

@@ -11,21 +11,7 @@ package enum LegacyReplica {
         let legacy = OriginID.random()
         let replica = try Replica.create(at: path, name: "old laptop")
         try FileManager.default.removeItem(atPath: SigningKeyFile.path(forReplicaAt: path))
-        var events: [Event] = []
-        for seq in 1...2 {
-            let url = "https://news.example.org/old/\(seq)"
-            var clock = VectorClock()
-            clock[legacy] = seq - 1
-            events.append(
-                try Event.seal(
-                    Event.Draft(
-                        origin: legacy, seq: seq, hlc: HybridTimestamp(milliseconds: 1_000 + Int64(seq), counter: 0),
-                        clock: clock, article: ArticleID(url: url), kind: .create,
-                        changes: [
-                            .set(.url, .text(url)), .set(.title, .text("Old \(seq)")), .set(.body, .text("<p/>\n")),
-                            .set(.capturedAt, .integer(1_000)), .set(.path, .text("old/\(seq).txt")),
-                        ], prev: events.last?.hash ?? .zero, name: seq == 1 ? "old laptop" : nil)))
-        }
+        let events = try unsignedCreates(origin: legacy, count: 2, label: "old", name: "old laptop")
         _ = try replica.apply(events)
         try replica.close()
         let queue = try DatabaseQueue(path: path)
@@ -40,5 +26,28 @@ package enum LegacyReplica {
         }
         try queue.close()
         return legacy
+    }
+
+    /// `count` creates of articles at `https://news.example.org/LABEL/N` by the unsigned origin
+    /// `origin`, chained, the first carrying `name`: history as written before events were signed
+    /// (or as anybody could make it up under any origin id).
+    package static func unsignedCreates(origin: OriginID, count: Int, label: String, name: String) throws -> [Event] {
+        var events: [Event] = []
+        for seq in 1...count {
+            let url = "https://news.example.org/\(label)/\(seq)"
+            var clock = VectorClock()
+            clock[origin] = seq - 1
+            events.append(
+                try Event.seal(
+                    Event.Draft(
+                        origin: origin, seq: seq, hlc: HybridTimestamp(milliseconds: 1_000 + Int64(seq), counter: 0),
+                        clock: clock, article: ArticleID(url: url), kind: .create,
+                        changes: [
+                            .set(.url, .text(url)), .set(.title, .text("\(label) \(seq)")),
+                            .set(.body, .text("<p/>\n")),
+                            .set(.capturedAt, .integer(1_000)), .set(.path, .text("\(label)/\(seq).txt")),
+                        ], prev: events.last?.hash ?? .zero, name: seq == 1 ? name : nil)))
+        }
+        return events
     }
 }
