@@ -227,8 +227,8 @@ package struct EventJournal: Sendable {
         }
         // The first event's key names its origin (checked when the event was sealed or decoded);
         // later events are checked against the key their origin's first event brought.
-        let key = event.seq == 1 ? event.key : try self.key(of: event.origin, db)
         if !signatureChecked {
+            let key = event.seq == 1 ? event.key : try self.key(of: event.origin, db)
             try checkSignature(event, key: key, unsigned: unsigned, label: label)
         }
         var latestPast = head?.hlc ?? .zero
@@ -285,86 +285,6 @@ package struct EventJournal: Sendable {
             ).execute(arguments: [event.origin.hex, name])
         }
         return .appended(position: db.lastInsertedRowID)
-    }
-
-    /// Refuses `event` unless it is signed by `key`, or `key` is nil (an unsigned origin), it
-    /// carries no signature and `unsigned` accepts it.
-    private func checkSignature(_ event: Event, key: OriginKey?, unsigned: UnsignedEvents, label: String) throws {
-        guard let key else {
-            if event.signature != nil {
-                throw EventJournalError(
-                    .badSignature,
-                    "\(label) carries a signature, but its origin is unsigned history (its first event has no key)",
-                    event: event.dot)
-            }
-            if unsigned == .refuse {
-                throw EventJournalError(
-                    .unsigned,
-                    "\(label) is unsigned: its origin was made before events were signed, and only signed events are taken here",
-                    event: event.dot)
-            }
-            return
-        }
-        guard key.origin == event.origin else {
-            throw EventJournalError(
-                .badSignature,
-                "\(label) carries a key that names origin \(key.origin.short), not its own (\(event.origin.short))",
-                event: event.dot)
-        }
-        guard let signature = event.signature else {
-            throw EventJournalError(
-                .badSignature, "\(label) has no signature, and its origin signs every event", event: event.dot)
-        }
-        guard key.isValid(signature, ofEvent: event.hash) else {
-            throw EventJournalError(
-                .badSignature,
-                "\(label) is not signed by its origin's key: the signature does not verify against key \(key.hex.prefix(16))",
-                event: event.dot)
-        }
-    }
-
-    /// The public key of a signed origin, as its first event brought it; nil for an unsigned
-    /// origin or one not held.
-    ///
-    /// - Throws: `EventJournalError.Code.corruptRow` when the stored key is not 32 bytes.
-    package func key(of origin: OriginID, _ db: Database) throws -> OriginKey? {
-        guard
-            let blob = try Data.fetchOne(
-                db.cachedStatement(sql: "SELECT key FROM journal_origin_key WHERE origin = ?"),
-                arguments: [origin.hex])
-        else { return nil }
-        guard let key = OriginKey(bytes: Array(blob)) else {
-            throw EventJournalError(.corruptRow, "the stored key of origin \(origin.short) is not 32 bytes")
-        }
-        return key
-    }
-
-    /// The keys of every signed origin held.
-    package func keys(_ db: Database) throws -> [OriginID: OriginKey] {
-        var keys: [OriginID: OriginKey] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT origin, key FROM journal_origin_key")) {
-            if let origin = OriginID(hex: row[0]), let key = OriginKey(bytes: Array(row[1] as Data)) {
-                keys[origin] = key
-            }
-        }
-        return keys
-    }
-
-    private func storedSignature(of dot: Dot, _ db: Database) throws -> Ed25519Signature? {
-        let blob = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT signature FROM journal WHERE origin = ? AND seq = ?"),
-            arguments: [dot.origin.hex, dot.seq])
-        return try signature(blob, position: nil)
-    }
-
-    /// Reads a stored signature column (NULL for an unsigned event).
-    func signature(_ blob: Data?, position: Int64?) throws -> Ed25519Signature? {
-        guard let blob else { return nil }
-        guard let signature = Ed25519Signature(bytes: Array(blob)) else {
-            throw EventJournalError(
-                .corruptRow, "journal row \(position.map(String.init) ?? "?") has a signature that is not 64 bytes")
-        }
-        return signature
     }
 
     // MARK: Reading

@@ -58,6 +58,8 @@ package final class SyncSession {
     /// The origin the server proved in this session, and whether the last page pulled carried
     /// that proof.
     private var provenServer: OriginID?
+    /// This replica's origin and key, read once when the session starts.
+    private var own: (origin: OriginID, key: OriginKey?)?
     private var lastPageProven = false
 
     /// `wallClock` is the clock the server's is compared with (this machine's, but in tests).
@@ -89,6 +91,7 @@ package final class SyncSession {
 
     package func run() throws -> SyncReport {
         let identity = try replica.identity()
+        own = (identity.origin, identity.key)
         if let fork = try replica.forkNotice() {
             throw SyncClientError(.ownFork, Replica.forkMessage(fork), event: fork)
         }
@@ -262,9 +265,8 @@ package final class SyncSession {
     /// Refuses a page holding an event of this replica's own origin that its key did not sign:
     /// no server can show this replica a "fork" of its own events without its key.
     private func checkOwnEvents(_ events: [Event]) throws {
-        let identity = try replica.identity()
-        guard let key = identity.key else { return }
-        for event in events where event.origin == identity.origin {
+        guard let own, let key = own.key else { return }
+        for event in events where event.origin == own.origin {
             guard let signature = event.signature, key.isValid(signature, ofEvent: event.hash) else {
                 throw SyncClientError(
                     .badResponse,
