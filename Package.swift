@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .target(
@@ -71,16 +72,19 @@ let package = Package(
         .target(name: "CurlShim", dependencies: ["CCurl"]),
         .target(
             name: "SyncClient",
-            dependencies: ["ArchiveModel", "EventJournal", "Replica", "WireProtocol", "CCurl", "CurlShim"]
+            dependencies: [
+                "ArchiveModel", "EventJournal", "Replica", "SyncBookkeeping", "WireProtocol", "CCurl", "CurlShim",
+            ]
         ),
         .executableTarget(
             name: "archive-sync",
             dependencies: [
-                "ArchiveModel", "EventJournal", "ArticleProjector", "Replica", "SyncBookkeeping", "ArticleGenerator",
-                "WireProtocol", "SyncServer", "SyncClient",
+                "ArchiveModel", "EventJournal", "ArticleProjector", "ArchiveFolder", "Replica", "SyncBookkeeping",
+                "ArticleGenerator", "WireProtocol", "SyncServer", "SyncClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         // Signatures made and checked per second (scripts/bench --only signatures).

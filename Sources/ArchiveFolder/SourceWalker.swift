@@ -89,4 +89,11 @@ package struct ImportSource: Sendable {
     /// The real path of `root`: the key of the file baselines of its files.
     package var folder = ""
     package var absolutePath: String { root.isEmpty ? relativePath : root + "/" + relativePath }
+
+    package init(root: String, relativePath: String, single: Bool = false, refusal: String? = nil) {
+        self.root = root
+        self.relativePath = relativePath
+        self.single = single
+        self.refusal = refusal
+    }
 }

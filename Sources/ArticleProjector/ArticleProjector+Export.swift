@@ -37,6 +37,34 @@ extension ArticleProjector {
         }
     }
 
+    /// The live captures among `ids`, and every other live capture at one of their paths (so an
+    /// export of chosen captures still sees who else claims a path), ordered by path and id. The
+    /// caller owns the transaction.
+    package func liveCaptures(sharingPathsWith ids: Set<ArticleID>, _ db: Database) throws -> [ExportedCapture] {
+        var found: [String: ExportedCapture] = [:]
+        let hexes = ids.map(\.hex)
+        for start in stride(from: 0, to: hexes.count, by: 500) {
+            let chunk = Array(hexes[start..<min(hexes.count, start + 500)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, path, front_matter, captured_at, title, url, body, date_line FROM article
+                    WHERE deleted = 0 AND path IN (SELECT path FROM article WHERE id IN (\(marks)))
+                    """, arguments: StatementArguments(chunk))
+            for row in rows {
+                guard let id = ArticleID(hex: row[0]) else { continue }
+                let file = ArticleFile(
+                    frontMatter: row[2], capturedAt: row[3], title: row[4], url: row[5], body: row[6], dateLine: row[7])
+                found[id.hex] = ExportedCapture(id: id, path: row[1], file: file)
+            }
+        }
+        return found.values.sorted {
+            $0.path == $1.path
+                ? $0.id.hex < $1.id.hex : $0.path.utf8.lexicographicallyPrecedes($1.path.utf8)
+        }
+    }
+
     /// The live captures whose paths fold (by `fold`) to the same text as another live capture's
     /// path while differing from it, ordered by folded path, path and id. SQLite groups the
     /// paths, so memory grows with the clashes, not with the archive. The caller owns the

@@ -15,6 +15,8 @@ package struct ExportReport: Sendable {
     /// Articles written whose paths differ from another's only in case or Unicode normalization:
     /// on a case-insensitive file system (macOS, Windows) the two would be one file.
     package var warnings: [ExportProblem] = []
+    /// The captures written, with their paths (listed only by an export of chosen articles).
+    package var writtenFiles: [(article: ArticleID, path: String)] = []
     package init() {}
 }
 
@@ -40,8 +42,12 @@ extension Replica {
     /// that cannot be written is reported in `skipped` and the others are written; when two
     /// articles claim one path (concurrent moves), the one with the lower id is written. Throws
     /// when the folder cannot be created or the disk fails as a whole.
+    ///
+    /// With `only`, writes only those captures (the others are not looked at) and lists each file
+    /// written in `writtenFiles`: what `watch` does with the articles a sync changed.
     package func export(
-        to directory: String, force: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+        to directory: String, force: Bool = false, only: Set<ArticleID>? = nil,
+        progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ExportReport {
         let folder: ExportFolder
         do { folder = try ExportFolder(creating: directory) } catch let failure as ExportFolder.Failure {
@@ -51,14 +57,21 @@ extension Replica {
         let projector = self.projector
         let total = try read { db in try projector.liveCaptureCount(db) }
         var report = ExportReport()
-        report.warnings = try caseClashes()
+        report.warnings = only == nil ? try caseClashes() : []
         // Articles come in (path, id) order, so a clash can only be with the last one written.
         var cursor: (path: String, id: ArticleID)?
         var owner: (path: String, id: ArticleID)?
         var done = 0
         while true {
             let after = cursor
-            let files = try read { db in try projector.liveCaptures(after: after, limit: 500, db) }
+            let files: [ArticleProjector.ExportedCapture]
+            if let only {
+                // The chosen captures (and whoever shares their paths), in one page.
+                if done > 0 { break }
+                files = try read { db in try projector.liveCaptures(sharingPathsWith: only, db) }
+            } else {
+                files = try read { db in try projector.liveCaptures(after: after, limit: 500, db) }
+            }
             if files.isEmpty { break }
             done += files.count
             // The files that now say what their articles say: the folder's new baselines.
@@ -66,6 +79,10 @@ extension Replica {
             for capture in files {
                 let (id, path, file) = (capture.id, capture.path, capture.file)
                 cursor = (path, id)
+                if let only, !only.contains(id) {
+                    owner = (path, id)
+                    continue
+                }
                 let bytes = file.render()
                 func skip(_ kind: ExportProblem.Kind, _ reason: String) {
                     report.skipped.append(
@@ -111,6 +128,7 @@ extension Replica {
                 case .written:
                     report.written += 1
                     report.bytes += bytes.count
+                    if only != nil { report.writtenFiles.append((id, path)) }
                 case .unchanged:
                     report.unchanged += 1
                 case .skipped(let kind, let reason):

@@ -5,6 +5,10 @@ import EventJournal
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What `import` did, file by file and in total.
 package struct ImportReport: Sendable {
     package var files = 0
@@ -21,6 +25,9 @@ package struct ImportReport: Sendable {
     package var moved = 0
     package var unchanged = 0
     package var refused: [(file: String, reason: String)] = []
+    /// Each file that wrote an event, in order (listed by `importFiles(inFolder:relativePaths:)`
+    /// only, for `watch`'s one line per change).
+    package var changed: [ImportedFile] = []
     package init() {}
 
     /// Adds the counts of one chunk of the import.
@@ -34,7 +41,27 @@ package struct ImportReport: Sendable {
         moved += other.moved
         unchanged += other.unchanged
         refused += other.refused
+        changed += other.changed
     }
+}
+
+/// One file an import wrote an event for.
+package struct ImportedFile: Sendable, Equatable {
+    package enum Kind: String, Sendable {
+        /// The first capture of an article not held before.
+        case created
+        /// A new capture of an article already held.
+        case recaptured
+        case updated
+        /// An update that changed the capture's path: its file moved in the archive.
+        case moved
+    }
+    package var kind: Kind
+    /// The capture written to.
+    package var article: ArticleID
+    /// Its path inside the archive folder.
+    package var path: String
+    package var title: String
 }
 
 /// Progress of a running import, for the terminal.
@@ -72,6 +99,42 @@ extension Replica {
         var total = 0
         while counter.next() != nil { total += 1 }
         var walker = SourceWalker(roots)
+        return try importSources(
+            { walker.next() }, total: total, listChanges: false, chunkSize: chunkSize, progress: progress)
+    }
+
+    /// Imports the files at `relativePaths` inside the archive folder `folder`, as importing the
+    /// folder would import them (the same rules, paths and baselines), and lists each file that
+    /// wrote an event in `changed`: what `watch` does with the files it saw change. A path that
+    /// is absolute, climbs out of the folder (`..`), is hidden or lacks an article file's
+    /// extension is skipped; one that no longer exists, or is empty (being created), is skipped
+    /// too.
+    ///
+    /// Throws when the folder does not exist, or what writing throws.
+    package func importFiles(inFolder folder: String, relativePaths: [String]) throws -> ImportReport {
+        _ = try Self.roots([folder])
+        let trimmed = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        var sources = relativePaths.filter { path in
+            let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            return !path.isEmpty && !path.hasPrefix("/") && SourceWalker.hasImportExtension(path)
+                && !parts.contains { $0.isEmpty || $0.first == UInt8(ascii: ".") }
+                && Self.hasBytes(trimmed + "/" + path)
+        }.map { ImportSource(root: trimmed, relativePath: $0) }.makeIterator()
+        return try importSources(
+            { sources.next() }, total: relativePaths.count, listChanges: true, chunkSize: 500, progress: { _ in })
+    }
+
+    /// Whether `path` exists and holds at least one byte (an empty file is one being created:
+    /// `watch` takes it once written). Symbolic links are looked at, not followed.
+    private static func hasBytes(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT != S_IFREG || info.st_size > 0)
+    }
+
+    private func importSources(
+        _ nextSource: () -> ImportSource?, total: Int, listChanges: Bool, chunkSize: Int,
+        progress: (ImportProgress) -> Void
+    ) throws -> ImportReport {
         var report = ImportReport()
         // Articles written by this import, to refuse a second file describing one of them.
         var claimed = Set<UInt64>()
@@ -82,7 +145,7 @@ extension Replica {
             // A chunk holds at most `chunkSize` files and `maxChunkBytes` of them in memory.
             var parsed: [(source: ImportSource, file: ArticleFile?, error: String?, size: Int)] = []
             var chunkBytes = 0
-            while parsed.count < chunkSize, chunkBytes < Self.maxChunkBytes, var source = walker.next() {
+            while parsed.count < chunkSize, chunkBytes < Self.maxChunkBytes, var source = nextSource() {
                 let key = folderKeys[source.root] ?? FileBaseline.folderKey(source.root)
                 folderKeys[source.root] = key
                 source.folder = key
@@ -103,10 +166,11 @@ extension Replica {
                         chunkReport.refused.append((item.source.absolutePath, item.error ?? "unreadable"))
                         continue
                     }
-                    try Self.importOne(
+                    let change = try Self.importOne(
                         file, from: item.source, claimed: claimedBefore, chunkClaims: &chunkClaims,
                         report: &chunkReport,
                         writer: &writer, projector: projector, db)
+                    if listChanges, let change { chunkReport.changed.append(change) }
                 }
                 return (chunkReport, chunkClaims)
             }
@@ -122,13 +186,13 @@ extension Replica {
         _ file: ArticleFile, from source: ImportSource, claimed: Set<UInt64>,
         chunkClaims: inout Set<UInt64>, report: inout ImportReport, writer: inout EventWriter,
         projector: ArticleProjector, _ db: Database
-    ) throws {
+    ) throws -> ImportedFile? {
         let name = source.absolutePath
         let folder = source.folder
         var path = source.relativePath
         do { try FieldRules.validatePath(path) } catch let error as ArchiveModelError {
             report.refused.append((name, error.message))
-            return
+            return nil
         }
         var target: ArticleID
         var state: ArticleState?
@@ -176,7 +240,7 @@ extension Replica {
                         name,
                         "article \(article) is deleted; restore it first with `archive-sync restore \(article)`, then import again"
                     ))
-                return
+                return nil
             } else if let moved = try gone.first(where: sameContent) ?? gone.last {
                 target = moved.id
                 state = try projector.load(moved.id, db)?.state
@@ -190,7 +254,7 @@ extension Replica {
                             "\(ArticleID.maxCaptureAttempts) captures of article \(article) have moved away from this path;"
                                 + " give the file another name"
                         ))
-                    return
+                    return nil
                 }
                 target = free
                 state = nil
@@ -202,7 +266,7 @@ extension Replica {
         if claimed.contains(claim) || chunkClaims.contains(claim) {
             let other = state.map { source.root + "/" + $0.text(.path) } ?? "another file"
             report.refused.append((name, "it is the same capture (\(target)) as \(other), imported just before"))
-            return
+            return nil
         }
         chunkClaims.insert(claim)
 
@@ -220,7 +284,7 @@ extension Replica {
             } catch let error as ReplicaError where error.code == .invalidValue {
                 // Refused before anything was written: the file is refused, the others go on.
                 report.refused.append((name, error.message))
-                return
+                return nil
             }
             try FileBaseline.save(fileValues, folder: folder, article: target, db)
             if let recaptureIsIdentical {
@@ -229,7 +293,9 @@ extension Replica {
             } else {
                 report.created += 1
             }
-            return
+            return ImportedFile(
+                kind: recaptureIsIdentical == nil ? .created : .recaptured, article: target, path: path,
+                title: file.title)
         }
         // Only what the file itself changed (see `FileBaseline`): a file holding a version the
         // replica has moved on from never undoes a newer change.
@@ -247,7 +313,7 @@ extension Replica {
         if changes.isEmpty {
             if !baseline.records(fileValues) { try FileBaseline.save(fileValues, folder: folder, article: target, db) }
             report.unchanged += 1
-            return
+            return nil
         }
         if state.isDeleted {
             report.refused.append(
@@ -256,18 +322,20 @@ extension Replica {
                     "capture \(target) of article \(ArticleID(url: state.text(.url))) is deleted; restore it first"
                         + " with `archive-sync restore \(target)`, then import again"
                 ))
-            return
+            return nil
         }
         do {
             _ = try writer.write(.update, article: target, changes: changes, db)
         } catch let error as ReplicaError where error.code == .invalidValue {
             // Refused before anything was written: the file is refused, the others go on.
             report.refused.append((name, error.message))
-            return
+            return nil
         }
         try FileBaseline.save(fileValues, folder: folder, article: target, db)
         report.updated += 1
-        if changes.contains(where: { $0.field == .path }) { report.moved += 1 }
+        let moved = changes.contains(where: { $0.field == .path })
+        if moved { report.moved += 1 }
+        return ImportedFile(kind: moved ? .moved : .updated, article: target, path: path, title: file.title)
     }
 
     /// The id a new capture of `url` at `path` gets: its first free name (see

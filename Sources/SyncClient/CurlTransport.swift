@@ -24,6 +24,9 @@ package final class CurlTransport: SyncTransport {
     }
 
     private let handle: UnsafeMutableRawPointer
+    /// Stops this transport's interruptible requests from another thread.
+    package let interrupter: TransferInterrupter
+    private var interrupt: OpaquePointer { interrupter.pointer }
     private let baseURL: String
     private let token: String?
     private let options: Options
@@ -35,6 +38,10 @@ package final class CurlTransport: SyncTransport {
         guard Self.globalInit, let handle = curl_easy_init() else {
             throw SyncClientError(.configuration, "libcurl could not be initialised")
         }
+        guard let interrupter = TransferInterrupter() else {
+            curl_easy_cleanup(handle)
+            throw SyncClientError(.configuration, "libcurl could not be initialised")
+        }
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
@@ -42,11 +49,14 @@ package final class CurlTransport: SyncTransport {
             throw SyncClientError(.configuration, "\(baseURL) is not an http:// or https:// URL")
         }
         self.handle = handle
+        self.interrupter = interrupter
         self.baseURL = base
         self.token = token
         self.options = options
     }
 
+    // The handle's connection is closed through the interrupter's close callback: the
+    // interrupter outlives it (this object holds it until after the cleanup).
     deinit { curl_easy_cleanup(handle) }
 
     /// What the write callback fills: the decoded answer, up to a limit.
@@ -101,6 +111,8 @@ package final class CurlTransport: SyncTransport {
             _ = archive_sync_setopt_string(handle, CURLOPT_USERAGENT, Self.userAgent)
             _ = archive_sync_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "gzip")
             if let caFile = options.caFile { _ = archive_sync_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+            archive_sync_interrupt_attach(handle, interrupt)
+            archive_sync_interrupt_arm(interrupt, request.interruptible ? 1 : 0)
             _ = archive_sync_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
             _ = archive_sync_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
             _ = archive_sync_setopt_write_callback(handle, Self.write)
@@ -134,7 +146,11 @@ package final class CurlTransport: SyncTransport {
         let sent = requestSize + Int(uploaded)
         let received = headerSize + Int(downloaded)
 
+        archive_sync_interrupt_arm(interrupt, 0)
         let date = serverDate()
+        if code != CURLE_OK, request.interruptible, archive_sync_interrupt_fired(interrupt) != 0 {
+            throw SyncClientError(.interrupted, "the waiting pull was stopped from this side")
+        }
         if code == CURLE_OK {
             return HTTPResponse(
                 status: status, body: sink.body, bytesSent: sent, bytesReceived: received, serverDate: date)
@@ -190,4 +206,25 @@ package final class CurlTransport: SyncTransport {
         _ = archive_sync_getinfo_long(handle, info, &value)
         return value
     }
+}
+
+/// Stops a `CurlTransport`'s interruptible request (a pull the server holds until it has
+/// something new) from any thread: at once if one is in progress, else the next one that starts,
+/// until `clear`. Requests that are not interruptible are never stopped.
+package final class TransferInterrupter: @unchecked Sendable {
+    // The C object locks its own state; this class only owns it.
+    let pointer: OpaquePointer
+
+    init?() {
+        guard let pointer = archive_sync_interrupt_new() else { return nil }
+        self.pointer = pointer
+    }
+
+    deinit { archive_sync_interrupt_free(pointer) }
+
+    package func interrupt() { archive_sync_interrupt_fire(pointer) }
+
+    /// Forgets an earlier `interrupt`; returns whether there was one.
+    @discardableResult
+    package func clear() -> Bool { archive_sync_interrupt_reset(pointer) != 0 }
 }

@@ -34,6 +34,9 @@ package struct SyncClientError: ArchiveSyncError {
         package static let configuration = Code(rawValue: "configuration")
         /// Applying pulled events locally failed.
         package static let local = Code(rawValue: "local")
+        /// A waiting pull was stopped from this side (there is something to send, or the program
+        /// is stopping); nothing was lost.
+        package static let interrupted = Code(rawValue: "interrupted")
     }
 
     package var code: Code

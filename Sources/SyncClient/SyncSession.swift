@@ -61,6 +61,15 @@ package final class SyncSession {
     /// This replica's origin and key, read once when the session starts.
     private var own: (origin: OriginID, key: OriginKey?)?
     private var lastPageProven = false
+    /// How long the session's first pull asks the server to hold its answer while it has nothing
+    /// new, in milliseconds (a long poll, for `watch`); 0 asks at once. The wait may be stopped
+    /// from this side through the transport (`TransferInterrupter`): the pull is then sent again
+    /// without it and the session goes on.
+    package var firstPullWait = 0
+    private var waitPending = false
+    /// Asked before each step: true stops the session there, between two batches (what was
+    /// applied stays applied), throwing `.interrupted`.
+    package var shouldStop: () -> Bool = { false }
 
     /// `wallClock` is the clock the server's is compared with (this machine's, but in tests).
     package init(
@@ -101,6 +110,7 @@ package final class SyncSession {
         var machine = SyncSessionStateMachine(
             origin: identity.origin, localKnowledge: try replica.knowledge(), configuration: configuration)
         var action = machine.start()
+        waitPending = firstPullWait > 0
         var pending: Pending?
         var batcher: PushBatcher?
         var phase = SyncProgress.Phase.connecting
@@ -113,6 +123,7 @@ package final class SyncSession {
 
         while true {
             show()
+            if shouldStop() { throw SyncClientError(.interrupted, "the sync was stopped between two batches") }
             switch action {
             case .pull(let pull):
                 phase = .pulling
@@ -242,16 +253,25 @@ package final class SyncSession {
         return response
     }
 
-    private func pull(_ request: PullRequest) throws -> PullPage {
-        var pull = request
+    private func pull(_ asked: PullRequest) throws -> PullPage {
+        var pull = asked
         let challenge = challenges()
         pull.challenge = challenge
+        let waiting = waitPending
+        waitPending = false
+        if waiting { pull.waitMilliseconds = firstPullWait }
         var body: [UInt8] = []
         pull.json.write(to: &body, sortKeys: false)
         let request = HTTPRequest(
             method: .post, path: WireProtocol.Path.pull,
-            headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body)
-        let response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
+            headers: headers + [("Content-Type", WireProtocol.jsonContentType)], body: body, interruptible: waiting)
+        let response: HTTPResponse
+        do {
+            response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
+        } catch SyncClientError.Code.interrupted where waiting {
+            // Stopped from this side: ask again at once, without waiting.
+            return try self.pull(asked)
+        }
         let page = try decodePage(response, pull)
         lastPageProven = false
         if let trailer = page.trailer {

@@ -7,12 +7,19 @@ package struct HTTPRequest: Sendable {
     package var path: String
     package var headers: [(name: String, value: String)]
     package var body: [UInt8]?
+    /// Whether the transport's interruption may stop it (a pull the server holds until it has
+    /// something new): it then throws `.interrupted`.
+    package var interruptible: Bool
 
-    package init(method: Method, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+    package init(
+        method: Method, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        interruptible: Bool = false
+    ) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.interruptible = interruptible
     }
 }
 

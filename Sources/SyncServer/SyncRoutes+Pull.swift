@@ -19,6 +19,10 @@ extension SyncRoutes {
             body: try decoded(try await receive(request, limit: limit), limit: limit), limits: limits)
         let gzip = AcceptEncoding(request.headers[.acceptEncoding]).acceptsGzip
         let replica = self.replica
+        // A long poll: held, before anything is answered, until there is something to send.
+        if pull.waitMilliseconds > 0 {
+            try await bell.wait(on: replica, beyond: pull.knowledge, timeout: .milliseconds(pull.waitMilliseconds))
+        }
         let body = ResponseBody { writer in
             // Streamed in steps: neither side holds more than one page, and the server holds
             // one step. A failure mid-way ends the page without its trailer: the client asks again.

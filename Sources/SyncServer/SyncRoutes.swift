@@ -18,6 +18,8 @@ struct SyncRoutes: Sendable {
     let acceptUnsigned: Bool
     /// The key the server signs clients' challenges with (nil: it proves nothing, and clients refuse it).
     let signingKey: SigningKey?
+    /// Wakes waiting pulls when a push adds events.
+    let bell: ChangeBell
     /// At most two pushes are decoded and applied at once (each may rebuild to 64 MiB). A push
     /// enters only once its body has arrived, so stalled uploads never hold it.
     let pushGate = ConcurrencyGate(width: 2)
@@ -105,6 +107,7 @@ struct SyncRoutes: Sendable {
             } catch {
                 throw WireProtocolError(caught: error, line: self.line(of: error, in: events))
             }
+            if report.appended > 0 { self.bell.ring() }
             let (knowledge, digest) = try await replica.knowledgeAndDigest()
             return try self.json(
                 PushResponse(

@@ -11,8 +11,9 @@ extension SyncServer {
         router.middlewares.add(ProtocolErrorMiddleware(logger: logger))
         let routes = SyncRoutes(
             replica: replica, limits: configuration.limits, allowAnonymous: configuration.allowAnonymous,
-            bodyTimeout: configuration.bodyTimeout, acceptUnsigned: configuration.acceptUnsigned, signingKey: signingKey
-        )
+            bodyTimeout: configuration.bodyTimeout, acceptUnsigned: configuration.acceptUnsigned,
+            signingKey: signingKey,
+            bell: bell)
         routes.register(on: router)
         return router
     }

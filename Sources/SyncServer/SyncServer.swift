@@ -50,6 +50,8 @@ package struct SyncServer: Sendable {
     /// The replica's key, with which the server proves who it is to clients; nil when the
     /// replica has none it may use (a copy away from where it was made, or a lost key file).
     package let signingKey: SigningKey?
+    /// Rung when this replica gains events, to answer waiting pulls at once.
+    package let bell = ChangeBell()
 
     package init(replica: Replica, configuration: Configuration, logger: Logger) {
         self.replica = replica

@@ -63,16 +63,20 @@ public struct PullRequest: Sendable, Equatable {
     /// 16 random bytes the server signs in the page's trailer, proving it holds the key of the
     /// origin it names (SPEC.md, "Who the server is"); nil asks for no proof.
     public var challenge: [UInt8]?
+    /// How long, in milliseconds, the server may hold its answer while it has nothing the caller
+    /// lacks (a long poll, SPEC.md "Waiting for changes"); 0 answers at once.
+    public var waitMilliseconds: Int
 
     public init(
         knowledge: VectorClock, maxEvents: Int = 1_000, maxBytes: Int = 4 << 20, deltas: Bool = true,
-        challenge: [UInt8]? = nil
+        challenge: [UInt8]? = nil, waitMilliseconds: Int = 0
     ) {
         self.knowledge = knowledge
         self.maxEvents = maxEvents
         self.maxBytes = maxBytes
         self.deltas = deltas
         self.challenge = challenge
+        self.waitMilliseconds = waitMilliseconds
     }
 
     public var json: JSONValue {
@@ -81,6 +85,7 @@ public struct PullRequest: Sendable, Equatable {
             ("max_bytes", .integer(Int64(maxBytes))), ("deltas", .bool(deltas)),
         ]
         if let challenge { pairs.append(("challenge", .string(Hex.encode(challenge)))) }
+        if waitMilliseconds > 0 { pairs.append(("wait_ms", .integer(Int64(waitMilliseconds)))) }
         return .object(pairs)
     }
 
@@ -94,12 +99,23 @@ public struct PullRequest: Sendable, Equatable {
         guard case .object = json, let knowledge = json["knowledge"] else {
             throw WireProtocolError(.malformedRequest, "a pull request needs a \"knowledge\" object ({} when empty)")
         }
-        let known: Set = ["knowledge", "max_events", "max_bytes", "deltas", "challenge"]
+        let known: Set = ["knowledge", "max_events", "max_bytes", "deltas", "challenge", "wait_ms"]
         for (key, _) in json.objectValue ?? [] where !known.contains(key) {
             throw WireProtocolError(
                 .malformedRequest,
-                "a pull request holds only knowledge, max_events, max_bytes, deltas and challenge; \"\(key)\" is not one of them"
+                "a pull request holds only knowledge, max_events, max_bytes, deltas, challenge and wait_ms; \"\(key)\" is not one of them"
             )
+        }
+        var wait = 0
+        if let value = json["wait_ms"] {
+            guard let milliseconds = value.integerValue, milliseconds >= 0,
+                milliseconds <= Int64(limits.maxWaitMilliseconds)
+            else {
+                throw WireProtocolError(
+                    .malformedRequest,
+                    "wait_ms must be an integer from 0 to \(limits.maxWaitMilliseconds) (this server's max_wait_ms)")
+            }
+            wait = Int(milliseconds)
         }
         var challenge: [UInt8]?
         if let value = json["challenge"] {
@@ -122,7 +138,7 @@ public struct PullRequest: Sendable, Equatable {
         self.init(
             knowledge: try VectorClock(json: knowledge), maxEvents: Int(min(maxEvents, Int64(limits.maxPullEvents))),
             maxBytes: Int(min(maxBytes, Int64(limits.maxPullBytes))), deltas: json["deltas"]?.boolValue ?? true,
-            challenge: challenge)
+            challenge: challenge, waitMilliseconds: wait)
     }
 }
 

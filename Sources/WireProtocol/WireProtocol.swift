@@ -31,6 +31,9 @@ public struct WireLimits: Sendable, Equatable {
     public var maxPushEvents = 5_000
     public var maxPullEvents = 5_000
     public var maxPullBytes = 8 << 20
+    /// The longest a pull may ask the server to hold its answer while it has nothing new
+    /// (`wait_ms`, SPEC.md "Waiting for changes").
+    public var maxWaitMilliseconds = 30_000
 
     public init() {}
 
@@ -41,7 +44,7 @@ public struct WireLimits: Sendable, Equatable {
             ("max_request_bytes", .integer(Int64(maxRequestBytes))),
             ("max_decompressed_bytes", .integer(Int64(maxDecompressedBytes))),
             ("max_push_events", .integer(Int64(maxPushEvents))), ("max_pull_events", .integer(Int64(maxPullEvents))),
-            ("max_pull_bytes", .integer(Int64(maxPullBytes))),
+            ("max_pull_bytes", .integer(Int64(maxPullBytes))), ("max_wait_ms", .integer(Int64(maxWaitMilliseconds))),
         ])
     }
 
@@ -53,6 +56,8 @@ public struct WireLimits: Sendable, Equatable {
         maxPushEvents = value("max_push_events", defaults.maxPushEvents)
         maxPullEvents = value("max_pull_events", defaults.maxPullEvents)
         maxPullBytes = value("max_pull_bytes", defaults.maxPullBytes)
+        // A server that does not name it holds no pull: it would refuse `wait_ms`.
+        maxWaitMilliseconds = value("max_wait_ms", 0)
     }
 }
 

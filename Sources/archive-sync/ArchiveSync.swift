@@ -28,7 +28,8 @@ struct ArchiveSync: AsyncParsableCommand {
             SearchCommand.self, HistoryCommand.self, LogCommand.self, ConflictsCommand.self, ResolveCommand.self,
             ProveCommand.self,
             ExportCommand.self, RebuildCommand.self, VerifyCommand.self, StatusCommand.self, ServeCommand.self,
-            SyncCommand.self, PeerCommand.self, TokenCommand.self, ReidentifyCommand.self, GenerateCommand.self,
+            SyncCommand.self, WatchCommand.self, PeerCommand.self, TokenCommand.self, ReidentifyCommand.self,
+            GenerateCommand.self,
         ]
     )
 }

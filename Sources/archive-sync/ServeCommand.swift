@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Replica
+import SyncClient
 import SyncServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -30,45 +31,115 @@ struct ServeCommand: AsyncParsableCommand {
             (see README, "Signed origins"). The server proves to every client that it holds \
             this replica's key, so a copy of the file cannot pose as it.
 
-            Example: archive-sync serve --db hub.db --bind 0.0.0.0 --port 8080
+            With --upstream PEER (a peer name or URL, repeatable), the server also keeps itself \
+            in step with other servers, continuously, as `archive-sync watch` does: two hubs \
+            that name each other give a team a second place to sync with. What one hub takes \
+            from a client reaches the other within moments, and clients waiting on either hear \
+            of it at once.
+
+            Examples:
+              archive-sync serve --db hub.db --bind 0.0.0.0 --port 8080
+              archive-sync serve --db hub-a.db --port 8080 --upstream hub-b
+              archive-sync serve --db hub.db --port 0 --allow-anonymous
             """)
 
     @OptionGroup var replica: ReplicaOptions
-    @Option(help: "The address to listen on.") var bind = "127.0.0.1"
-    @Option(help: "The port to listen on (0: any free port).") var port = 8080
+    @Option(help: "The address to listen on (default 127.0.0.1).") var bind: String?
+    @Option(help: "The port to listen on (0: any free port; default 8080).") var port: Int?
     @Flag(name: .customLong("allow-anonymous"), help: "Accept requests without a token (read and write).")
     var allowAnonymous = false
     @Flag(
         name: .customLong("accept-unsigned"),
         help: "Also take pushed events of origins made before events were signed (to gather old history).")
     var acceptUnsigned = false
-    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may take to arrive.")
-    var bodyTimeout = 120
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed.")
-    var idleTimeout = 30
-    @Option(name: .customLong("shutdown-timeout"), help: "Seconds a stop waits for requests in progress.")
-    var shutdownTimeout = 10
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may take to arrive (default 120).")
+    var bodyTimeout: Int?
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds a connection may send nothing before it is closed (default 30).")
+    var idleTimeout: Int?
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds a stop waits for requests in progress (default 10).")
+    var shutdownTimeout: Int?
+    @Option(
+        name: .customLong("upstream"),
+        help: "A peer name or URL this server keeps itself in step with, continuously (repeat for several).")
+    var upstream: [String] = []
+    @Option(name: .customLong("token-file"), help: "A file holding the bearer token for URL upstreams.")
+    var tokenFile: String?
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A TOML configuration file ([serve] section; flags override it).",
+            discussion: "Defaults to $ARCHIVE_SYNC_CONFIG when set. See README, \"Configuration file\".",
+            valueName: "file"))
+    var config: String?
 
     func validate() throws {
         for (name, value) in [
             ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout), ("--shutdown-timeout", shutdownTimeout),
-        ] where value < 1 || value > 86_400 {
-            throw ValidationError("\(name) must be between 1 and 86400 seconds; it is \(value)")
+        ] {
+            if let value, value < 1 || value > 86_400 {
+                throw ValidationError("\(name) must be between 1 and 86400 seconds; it is \(value)")
+            }
+        }
+        if let port, !(0...65_535).contains(port) {
+            throw ValidationError("--port must be between 0 and 65535; it is \(port)")
         }
     }
 
+    /// The settings in force: flags, else the configuration file, else the defaults.
+    struct Settings {
+        var bind: String
+        var port: Int
+        var allowAnonymous: Bool
+        var acceptUnsigned: Bool
+        var bodyTimeout: Int
+        var idleTimeout: Int
+        var shutdownTimeout: Int
+        var upstream: [String]
+        var tokenFile: String?
+    }
+
+    func settings(_ file: ConfigFile?) throws -> Settings {
+        let section = "serve"
+        let settings = Settings(
+            bind: bind ?? file?.string(section, "bind") ?? "127.0.0.1",
+            port: port ?? file?.integer(section, "port") ?? 8080,
+            allowAnonymous: allowAnonymous || file?.bool(section, "allow_anonymous") == true,
+            acceptUnsigned: acceptUnsigned || file?.bool(section, "accept_unsigned") == true,
+            bodyTimeout: bodyTimeout ?? file?.integer(section, "body_timeout") ?? 120,
+            idleTimeout: idleTimeout ?? file?.integer(section, "idle_timeout") ?? 30,
+            shutdownTimeout: shutdownTimeout ?? file?.integer(section, "shutdown_timeout") ?? 10,
+            upstream: upstream.isEmpty ? file?.strings(section, "upstream") ?? [] : upstream,
+            tokenFile: tokenFile ?? file?.string(section, "token_file"))
+        if let file {
+            if !(0...65_535).contains(settings.port) {
+                throw CommandError(.invalidInput, "in \(file.path), [serve] port must be from 0 to 65535")
+            }
+            for (key, value) in [
+                ("body_timeout", settings.bodyTimeout), ("idle_timeout", settings.idleTimeout),
+                ("shutdown_timeout", settings.shutdownTimeout),
+            ] where !(1...86_400).contains(value) {
+                throw CommandError(.invalidInput, "in \(file.path), [serve] \(key) must be from 1 to 86400 seconds")
+            }
+        }
+        return settings
+    }
+
     func run() async throws {
+        let file = try ConfigFile.load(config)
+        let settings = try settings(file)
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "archive-sync")
         logger.logLevel = .info
-        let target = try replica.open()
+        let target = try (file?.replicaPath(replica) ?? replica).open()
         let identity = try target.identity()
         let server = SyncServer(
             replica: target,
             configuration: .init(
-                host: bind, port: port, allowAnonymous: allowAnonymous, bodyTimeout: .seconds(bodyTimeout),
-                idleTimeout: .seconds(idleTimeout), shutdownTimeout: .seconds(shutdownTimeout),
-                acceptUnsigned: acceptUnsigned),
+                host: settings.bind, port: settings.port, allowAnonymous: settings.allowAnonymous,
+                bodyTimeout: .seconds(settings.bodyTimeout), idleTimeout: .seconds(settings.idleTimeout),
+                shutdownTimeout: .seconds(settings.shutdownTimeout), acceptUnsigned: settings.acceptUnsigned),
             logger: logger)
         if server.signingKey == nil {
             Terminal.error(
@@ -76,12 +147,65 @@ struct ServeCommand: AsyncParsableCommand {
                     + "\(target.path).key is missing), so it cannot prove who it is and clients will refuse to sync "
                     + "with it; run `archive-sync reidentify --db \(target.path)`")
         }
-        let bind = self.bind
-        let anonymous = allowAnonymous
+        let bind = settings.bind
+        let anonymous = settings.allowAnonymous
+        let upstreamLogger = logger
+        let links = Links()
+        for upstream in try PeerTargets.resolve(
+            settings.upstream, in: target, tokenFile: settings.tokenFile, allWhenEmpty: false)
+        {
+            links.all.append(
+                try PeerLink(
+                    replica: target, target: upstream, unsigned: settings.acceptUnsigned ? .accept : .refuse,
+                    notify: { [bell = server.bell] notice in
+                        Self.log(notice, from: upstream.name, logger: upstreamLogger)
+                        guard case .pulled = notice else { return }
+                        // Clients waiting here hear of it at once, and the other upstreams get it.
+                        bell.ring(notifying: false)
+                        for link in links.all where link.target.name != upstream.name { link.poke() }
+                    }))
+        }
+        // What a client pushes here goes on upstream at once.
+        server.bell.listen { for link in links.all { link.poke() } }
+        let stopped = DispatchGroup()
+        defer {
+            // The server has stopped: each link ends its round (a held pull ends at once).
+            for link in links.all { link.stop() }
+            stopped.wait()
+        }
         try await server.run { port in
             Terminal.line(
                 "Serving replica \"\(identity.name)\" [\(Fingerprint.of(identity.origin))] (origin \(identity.origin.hex)) on http://\(bind):\(port)"
-                    + (anonymous ? " without authentication" : "") + "; Ctrl-C stops it.")
+                    + (anonymous ? " without authentication" : "")
+                    + (links.all.isEmpty
+                        ? "" : ", in step with " + links.all.map(\.target.name).joined(separator: ", "))
+                    + "; Ctrl-C stops it.")
+            for link in links.all {
+                stopped.enter()
+                Thread {
+                    link.run()
+                    stopped.leave()
+                }.start()
+            }
+        }
+    }
+
+    /// The upstream links, made before the server starts and only read afterwards.
+    final class Links: @unchecked Sendable {
+        var all: [PeerLink] = []
+    }
+
+    /// An upstream link's news, in the server's log.
+    static func log(_ notice: PeerLink.Notice, from peer: String, logger: Logger) {
+        switch notice {
+        case .pulled(let events, _): logger.info("upstream \(peer): pulled \(events) events")
+        case .pushed(let events): logger.info("upstream \(peer): pushed \(events) events")
+        case .unreachable(let reason, let retryIn):
+            logger.warning("upstream \(peer) does not answer (\(reason)); trying again in \(Int(retryIn.rounded())) s")
+        case .reachable: logger.info("upstream \(peer) answers again")
+        case .refused(let reason, let retryIn):
+            logger.error("upstream \(peer): sync failed: \(reason); trying again in \(Int(retryIn.rounded())) s")
+        case .pinned(let origin): logger.info("upstream \(peer) pinned to origin \(origin.hex)")
         }
     }
 }

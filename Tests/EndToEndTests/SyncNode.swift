@@ -20,8 +20,11 @@ final class SyncNode: @unchecked Sendable {
         if serve { try start() }
     }
 
-    func start() throws {
-        server = try ServerProcess(database: cli.database, directory: cli.directory)
+    /// Starts serving, on a free port or on `port` (to come back where clients look for it).
+    func start(port: Int? = nil, arguments: [String] = []) throws {
+        server = try ServerProcess(
+            database: cli.database, directory: cli.directory,
+            arguments: (port.map { ["--port", String($0)] } ?? []) + arguments)
     }
 
     func stop() {

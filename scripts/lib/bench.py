@@ -679,15 +679,24 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true",
                         help="the corpus, 20,000 articles and 20,000 files with 10%% recaptures only")
-    parser.add_argument("--only", choices=["replica", "sync", "recaptures", "signatures"],
+    parser.add_argument("--only", choices=["replica", "sync", "recaptures", "signatures", "watch"],
                         help="one part of the benchmark; recaptures: import, rebuild and first sync of the "
                              "20,000-file archives with and without recaptures, without the references; "
                              "signatures: signatures per second, and import and first sync of 20,000 articles "
-                             "beside the binary of --baseline")
+                             "beside the binary of --baseline; watch: a file's way from one laptop's folder to "
+                             "another's through a hub, and the cost of idle watches")
+    parser.add_argument("--idle", type=int, default=120, help="seconds the watches are left idle (--only watch)")
+    parser.add_argument("--files", type=int, default=50, help="files sent one after another (--only watch)")
     parser.add_argument("--baseline", default="0ff2ec1", help="the revision before signatures (--only signatures)")
     parser.add_argument("--baseline-bin", help="archive-sync built from --baseline (scripts/bench builds it)")
     parser.add_argument("--signatures-bench", help="archive-sync-bench-signatures (scripts/bench builds it)")
     args = parser.parse_args()
+
+    if args.only == "watch":
+        import bench_watch
+        figures = bench_watch.bench_watch(args.bin, generated, files=args.files, idle=args.idle, log=log)
+        print(bench_watch.write_results(RESULTS, figures, time.strftime("%Y-%m-%d %H:%M")))
+        return
 
     if args.only == "signatures":
         if not (args.baseline_bin and args.signatures_bench):
