@@ -12,7 +12,8 @@
 #              $ARCHIVE_SYNC_INTERVAL seconds (no folders)
 #   anything else is passed to archive-sync
 # Further arguments after serve and watch are passed to that command.
-set -eu
+# -f: the word lists from the environment are split on spaces, never expanded as file patterns.
+set -euf
 : "${ARCHIVE_SYNC_DB:=/data/replica.db}"
 export ARCHIVE_SYNC_DB
 
