@@ -27,7 +27,8 @@ struct ArchiveSync: AsyncParsableCommand {
             TagCommand.self, DeleteCommand.self, RestoreCommand.self, ListCommand.self, ShowCommand.self,
             SearchCommand.self, HistoryCommand.self, LogCommand.self, ConflictsCommand.self, ResolveCommand.self,
             ProveCommand.self,
-            ExportCommand.self, RebuildCommand.self, VerifyCommand.self, StatusCommand.self, ServeCommand.self,
+            ExportCommand.self, BackupCommand.self, RebuildCommand.self, VerifyCommand.self, StatusCommand.self,
+            ServeCommand.self,
             SyncCommand.self, PeerCommand.self, TokenCommand.self, ReidentifyCommand.self, GenerateCommand.self,
         ]
     )
