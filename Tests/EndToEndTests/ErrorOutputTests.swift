@@ -65,6 +65,39 @@ struct ErrorOutputTests {
         #expect(extra.status == 64 && extra.stderr.hasPrefix("Error: "), "\(extra.stderr)")
     }
 
+    @Test func anImportThatRefusedEveryFileSaysNothingWasImported() throws {
+        let cli = try CLI("errors-import-summary")
+        try cli.ok(["init", "--name", "laptop"])
+        try cli.directory.write("in/empty.txt", "")
+        try cli.directory.write("in/notes.md", "not an article\n")
+        let refused = try cli.run(["import", cli.directory.file("in")])
+        #expect(refused.status == 2)
+        #expect(refused.stdout == "Nothing imported: 2 files refused.\n", "\(refused.stdout)")
+        #expect(refused.stderr.split(separator: "\n").count == 2 && refused.stderr.hasPrefix("refused "))
+
+        try cli.directory.write("none/readme", "no article extension\n")
+        let none = try cli.run(["import", cli.directory.file("none")])
+        #expect(none.status == 0)
+        #expect(
+            none.stdout
+                == "No article files found in \(cli.directory.file("none")) (folders are searched for .txt, .md and "
+                + ".markdown files; hidden ones are skipped).\n", "\(none.stdout)")
+
+        try cli.directory.write(
+            "in/good.txt", "<!--1731686344000-->\n[A title](https://example.org/a/1)\n------\n\n<div>body</div>\n")
+        let some = try cli.run(["import", cli.directory.file("in")])
+        #expect(some.status == 2)
+        #expect(some.stdout.hasPrefix("Imported 1 of 3 files ("), "\(some.stdout)")
+
+        let nothing = try cli.ok(["export", cli.directory.file("out")])
+        #expect(nothing.stdout.hasPrefix("Exported to"), "\(nothing.stdout)")
+        let empty = try CLI("errors-export-summary")
+        try empty.ok(["init", "--name", "empty"])
+        #expect(
+            try empty.ok(["export", empty.directory.file("out")]).stdout
+                == "Nothing to export: the replica holds no live articles.\n")
+    }
+
     @Test func eachErrorOfTheProjectIsOneLineWithItsStatus() throws {
         let cli = try CLI("errors-kinds")
         // ReplicaError
