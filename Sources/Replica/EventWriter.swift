@@ -32,6 +32,11 @@ package struct EventWriter {
         {
             throw ReplicaError(.misplaced, Replica.misplacedMessage(madeAt: home, nowAt: here))
         }
+        // A backup restored in place would fork its origin if it wrote before its later events
+        // came back.
+        if let backup = try Replica.restoredBackup(db) {
+            throw ReplicaError(.restoredBackup, Replica.restoredMessage(backup))
+        }
         guard identity.key != nil else {
             throw ReplicaError(
                 .noSigningKey,

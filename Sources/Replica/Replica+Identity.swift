@@ -153,6 +153,8 @@ extension Replica {
                         ON CONFLICT (key) DO UPDATE SET value = excluded.value
                         """, arguments: [newKey.publicKey.hex])
                 try db.execute(sql: "DELETE FROM replica_identity WHERE key = 'fork'")
+                // A restored backup with a new identity cannot fork its old origin any more.
+                try Self.removeBackupMark(db)
             }
             try SigningKeyFile.finishReplacing(keyPath)
             try replica.acceptMove()

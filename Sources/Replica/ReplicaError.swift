@@ -28,6 +28,9 @@ package struct ReplicaError: ArchiveSyncError {
         package static let forked = Code(rawValue: "forked")
         /// The replica file is not where it was made: a copy or a moved file.
         package static let misplaced = Code(rawValue: "misplaced")
+        /// The file is a backup restored in place that has not synced since: it must get back the
+        /// events its replica wrote after the backup (or be settled by `reidentify`) before it writes.
+        package static let restoredBackup = Code(rawValue: "restored-backup")
         /// Another writer (another process) held the replica file for longer than the wait allowed;
         /// trying again later may succeed.
         package static let busy = Code(rawValue: "busy")

@@ -16,6 +16,8 @@ package struct SyncReport: Sendable {
     package var retries = 0
     /// This replica's own events it had lost (restored from an older copy) and pulled back.
     package var ownEventsRecovered = 0
+    /// Whether this replica was a backup restored in place, settled by this sync (it writes again).
+    package var restoreSettled = false
     package var knowledge = VectorClock()
     package var digest: SHA256Digest = .zero
     package var serverDigest = ""
@@ -181,6 +183,9 @@ package final class SyncSession {
                 report.serverName = machine.serverName
                 report.serverNode = machine.serverNode
                 report.serverDigest = machine.serverDigest
+                // Both sides hold the same events: a restored backup got back whatever of its own
+                // later events this peer held, and writes again.
+                report.restoreSettled = try replica.acceptRestore()
                 show()
                 return report
             case .failed(let error):

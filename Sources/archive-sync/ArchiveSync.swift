@@ -27,9 +27,9 @@ struct ArchiveSync: AsyncParsableCommand {
             TagCommand.self, DeleteCommand.self, RestoreCommand.self, ListCommand.self, ShowCommand.self,
             SearchCommand.self, HistoryCommand.self, LogCommand.self, ConflictsCommand.self, ResolveCommand.self,
             ProveCommand.self,
-            ExportCommand.self, RebuildCommand.self, VerifyCommand.self, StatusCommand.self, ServeCommand.self,
-            SyncCommand.self, WatchCommand.self, PeerCommand.self, TokenCommand.self, ReidentifyCommand.self,
-            GenerateCommand.self,
+            ExportCommand.self, BackupCommand.self, RebuildCommand.self, VerifyCommand.self, StatusCommand.self,
+            ServeCommand.self, SyncCommand.self, WatchCommand.self, PeerCommand.self, TokenCommand.self,
+            ReidentifyCommand.self, GenerateCommand.self,
         ]
     )
 }
@@ -50,6 +50,10 @@ enum Main {
         } catch let error as any ArchiveSyncError {
             ErrorReporting.exit(with: error)
         } catch {
+            if !(error is CleanExit), let sentence = unknownCommand(in: Array(CommandLine.arguments.dropFirst())) {
+                Terminal.error(sentence)
+                exit(ExitCode.validationFailure.rawValue)
+            }
             ArchiveSync.exit(withError: error)
         }
         let ours = commandTypes(under: ArchiveSync.self).contains(ObjectIdentifier(type(of: command)))
@@ -64,6 +68,61 @@ enum Main {
         } catch {
             ErrorReporting.exit(with: error)
         }
+    }
+
+    /// When parsing failed on a word that stands where a command name must (`archive-sync synk`,
+    /// `archive-sync peer lst`), the sentence that says so: the nearest command name if one is
+    /// close (edit distance, a swap of two letters counting as one), else the commands of that
+    /// level. Nil for every other mistake, which ArgumentParser explains itself.
+    static func unknownCommand(in arguments: [String]) -> String? {
+        var command: any ParsableCommand.Type = ArchiveSync.self
+        var path: [String] = []
+        for word in arguments {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty, !word.hasPrefix("-") else { return nil }
+            if let next = subcommands.first(where: {
+                $0._commandName == word || $0.configuration.aliases.contains(word)
+            }) {
+                command = next
+                path.append(word)
+                continue
+            }
+            // ArgumentParser's own `help` takes any words after it.
+            if word == "help" { return nil }
+            var names = subcommands.map { $0._commandName }
+            if path.isEmpty { names.append("help") }
+            let spoken = (path + [word]).joined(separator: " ")
+            let typed = Array(word.lowercased().unicodeScalars)
+            let nearest = names.map { (name: $0, distance: editDistance(typed, Array($0.unicodeScalars))) }
+                .min { $0.distance < $1.distance }
+            if let nearest, nearest.distance <= (typed.count > 4 ? 2 : 1) {
+                let suggestion = (path + [nearest.name]).joined(separator: " ")
+                return "error: unknown command \"\(spoken)\". Did you mean \"\(suggestion)\"?"
+            }
+            let prefix = (["archive-sync"] + path).joined(separator: " ")
+            return "error: unknown command \"\(spoken)\". The commands of \(prefix) are: "
+                + names.joined(separator: ", ") + " (see `\(prefix) --help`)."
+        }
+        return nil
+    }
+
+    /// The optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    /// two neighbours each count one.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return table[a.count][b.count]
     }
 
     /// `root` and every subcommand under it: the commands of this program, as opposed to those

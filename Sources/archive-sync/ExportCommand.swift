@@ -18,6 +18,11 @@ struct ExportCommand: ParsableCommand {
             standard error and the others are written; the exit status is then 2. Paths that \
             differ only in case are written and reported as a warning: on a case-insensitive \
             file system they would be one file.
+
+            Examples:
+              archive-sync export ~/archive-out
+              archive-sync export ~/articles --force
+              archive-sync export ~/archive-out --json
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -51,6 +56,11 @@ struct ExportCommand: ParsableCommand {
                     ("bytes", .integer(Int64(report.bytes))), ("skipped", list(report.skipped)),
                     ("warnings", list(report.warnings)),
                 ]))
+        } else if report.written + report.unchanged + report.skipped.count == 0 {
+            Terminal.line("Nothing to export: the replica holds no live articles.")
+        } else if report.written + report.unchanged == 0 {
+            Terminal.line(
+                "Nothing exported to \(directory): \(Formatting.count(report.skipped.count, "article")) not written.")
         } else {
             var line =
                 "Exported to \(directory): \(report.written) written (\(Formatting.bytes(report.bytes))), \(report.unchanged) unchanged"

@@ -27,7 +27,13 @@ struct ImportCommand: ParsableCommand {
             Inside a folder, symbolic links are not followed: links with an article's extension \
             and links to folders are refused. A file over 4 MiB, a named pipe or a device, or a \
             file that does not fit the archive format is refused with the reason and nothing is \
-            imported from it; the others are imported. The exit status is then 2.
+            imported from it; the others are imported. The exit status is then 2 (also when \
+            every file was refused: the summary then says that nothing was imported).
+
+            Examples:
+              archive-sync import ~/articles
+              archive-sync import ~/articles/2024-11-15.txt ~/clippings --json
+              archive-sync import ~/articles 2> refused.txt
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -71,8 +77,20 @@ struct ImportCommand: ParsableCommand {
             }
             parts.append("\(report.updated) updated" + (report.moved > 0 ? " (\(report.moved) moved)" : ""))
             parts += ["\(report.unchanged) unchanged", "\(report.refused.count) refused"]
-            Terminal.line(
-                "Imported \(report.files) files (\(Formatting.bytes(report.bytes))): \(parts.joined(separator: ", ")).")
+            let imported = max(0, report.files - report.refused.count)
+            if report.files == 0 {
+                Terminal.line(
+                    "No article files found in \(paths.joined(separator: ", ")) (folders are searched for .txt, .md and "
+                        + ".markdown files; hidden ones are skipped).")
+            } else if imported == 0 {
+                Terminal.line("Nothing imported: \(Formatting.count(report.refused.count, "file")) refused.")
+            } else {
+                let files =
+                    report.refused.isEmpty
+                    ? Formatting.count(report.files, "file") : "\(imported) of \(report.files) files"
+                Terminal.line(
+                    "Imported \(files) (\(Formatting.bytes(report.bytes))): \(parts.joined(separator: ", ")).")
+            }
         }
         if !report.refused.isEmpty { throw ExitCode(2) }
     }

@@ -144,6 +144,7 @@ struct StatusCommand: ParsableCommand {
         let syncs = try target.syncRecords()
         let fork = try target.forkNotice()
         let location = try target.location()
+        let backup = try target.restoredBackup()
         let journalAhead = ClockWarnings.journalAhead(latestHLC: status.latestHLC, now: Replica.systemClock())
         if output.json {
             var pairs: [(key: String, value: JSONValue)] = [
@@ -181,6 +182,17 @@ struct StatusCommand: ParsableCommand {
             pairs.append(
                 ("latest_hlc_ahead_ms", .integer(max(0, status.latestHLC.milliseconds - Replica.systemClock()))))
             if let fork { pairs.append(("fork", .string("\(fork.origin.hex):\(fork.seq)"))) }
+            if let backup {
+                pairs.append(
+                    (
+                        "backup",
+                        .object([
+                            ("taken_at", .string(ISODate.format(backup.takenAt))),
+                            ("own_events", .integer(Int64(backup.ownEvents))), ("knowledge", backup.knowledge.json),
+                            ("restored_in_place", .bool(location == .home)),
+                        ])
+                    ))
+            }
             if case .elsewhere(let madeAt, let nowAt) = location {
                 pairs.append(("made_at", .string(madeAt)))
                 pairs.append(("now_at", .string(nowAt)))
@@ -225,6 +237,15 @@ struct StatusCommand: ParsableCommand {
         }
         if let journalAhead { Terminal.line("warning:   " + journalAhead) }
         if let fork { Terminal.line("warning:   " + Replica.forkMessage(fork)) }
+        if let backup {
+            if location == .home {
+                Terminal.line("warning:   " + Replica.restoredMessage(backup))
+            } else {
+                Terminal.line(
+                    "warning:   this file is a backup of a replica, taken \(ISODate.format(backup.takenAt)), "
+                        + "away from that replica's path: it is a copy")
+            }
+        }
         if case .elsewhere(let madeAt, let nowAt) = location {
             Terminal.line("warning:   " + Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
         }

@@ -203,18 +203,49 @@ struct ReidentifyCommand: ParsableCommand {
 
             With --moved, the file was only moved: its identity stays and its new place is \
             recorded. Stop `archive-sync serve` on this file first.
+
+            A backup restored in place (see `archive-sync backup`) writes nothing until it has \
+            synced with a peer. Without a peer at hand, `reidentify` gives it a new identity, so \
+            that the events its replica wrote after the backup stay under the old one and can \
+            never clash; with --restored, its identity stays and it writes on at once: only when \
+            the backup is surely the latest state of the replica (a write of the old identity \
+            that a peer holds would then make a fork, which `reidentify` resolves).
+
+            Examples:
+              archive-sync reidentify --name second-laptop
+              archive-sync reidentify --moved
+              archive-sync reidentify --restored
             """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
     @Flag(help: "The file was moved, not copied: keep the identity.") var moved = false
+    @Flag(help: "The file is a restored backup that holds every event of its replica: keep the identity, write on.")
+    var restored = false
     @Option(help: "A new name for the replica.") var name: String?
 
+    func validate() throws {
+        if name != nil, moved || restored {
+            throw ValidationError("--name gives a new identity; --moved and --restored keep it")
+        }
+    }
+
     func run() throws {
-        if moved {
+        if moved || restored {
             let target = try replica.open()
-            try target.acceptMove()
-            Terminal.line("Recorded \(target.currentLocation) as this replica's place; its identity is unchanged.")
+            if moved {
+                try target.acceptMove()
+                Terminal.line("Recorded \(target.currentLocation) as this replica's place; its identity is unchanged.")
+            }
+            if restored {
+                if case .elsewhere(let madeAt, let nowAt) = try target.location() {
+                    throw ReplicaError(.misplaced, Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
+                }
+                Terminal.line(
+                    try target.acceptRestore()
+                        ? "This restored backup keeps its identity and writes on."
+                        : "This file is not a restored backup waiting for a sync: nothing to do.")
+            }
             return
         }
         let report = try Replica.reidentify(at: replica.path, name: name)

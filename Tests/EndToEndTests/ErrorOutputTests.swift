@@ -25,6 +25,79 @@ struct ErrorOutputTests {
         }
     }
 
+    @Test func aMistypedCommandGetsTheNearestNameAndAnUnrelatedWordTheList() throws {
+        let cli = try CLI("errors-did-you-mean")
+        let cases: [(arguments: [String], stderr: String)] = [
+            (["synk"], "error: unknown command \"synk\". Did you mean \"sync\"?\n"),
+            (["improt", "folder"], "error: unknown command \"improt\". Did you mean \"import\"?\n"),
+            (["Status"], "error: unknown command \"Status\". Did you mean \"status\"?\n"),
+            (["hlep"], "error: unknown command \"hlep\". Did you mean \"help\"?\n"),
+            (["peer", "lst"], "error: unknown command \"peer lst\". Did you mean \"peer list\"?\n"),
+            (["token", "revok", "laptop"], "error: unknown command \"token revok\". Did you mean \"token revoke\"?\n"),
+            (
+                ["frobnicate"],
+                "error: unknown command \"frobnicate\". The commands of archive-sync are: init, import, capture, edit, "
+                    + "note, tag, delete, restore, list, show, search, history, log, conflicts, resolve, prove, export, "
+                    + "backup, rebuild, verify, status, serve, sync, peer, token, reidentify, generate, help (see "
+                    + "`archive-sync --help`).\n"
+            ),
+            (
+                ["peer", "frobnicate"],
+                "error: unknown command \"peer frobnicate\". The commands of archive-sync peer are: add, list, trust, "
+                    + "remove (see `archive-sync peer --help`).\n"
+            ),
+        ]
+        for (arguments, stderr) in cases {
+            let result = try cli.run(arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr == stderr, "\(arguments)")
+            #expect(result.stdout.isEmpty, "\(arguments)")
+        }
+        // Help, the version and ArgumentParser's own mistakes are as before.
+        for arguments in [["help"], ["--help"], ["help", "peer"], ["peer", "--help"], ["help", "peer", "list"]] {
+            let help = try cli.run(arguments)
+            #expect(help.status == 0 && help.stdout.contains("USAGE:") && help.stderr.isEmpty, "\(arguments)")
+        }
+        #expect(try cli.run(["--version"]).stdout == "0.1.0\n")
+        let unknownOption = try cli.run(["--frobnicate"])
+        #expect(unknownOption.status == 64 && unknownOption.stderr.hasPrefix("Error: "), "\(unknownOption.stderr)")
+        let extra = try cli.run(["status", "extra"])
+        #expect(extra.status == 64 && extra.stderr.hasPrefix("Error: "), "\(extra.stderr)")
+    }
+
+    @Test func anImportThatRefusedEveryFileSaysNothingWasImported() throws {
+        let cli = try CLI("errors-import-summary")
+        try cli.ok(["init", "--name", "laptop"])
+        try cli.directory.write("in/empty.txt", "")
+        try cli.directory.write("in/notes.md", "not an article\n")
+        let refused = try cli.run(["import", cli.directory.file("in")])
+        #expect(refused.status == 2)
+        #expect(refused.stdout == "Nothing imported: 2 files refused.\n", "\(refused.stdout)")
+        #expect(refused.stderr.split(separator: "\n").count == 2 && refused.stderr.hasPrefix("refused "))
+
+        try cli.directory.write("none/readme", "no article extension\n")
+        let none = try cli.run(["import", cli.directory.file("none")])
+        #expect(none.status == 0)
+        #expect(
+            none.stdout
+                == "No article files found in \(cli.directory.file("none")) (folders are searched for .txt, .md and "
+                + ".markdown files; hidden ones are skipped).\n", "\(none.stdout)")
+
+        try cli.directory.write(
+            "in/good.txt", "<!--1731686344000-->\n[A title](https://example.org/a/1)\n------\n\n<div>body</div>\n")
+        let some = try cli.run(["import", cli.directory.file("in")])
+        #expect(some.status == 2)
+        #expect(some.stdout.hasPrefix("Imported 1 of 3 files ("), "\(some.stdout)")
+
+        let nothing = try cli.ok(["export", cli.directory.file("out")])
+        #expect(nothing.stdout.hasPrefix("Exported to"), "\(nothing.stdout)")
+        let empty = try CLI("errors-export-summary")
+        try empty.ok(["init", "--name", "empty"])
+        #expect(
+            try empty.ok(["export", empty.directory.file("out")]).stdout
+                == "Nothing to export: the replica holds no live articles.\n")
+    }
+
     @Test func eachErrorOfTheProjectIsOneLineWithItsStatus() throws {
         let cli = try CLI("errors-kinds")
         // ReplicaError

@@ -33,6 +33,20 @@ struct ReplicaOptions: ParsableArguments {
                     + "\(upgrade.signedOrigin.hex) [\(Fingerprint.of(upgrade.signedOrigin))]; its earlier ones stay, "
                     + "unchanged, as the unsigned history of origin \(upgrade.unsignedOrigin.hex).")
         }
+        if let backup = try replica.restoredBackup() {
+            let taken = ISODate.format(backup.takenAt)
+            switch try replica.location() {
+            case .home:
+                Terminal.error(
+                    "note: this file is a backup taken \(taken), restored in place: it writes nothing until it has "
+                        + "synced with a peer that may hold the events its replica wrote since (see `archive-sync status`)."
+                )
+            case .elsewhere(let madeAt, _):
+                Terminal.error(
+                    "note: this file is a backup taken \(taken) of the replica at \(madeAt); here it is a copy (see "
+                        + "`archive-sync status`).")
+            }
+        }
         return replica
     }
 }
