@@ -30,6 +30,12 @@ struct ServeCommand: AsyncParsableCommand {
             (see README, "Signed origins"). The server proves to every client that it holds \
             this replica's key, so a copy of the file cannot pose as it.
 
+            What the operator sees: one line per request on standard error (--log-format logfmt \
+            or json) with its request id, client, token, route, status, bytes, events and time to \
+            the last byte; /v1/health, which says whether the replica file answers; and /metrics \
+            in Prometheus' text format, for a token of the read scope, or without a token on \
+            --metrics-bind HOST:PORT (keep that address private).
+
             Example: archive-sync serve --db hub.db --bind 0.0.0.0 --port 8080
             """)
 
@@ -48,6 +54,12 @@ struct ServeCommand: AsyncParsableCommand {
     var idleTimeout = 30
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds a stop waits for requests in progress.")
     var shutdownTimeout = 10
+    @Option(name: .customLong("log-format"), help: "How log lines are written: logfmt or json.")
+    var logFormat = LogFormat.logfmt
+    @Option(
+        name: .customLong("metrics-bind"),
+        help: "Also serve /metrics without a token on HOST:PORT (a private address).")
+    var metricsBind: String?
 
     func validate() throws {
         for (name, value) in [
@@ -55,12 +67,19 @@ struct ServeCommand: AsyncParsableCommand {
         ] where value < 1 || value > 86_400 {
             throw ValidationError("\(name) must be between 1 and 86400 seconds; it is \(value)")
         }
+        if let metricsBind {
+            do { _ = try ListenAddress(parsing: metricsBind) } catch let error as SyncServerError {
+                throw ValidationError("--metrics-bind: \(error.message)")
+            }
+        }
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let format = logFormat
+        LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format) }
         var logger = Logger(label: "archive-sync")
         logger.logLevel = .info
+        let metricsAddress = try metricsBind.map(ListenAddress.init(parsing:))
         let target = try replica.open()
         let identity = try target.identity()
         let server = SyncServer(
@@ -68,7 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 host: bind, port: port, allowAnonymous: allowAnonymous, bodyTimeout: .seconds(bodyTimeout),
                 idleTimeout: .seconds(idleTimeout), shutdownTimeout: .seconds(shutdownTimeout),
-                acceptUnsigned: acceptUnsigned),
+                acceptUnsigned: acceptUnsigned, version: ArchiveSync.configuration.version,
+                metricsAddress: metricsAddress),
             logger: logger)
         if server.signingKey == nil {
             Terminal.error(
@@ -78,10 +98,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let bind = self.bind
         let anonymous = allowAnonymous
+        let log = logger
         try await server.run { port in
             Terminal.line(
                 "Serving replica \"\(identity.name)\" [\(Fingerprint.of(identity.origin))] (origin \(identity.origin.hex)) on http://\(bind):\(port)"
                     + (anonymous ? " without authentication" : "") + "; Ctrl-C stops it.")
+        } onMetricsListening: { port in
+            // On the log, not standard output: the first line of standard output says the server's port.
+            let address = ListenAddress(host: metricsAddress?.host ?? "", port: port)
+            log.info("metrics", metadata: ["url": "http://\(address)/metrics"])
         }
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}
