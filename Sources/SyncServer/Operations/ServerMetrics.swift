@@ -3,6 +3,7 @@ import CoreMetrics
 import Foundation
 import NIOConcurrencyHelpers
 import Prometheus
+import WireProtocol
 
 /// The metrics of one server, counted through swift-metrics into a Prometheus registry of its own
 /// and shown at `/metrics` (protocol/SPEC.md, "Metrics").
@@ -54,7 +55,8 @@ package final class ServerMetrics: Sendable {
     }
 
     static let routes: Set<String> = [
-        "/v1/health", "/v1/info", "/v1/push", "/v1/pull", "/metrics",
+        WireProtocol.Path.health, WireProtocol.Path.info, WireProtocol.Path.push, WireProtocol.Path.pull,
+        SyncRoutes.metricsPath,
     ]
 
     /// What the server knows of the client of one token.
@@ -117,8 +119,8 @@ package final class ServerMetrics: Sendable {
             by: facts.bytesOut)
         guard status == 200 else { return }
         switch path {
-        case "/v1/push": eventsIn.increment(by: facts.events)
-        case "/v1/pull": eventsOut.increment(by: facts.events)
+        case WireProtocol.Path.push: eventsIn.increment(by: facts.events)
+        case WireProtocol.Path.pull: eventsOut.increment(by: facts.events)
         default: return
         }
         guard let token = facts.token else { return }
