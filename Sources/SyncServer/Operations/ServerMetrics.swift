@@ -6,7 +6,7 @@ import Prometheus
 import WireProtocol
 
 /// The metrics of one server, counted through swift-metrics into a Prometheus registry of its own
-/// and shown at `/metrics` (protocol/SPEC.md, "Metrics").
+/// and shown at `/metrics` (protocol/SPEC.md, "GET /metrics").
 ///
 /// Each server makes its own registry and hands its factory to every metric it makes, instead of
 /// bootstrapping swift-metrics' global system: the global one can be set once per process, and

@@ -4,7 +4,7 @@ import Replica
 
 extension SyncRoutes {
     /// `GET /metrics` on the server's own address: the metrics in Prometheus' text format, for a
-    /// token of the read scope (SPEC.md, "Metrics"). No protocol version header is needed.
+    /// token of the read scope (SPEC.md, "GET /metrics"). No protocol version header is needed.
     func scrape(_ request: Request) async throws -> Response {
         try await authorize(request, for: .read)
         return try await Self.metricsResponse(metrics: metrics, replica: replica)
