@@ -5,34 +5,6 @@ import Logging
 import NIOCore
 import WireProtocol
 
-/// One log line per request: method, path, status, time taken.
-struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            log(request, status: response.status.code, since: start)
-            return response
-        } catch {
-            let status = (error as? HTTPResponseError)?.status.code ?? 500
-            log(request, status: status, since: start)
-            throw error
-        }
-    }
-
-    private func log(_ request: Request, status: Int, since start: ContinuousClock.Instant) {
-        let elapsed = start.duration(to: .now)
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let peer = request.headers[.userAgent] ?? "-"
-        logger.info(
-            "\(request.method) \(request.uri.path) \(status) \(String(format: "%.1f", milliseconds)) ms \(peer)")
-    }
-}
-
 /// Turns every failure into the documented `{"error", "message"}` body with its status (the one
 /// place where errors meet HTTP), and the router's own 404 into `not-found` (or
 /// `method-not-allowed` with `Allow` on a known path).
@@ -46,7 +18,7 @@ struct ProtocolErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static var allowedMethods: [String: String] {
         [
             WireProtocol.Path.health: "GET, HEAD", WireProtocol.Path.info: "GET", WireProtocol.Path.push: "POST",
-            WireProtocol.Path.pull: "POST",
+            WireProtocol.Path.pull: "POST", SyncRoutes.metricsPath: "GET",
         ]
     }
 
@@ -71,7 +43,7 @@ struct ProtocolErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return response
         }
-        let id = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let id = RequestRecord.current?.id ?? RequestID.make()
         logger.error("request \(id) (\(request.method) \(request.uri.path)) failed: \(error.message)")
         return Self.response(
             WireProtocolError(
@@ -100,12 +72,12 @@ extension WireProtocolError {
         case let error as HTTPError:
             let path = request.uri.path
             switch error.status {
-            case .notFound where ProtocolErrorMiddleware<BasicRequestContext>.allowedMethods[path] != nil:
+            case .notFound where ProtocolErrorMiddleware<SyncRequestContext>.allowedMethods[path] != nil:
                 self.init(.methodNotAllowed, "\(path) does not answer \(request.method)")
             case .notFound:
                 self.init(
                     .notFound,
-                    "there is no \(path); protocol version \(WireProtocol.version) answers /v1/health, /v1/info, /v1/push and /v1/pull"
+                    "there is no \(path); this server answers /v1/health, /v1/info, /v1/push and /v1/pull (protocol version \(WireProtocol.version)) and /metrics"
                 )
             case .contentTooLarge:
                 self.init(.tooLarge, "the request body is larger than the server accepts")

@@ -38,6 +38,7 @@ extension SyncRoutes {
         guard let token = try await replica.authenticate(secret) else {
             throw WireProtocolError(.unauthorized, "the token is unknown or revoked")
         }
+        RequestRecord.current?.note(token: token.name)
         if token.scope < scope {
             throw WireProtocolError(
                 .forbidden, "the token \(token.name) may only read; pushing needs a token with the write scope")

@@ -53,6 +53,7 @@ extension SyncRoutes {
                 hashed.update(chunk)
                 try await writer.write(try stream?.write(chunk) ?? ByteBuffer(bytes: chunk))
             }
+            RequestRecord.current?.note(pulled: sent, knowledgeAfter: vector)
             let snapshot = try await replica.syncSnapshot()
             let more = snapshot.knowledge.entries.contains { $0.value > vector[$0.key] }
             let trailerLine = PullTrailer(

@@ -3,11 +3,12 @@ import EventJournal
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Replica
 import WireProtocol
 
-/// The four endpoints of protocol/SPEC.md over one replica.
+/// The endpoints of protocol/SPEC.md over one replica: the four of the protocol and `/metrics`.
 struct SyncRoutes: Sendable {
     let replica: Replica
     let limits: WireLimits
@@ -20,6 +21,10 @@ struct SyncRoutes: Sendable {
     let signingKey: SigningKey?
     /// Wakes waiting pulls when a push adds events.
     let bell: ChangeBell
+    /// The version of archive-sync, as `/v1/health` tells it.
+    let version: String
+    let metrics: ServerMetrics
+    let logger: Logger
     /// At most two pushes are decoded and applied at once (each may rebuild to 64 MiB). A push
     /// enters only once its body has arrived, so stalled uploads never hold it.
     let pushGate = ConcurrencyGate(width: 2)
@@ -33,13 +38,13 @@ struct SyncRoutes: Sendable {
     /// Events read from the journal per step of a streamed pull page.
     static let pullStep = 200
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<SyncRequestContext>) {
         router.get(RouterPath(WireProtocol.Path.health)) { request, _ in
-            try self.json(self.health, for: request)
+            await self.health(request)
         }
         // HEAD answers as GET without the body (load balancers probe with it).
         router.head(RouterPath(WireProtocol.Path.health)) { request, _ in
-            let full = try self.json(self.health, for: request)
+            let full = await self.health(request)
             return Response(status: full.status, headers: full.headers, body: ResponseBody())
         }
         router.get(RouterPath(WireProtocol.Path.info)) { request, _ in
@@ -51,11 +56,13 @@ struct SyncRoutes: Sendable {
         router.post(RouterPath(WireProtocol.Path.pull)) { request, _ in
             try await self.pull(request)
         }
+        router.get(RouterPath(Self.metricsPath)) { request, _ in
+            try await self.scrape(request)
+        }
     }
 
-    var health: JSONValue {
-        .object([("status", .string("ok")), ("protocol", .array([.integer(Int64(WireProtocol.version))]))])
-    }
+    /// Where the server's metrics are, on its own address or on `--metrics-bind`.
+    static let metricsPath = "/metrics"
 
     // MARK: Endpoints
 
@@ -100,8 +107,11 @@ struct SyncRoutes: Sendable {
                 throw WireProtocolError(.malformedRequest, "a push needs at least one event line; the body held none")
             }
             let report: ApplyReport
+            let start = ContinuousClock.now
             do {
                 report = try await replica.apply(events, unsigned: self.acceptUnsigned ? .accept : .refuse)
+                self.metrics.recordApply(start.duration(to: .now))
+                RequestRecord.current?.note(pushed: report.appended + report.alreadyHeld)
             } catch ReplicaError.Code.busy {
                 throw WireProtocolError(.busy, "the replica is busy with another writer; try again in a moment")
             } catch {

@@ -27,11 +27,17 @@ package struct SyncServer: Sendable {
         package var idleTimeout: Duration
         /// How long a stop (SIGTERM, SIGINT) waits for requests in progress before cutting them.
         package var shutdownTimeout: Duration
+        /// The version of archive-sync, as `/v1/health` and the metrics tell it.
+        package var version: String
+        /// Where `/metrics` is also served, without a token (nil: only on the server's own
+        /// address, with a token of the read scope).
+        package var metricsAddress: ListenAddress?
 
         package init(
             host: String = "127.0.0.1", port: Int = 8080, allowAnonymous: Bool = false, limits: WireLimits = .standard,
             bodyTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(30),
-            shutdownTimeout: Duration = .seconds(10), acceptUnsigned: Bool = false
+            shutdownTimeout: Duration = .seconds(10), acceptUnsigned: Bool = false, version: String = "unknown",
+            metricsAddress: ListenAddress? = nil
         ) {
             self.host = host
             self.port = port
@@ -41,6 +47,8 @@ package struct SyncServer: Sendable {
             self.bodyTimeout = bodyTimeout
             self.idleTimeout = idleTimeout
             self.shutdownTimeout = shutdownTimeout
+            self.version = version
+            self.metricsAddress = metricsAddress
         }
     }
 
@@ -52,27 +60,44 @@ package struct SyncServer: Sendable {
     package let signingKey: SigningKey?
     /// Rung when this replica gains events, to answer waiting pulls at once.
     package let bell = ChangeBell()
+    /// This server's metrics, in a registry of its own.
+    package let metrics: ServerMetrics
 
     package init(replica: Replica, configuration: Configuration, logger: Logger) {
         self.replica = replica
         self.configuration = configuration
         self.logger = logger
+        metrics = ServerMetrics(version: configuration.version)
         signingKey = (try? replica.location()) == .home ? try? replica.signingKey() : nil
     }
 
-    /// Runs until SIGTERM or SIGINT; `onListening` gets the port actually bound (for `--port 0`).
+    /// Runs until SIGTERM or SIGINT; `onListening` gets the port actually bound (for `--port 0`),
+    /// `onMetricsListening` the port of `metricsAddress` when there is one.
     ///
-    /// A stop waits at most `shutdownTimeout` for requests in progress, then cuts them.
-    package func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+    /// A stop waits at most `shutdownTimeout` for requests in progress, then cuts them. Throws
+    /// `SyncServerError(.cannotListen)` when an address cannot be listened on (a port in use).
+    package func run(
+        onListening: @escaping @Sendable (Int) -> Void, onMetricsListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         if !configuration.allowAnonymous, try !replica.hasActiveTokens() {
             throw SyncServerError(
                 .noTokens,
                 "there is no active token, so nobody could sync; make one with `archive-sync token create NAME --scope write`, or start with --allow-anonymous"
             )
         }
-        let app = makeApplication(onListening: onListening)
+        var services: [any Service] = [
+            ListeningService(
+                app: makeApplication(onListening: onListening),
+                address: ListenAddress(host: configuration.host, port: configuration.port), option: "--port")
+        ]
+        if let address = configuration.metricsAddress {
+            services.append(
+                ListeningService(
+                    app: makeMetricsApplication(on: address, onListening: onMetricsListening), address: address,
+                    option: "--metrics-bind"))
+        }
         var group = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         group.maximumCancellationDuration = .seconds(2)
         try await ServiceGroup(configuration: group).run()

@@ -9,6 +9,11 @@ package struct SyncServerError: ArchiveSyncError {
 
         /// No token is on record and anonymous access was not allowed.
         package static let noTokens = Code(rawValue: "no-tokens")
+        /// The server could not listen on its address (the port is taken, the address is not this
+        /// machine's, the port needs privileges).
+        package static let cannotListen = Code(rawValue: "cannot-listen")
+        /// An address to listen on that is not `HOST:PORT`.
+        package static let invalidAddress = Code(rawValue: "invalid-address")
     }
 
     package var code: Code

@@ -31,6 +31,12 @@ struct ServeCommand: AsyncParsableCommand {
             (see README, "Signed origins"). The server proves to every client that it holds \
             this replica's key, so a copy of the file cannot pose as it.
 
+            What the operator sees: one line per request on standard error (--log-format logfmt \
+            or json) with its request id, client, token, route, status, bytes, events and time to \
+            the last byte; /v1/health, which says whether the replica file answers; and /metrics \
+            in Prometheus' text format, for a token of the read scope, or without a token on \
+            --metrics-bind HOST:PORT (keep that address private).
+
             With --upstream PEER (a peer name or URL, repeatable), the server also keeps itself \
             in step with other servers, continuously, as `archive-sync watch` does: two hubs \
             that name each other give a team a second place to sync with. What one hub takes \
@@ -41,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
               archive-sync serve --db hub.db --bind 0.0.0.0 --port 8080
               archive-sync serve --db hub-a.db --port 8080 --upstream hub-b
               archive-sync serve --db hub.db --port 0 --allow-anonymous
+              archive-sync serve --config /etc/archive-sync/serve.toml --log-format json
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -73,6 +80,12 @@ struct ServeCommand: AsyncParsableCommand {
             discussion: "Defaults to $ARCHIVE_SYNC_CONFIG when set. See README, \"Configuration file\".",
             valueName: "file"))
     var config: String?
+    @Option(name: .customLong("log-format"), help: "How log lines are written: logfmt or json (default logfmt).")
+    var logFormat: LogFormat?
+    @Option(
+        name: .customLong("metrics-bind"),
+        help: "Also serve /metrics without a token on HOST:PORT (a private address).")
+    var metricsBind: String?
 
     func validate() throws {
         for (name, value) in [
@@ -84,6 +97,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let port, !(0...65_535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535; it is \(port)")
+        }
+        if let metricsBind {
+            do { _ = try ListenAddress(parsing: metricsBind) } catch let error as SyncServerError {
+                throw ValidationError("--metrics-bind: \(error.message)")
+            }
         }
     }
 
@@ -98,6 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
         var shutdownTimeout: Int
         var upstream: [String]
         var tokenFile: String?
+        var logFormat: LogFormat
+        var metricsBind: ListenAddress?
     }
 
     func settings(_ file: ConfigFile?) throws -> Settings {
@@ -111,7 +131,20 @@ struct ServeCommand: AsyncParsableCommand {
             idleTimeout: idleTimeout ?? file?.integer(section, "idle_timeout") ?? 30,
             shutdownTimeout: shutdownTimeout ?? file?.integer(section, "shutdown_timeout") ?? 10,
             upstream: upstream.isEmpty ? file?.strings(section, "upstream") ?? [] : upstream,
-            tokenFile: tokenFile ?? file?.string(section, "token_file"))
+            tokenFile: tokenFile ?? file?.string(section, "token_file"),
+            logFormat: try logFormat ?? file?.string(section, "log_format").map { text in
+                guard let format = LogFormat(rawValue: text) else {
+                    throw CommandError(
+                        .invalidInput, "in \(file?.path ?? ""), [serve] log_format must be \"logfmt\" or \"json\"")
+                }
+                return format
+            } ?? .logfmt,
+            metricsBind: try (metricsBind ?? file?.string(section, "metrics_bind")).map { text in
+                do { return try ListenAddress(parsing: text) } catch let error as SyncServerError {
+                    throw CommandError(
+                        .invalidInput, (metricsBind == nil ? "in \(file?.path ?? ""), [serve] metrics_bind: " : "--metrics-bind: ") + error.message)
+                }
+            })
         if let file {
             if !(0...65_535).contains(settings.port) {
                 throw CommandError(.invalidInput, "in \(file.path), [serve] port must be from 0 to 65535")
@@ -129,9 +162,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let file = try ConfigFile.load(config)
         let settings = try settings(file)
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let format = settings.logFormat
+        LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format) }
         var logger = Logger(label: "archive-sync")
         logger.logLevel = .info
+        let metricsAddress = settings.metricsBind
         let target = try (file?.replicaPath(replica) ?? replica).open()
         let identity = try target.identity()
         let server = SyncServer(
@@ -139,7 +174,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 host: settings.bind, port: settings.port, allowAnonymous: settings.allowAnonymous,
                 bodyTimeout: .seconds(settings.bodyTimeout), idleTimeout: .seconds(settings.idleTimeout),
-                shutdownTimeout: .seconds(settings.shutdownTimeout), acceptUnsigned: settings.acceptUnsigned),
+                shutdownTimeout: .seconds(settings.shutdownTimeout), acceptUnsigned: settings.acceptUnsigned,
+                version: ArchiveSync.configuration.version, metricsAddress: metricsAddress),
             logger: logger)
         if server.signingKey == nil {
             Terminal.error(
@@ -150,6 +186,7 @@ struct ServeCommand: AsyncParsableCommand {
         let bind = settings.bind
         let anonymous = settings.allowAnonymous
         let upstreamLogger = logger
+        let log = logger
         let links = Links()
         for upstream in try PeerTargets.resolve(
             settings.upstream, in: target, tokenFile: settings.tokenFile, allWhenEmpty: false)
@@ -187,6 +224,10 @@ struct ServeCommand: AsyncParsableCommand {
                     stopped.leave()
                 }.start()
             }
+        } onMetricsListening: { port in
+            // On the log, not standard output: the first line of standard output says the server's port.
+            let address = ListenAddress(host: metricsAddress?.host ?? "", port: port)
+            log.info("metrics", metadata: ["url": "http://\(address)/metrics"])
         }
     }
 
@@ -209,3 +250,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}

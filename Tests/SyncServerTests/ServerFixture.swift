@@ -18,14 +18,22 @@ struct ServerFixture: Sendable {
     let writeToken: String
     let readToken: String
 
-    init(_ label: String, limits: WireLimits = .standard) throws {
+    /// A server whose log goes nowhere, unless `log` is given: then every line of the server's
+    /// log, in `logFormat`, goes to it.
+    init(
+        _ label: String, limits: WireLimits = .standard, version: String = "unknown", logFormat: LogFormat = .logfmt,
+        log: LogLines? = nil
+    ) throws {
         directory = try TemporaryDirectory(label)
         replica = try Replica.create(at: directory.file("server.db"), name: "server")
         writeToken = try replica.createToken(name: "write", scope: .write)
         readToken = try replica.createToken(name: "read", scope: .read)
-        var logger = Logger(label: "sync-server-tests")
-        logger.logLevel = .critical
-        server = SyncServer(replica: replica, configuration: .init(limits: limits), logger: logger)
+        var logger = Logger(label: "sync-server-tests") { _ in
+            StructuredLogHandler(format: logFormat, sink: { line in log?.append(line) })
+        }
+        logger.logLevel = log == nil ? .critical : .info
+        server = SyncServer(
+            replica: replica, configuration: .init(limits: limits, version: version), logger: logger)
     }
 
     /// Runs `body` with a client of the server's router (no sockets).
@@ -57,6 +65,15 @@ struct ServerFixture: Sendable {
     static func ndjson(_ lines: [[UInt8]]) -> ByteBuffer {
         ByteBuffer(bytes: lines.flatMap { $0 + [0x0A] })
     }
+}
+
+/// The lines a server logged, in order.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }
 
 /// A chain of signed events of one origin on the fixture's test article: a create, then updates.
