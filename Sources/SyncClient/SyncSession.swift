@@ -25,6 +25,9 @@ package struct SyncReport: Sendable {
     /// How far the latest-dated event pulled was ahead of this clock, in milliseconds (0 when
     /// none was): a wrong clock at the replica that wrote it, or here.
     package var eventsAhead: Int64 = 0
+    /// The server's knowledge vector as it last reported it (a pull page's trailer, or the answer
+    /// to the last push), also when the sync failed; nil when it reported none.
+    package var serverKnowledge: VectorClock?
     package init() {}
 }
 
@@ -100,6 +103,14 @@ package final class SyncSession {
         }
         var machine = SyncSessionStateMachine(
             origin: identity.origin, localKnowledge: try replica.knowledge(), configuration: configuration)
+        // Who the server proved to be and what it last said it held, kept however the session ends.
+        defer {
+            if machine.serverNode != nil {
+                report.serverNode = machine.serverNode
+                report.serverKnowledge = machine.serverKnowledge
+                report.serverDigest = machine.serverDigest
+            }
+        }
         var action = machine.start()
         var pending: Pending?
         var batcher: PushBatcher?
@@ -170,6 +181,7 @@ package final class SyncSession {
                 report.serverName = machine.serverName
                 report.serverNode = machine.serverNode
                 report.serverDigest = machine.serverDigest
+                report.serverKnowledge = machine.serverKnowledge
                 show()
                 return report
             case .failed(let error):
