@@ -34,9 +34,21 @@ struct SyncCommand: ParsableCommand {
             Events of origins made before events were signed carry no signature; they are \
             taken only with --accept-unsigned, from a server you trust with that history.
 
+            --dry-run says what a sync would pull and push, per replica of origin and per \
+            article, and writes nothing: not an event, not the record of the sync, not a \
+            peer's pin. It reads the server's pages as a sync does, with the same proof and pin \
+            checks, and stops where a sync would.
+
+            Each sync is recorded for `archive-sync status`, which shows every peer (named, or \
+            a URL synced with) on one line: when it was last synced and how that ended, the \
+            events and bytes sent and received, and how many events each side still lacked \
+            when the sync ended (0/0 only when both held the same events and the same digest).
+
             Examples:
               archive-sync sync http://127.0.0.1:8080 --token-file laptop.token
               archive-sync sync server --json
+              archive-sync sync server --dry-run
+              archive-sync status
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -52,6 +64,10 @@ struct SyncCommand: ParsableCommand {
         name: .customLong("accept-unsigned"),
         help: "Take events of origins made before events were signed, from a server you trust with that history.")
     var acceptUnsigned = false
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Say what a sync would pull and push, per origin and per article; write nothing.")
+    var dryRun = false
 
     func validate() throws {
         if !(1...5_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 5000") }
@@ -86,6 +102,15 @@ struct SyncCommand: ParsableCommand {
         var configuration = SyncSessionStateMachine.Configuration()
         configuration.pushEvents = batchSize
         configuration.pullEvents = batchSize
+        if dryRun {
+            let preview = SyncPreview(
+                replica: local, transport: transport, configuration: configuration,
+                pin: pinned.map { (peerName, $0) }, unsigned: acceptUnsigned ? .accept : .refuse)
+            print(
+                try preview.run(), url: url, peer: peerName, own: try local.identity().origin,
+                wouldPin: named && pinned == nil)
+            return
+        }
         let session = SyncSession(
             replica: local, transport: transport, configuration: configuration,
             progress: { step in
