@@ -1,5 +1,6 @@
 import ArchiveModel
 import Foundation
+import GRDB
 import Replica
 import TestSupport
 import Testing
@@ -130,6 +131,27 @@ struct PeerStatusTests {
         #expect(refused["contact_at"]?.stringValue == finished)
         #expect(refused["finished_at"]?.stringValue != nil)
         #expect(try laptop.peerStatusLine(server.url).contains(" as of "))
+    }
+
+    @Test func theSameEventsWithDifferentDigestsAreReportedAsAForkOrABugNotAsInStep() throws {
+        let server = try SyncNode("server")
+        let laptop = try SyncNode("laptop", serve: false)
+        try server.importGenerated(0..<3)
+        try laptop.syncOK(with: server)
+        #expect(try laptop.peerStatus(server.url)["standing"]?.stringValue == "in-step")
+        // As a server whose tables project its events wrongly would have answered.
+        let database = try DatabaseQueue(path: laptop.cli.database)
+        try database.write { db in
+            try db.execute(
+                sql: "UPDATE peer_sync SET server_digest = ?", arguments: [String(repeating: "0", count: 64)])
+        }
+        try database.close()
+        let peer = try laptop.peerStatus(server.url)
+        #expect(peer["standing"]?.stringValue == "digests-differ")
+        #expect(peer["local_lacks"]?.integerValue == 0 && peer["peer_lacks"]?.integerValue == 0)
+        let status = try laptop.cli.ok(["status"]).stdout
+        #expect(status.contains("DIGESTS DIFFER") && !status.contains("in step"), "\(status)")
+        #expect(status.contains("warning:   \(server.url) and this replica held the same events"), "\(status)")
     }
 
     @Test func aNamedPeerNeverSyncedWithIsListedAsSuch() throws {
