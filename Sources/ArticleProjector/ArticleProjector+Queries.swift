@@ -169,6 +169,12 @@ extension ArticleProjector {
         ).flatMap(ArticleID.init(hex:))
     }
 
+    /// The title of capture `capture`, nil when it is not held.
+    package func title(ofCapture capture: ArticleID, _ db: Database) throws -> String? {
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT title FROM article WHERE id = ?"), arguments: [capture.hex])
+    }
+
     /// Ids of captures (journal records) that start with `prefix`.
     package func articleIDs(withPrefix prefix: String, limit: Int = 10, _ db: Database) throws -> [ArticleID] {
         try ids(in: "article", column: "id", prefix: prefix, limit: limit, db)

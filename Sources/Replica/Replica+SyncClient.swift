@@ -1,4 +1,5 @@
 import ArchiveModel
+import ArticleProjector
 import EventJournal
 import GRDB
 
@@ -26,6 +27,18 @@ extension Replica {
     /// Runs in one read transaction; throws the database's error when the file cannot be read.
     package func hash(of dot: Dot) throws -> SHA256Digest? {
         try pool.read { db in try journal.hash(of: dot, db) }
+    }
+
+    /// The titles of the captures (journal records) `ids` this replica holds; those it does not
+    /// hold are left out. For saying what a sync would exchange.
+    ///
+    /// Runs in one read transaction; throws the database's error when the file cannot be read.
+    package func titles(ofCaptures ids: [ArticleID]) throws -> [ArticleID: String] {
+        try pool.read { db in
+            var titles: [ArticleID: String] = [:]
+            for id in ids { titles[id] = try projector.title(ofCapture: id, db) }
+            return titles
+        }
     }
 
     /// Runs `decode` with `valueSetBy`, which gives the article and hash of an event held here

@@ -35,10 +35,15 @@ package struct SyncRecord: Sendable, Equatable {
     /// How far the latest-dated event received was ahead of this clock, in milliseconds (0 when
     /// none was).
     package var eventsAhead: Int64
+    /// Where both sides stood at the end of the last sync that reached the peer (this one, or an
+    /// earlier one when this one never heard from it: see `contact.at`); nil when none has, or the
+    /// sync was recorded by a version that kept no such record.
+    package var contact: SyncContact?
 
     package init(
         peer: String, startedAt: Int64, finishedAt: Int64, sentEvents: Int, sentBytes: Int, receivedEvents: Int,
-        receivedBytes: Int, result: String, clockSkew: Int64? = nil, eventsAhead: Int64 = 0
+        receivedBytes: Int, result: String, clockSkew: Int64? = nil, eventsAhead: Int64 = 0,
+        contact: SyncContact? = nil
     ) {
         self.peer = peer
         self.startedAt = startedAt
@@ -50,6 +55,7 @@ package struct SyncRecord: Sendable, Equatable {
         self.result = result
         self.clockSkew = clockSkew
         self.eventsAhead = eventsAhead
+        self.contact = contact
     }
 }
 
@@ -85,22 +91,34 @@ package enum PeerTable {
         }
     }
 
-    /// Keeps `sync` as the last sync with its peer.
+    /// Keeps `sync` as the last sync with its peer. A sync without a contact (it never heard
+    /// from the peer) keeps the contact of the one before, whose time says how old it is.
     package static func save(_ sync: SyncRecord, _ db: Database) throws {
+        let contact = sync.contact
         try db.execute(
             sql: """
                 INSERT INTO peer_sync (peer, started_at, finished_at, sent_events, sent_bytes, received_events,
-                                       received_bytes, result, clock_skew_ms, events_ahead_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       received_bytes, result, clock_skew_ms, events_ahead_ms, contact_at,
+                                       local_knowledge, server_knowledge, local_digest, server_digest, server_origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (peer) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
                     sent_events = excluded.sent_events, sent_bytes = excluded.sent_bytes,
                     received_events = excluded.received_events, received_bytes = excluded.received_bytes,
                     result = excluded.result, clock_skew_ms = excluded.clock_skew_ms,
-                    events_ahead_ms = excluded.events_ahead_ms
+                    events_ahead_ms = excluded.events_ahead_ms,
+                    contact_at = coalesce(excluded.contact_at, contact_at),
+                    local_knowledge = iif(excluded.contact_at IS NULL, local_knowledge, excluded.local_knowledge),
+                    server_knowledge = iif(excluded.contact_at IS NULL, server_knowledge, excluded.server_knowledge),
+                    local_digest = iif(excluded.contact_at IS NULL, local_digest, excluded.local_digest),
+                    server_digest = iif(excluded.contact_at IS NULL, server_digest, excluded.server_digest),
+                    server_origin = iif(excluded.contact_at IS NULL, server_origin, excluded.server_origin)
                 """,
             arguments: [
                 sync.peer, sync.startedAt, sync.finishedAt, sync.sentEvents, sync.sentBytes, sync.receivedEvents,
-                sync.receivedBytes, sync.result, sync.clockSkew, sync.eventsAhead,
+                sync.receivedBytes, sync.result, sync.clockSkew, sync.eventsAhead, contact?.at,
+                contact.map { SyncContact.encode($0.localKnowledge) },
+                contact.map { SyncContact.encode($0.serverKnowledge) }, contact?.localDigest, contact?.serverDigest,
+                contact?.serverOrigin,
             ])
     }
 
@@ -111,7 +129,19 @@ package enum PeerTable {
                 peer: $0["peer"], startedAt: $0["started_at"], finishedAt: $0["finished_at"],
                 sentEvents: $0["sent_events"], sentBytes: $0["sent_bytes"], receivedEvents: $0["received_events"],
                 receivedBytes: $0["received_bytes"], result: $0["result"], clockSkew: $0["clock_skew_ms"],
-                eventsAhead: $0["events_ahead_ms"])
+                eventsAhead: $0["events_ahead_ms"], contact: contact(of: $0))
         }
+    }
+
+    /// The contact kept in `row`; nil when there is none (or it cannot be read: the record of a
+    /// sync is bookkeeping, and `status` then shows the counts as unknown rather than failing).
+    private static func contact(of row: Row) -> SyncContact? {
+        guard let at: Int64 = row["contact_at"], let localText: String = row["local_knowledge"],
+            let serverText: String = row["server_knowledge"], let local = SyncContact.decode(localText),
+            let server = SyncContact.decode(serverText)
+        else { return nil }
+        return SyncContact(
+            at: at, localKnowledge: local, serverKnowledge: server, localDigest: row["local_digest"] ?? "",
+            serverDigest: row["server_digest"] ?? "", serverOrigin: row["server_origin"])
     }
 }

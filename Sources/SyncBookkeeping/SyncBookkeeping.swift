@@ -8,7 +8,11 @@
    peer(name PRIMARY KEY, url, token_file, origin)   origin: the server's origin, pinned at the
              first sync with it (migration "peer-origin-pin")
    peer_sync(peer PRIMARY KEY, started_at, finished_at, sent_events, sent_bytes, received_events,
-             received_bytes, result, clock_skew_ms, events_ahead_ms)
+             received_bytes, result, clock_skew_ms, events_ahead_ms,
+             contact_at, local_knowledge, server_knowledge, local_digest, server_digest, server_origin)
+             the last columns (migration "peer-sync-contact"): where both sides stood at the end of
+             the last sync that reached the peer; knowledge as "origin:seq,..." sorted, NULL when
+             no sync has reached it
  Every function takes the `Database` of a transaction its caller owns (the replica).
 */
 import GRDB
@@ -53,6 +57,14 @@ package enum SyncBookkeeping {
         // Signed origins: the origin a named peer's server proved at the first sync with it.
         migrator.registerMigration("peer-origin-pin") { db in
             try db.execute(sql: "ALTER TABLE peer ADD COLUMN origin TEXT")
+        }
+        // What each side still lacked at the last contact: both knowledge vectors and digests as
+        // the sync ended (SyncContact), so that `status` can say what was pending.
+        migrator.registerMigration("peer-sync-contact") { db in
+            try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN contact_at INTEGER")
+            for column in ["local_knowledge", "server_knowledge", "local_digest", "server_digest", "server_origin"] {
+                try db.execute(sql: "ALTER TABLE peer_sync ADD COLUMN \(column) TEXT")
+            }
         }
     }
 

@@ -63,4 +63,19 @@ package struct SyncClientError: ArchiveSyncError {
 
     /// The event concerned, as `event ORIGIN:SEQ` (full origin).
     package var context: String? { event.map { "event \($0)" } }
+
+    /// The error for a server's answer of another status than 200 to a request for `path`: its
+    /// protocol error, retryable when the server says so; an unsupported version says which.
+    package static func refusal(of path: String, status: Int, body: [UInt8]) -> SyncClientError {
+        let error = WireProtocolError(status: status, body: body)
+        if error.code == .unsupportedVersion {
+            return SyncClientError(
+                .server,
+                "the server does not speak protocol version \(WireProtocol.version), the one this archive-sync "
+                    + "speaks (it said: \(error.message)); run the same version of archive-sync on both sides",
+                server: error)
+        }
+        return SyncClientError(
+            .server, "the server refused \(path): \(error.message)", isRetryable: error.isRetryable, server: error)
+    }
 }

@@ -27,6 +27,9 @@ package struct SyncReport: Sendable {
     /// How far the latest-dated event pulled was ahead of this clock, in milliseconds (0 when
     /// none was): a wrong clock at the replica that wrote it, or here.
     package var eventsAhead: Int64 = 0
+    /// The server's knowledge vector as it last reported it (a pull page's trailer, or the answer
+    /// to the last push), also when the sync failed; nil when it reported none.
+    package var serverKnowledge: VectorClock?
     package init() {}
 }
 
@@ -111,6 +114,14 @@ package final class SyncSession {
         }
         var machine = SyncSessionStateMachine(
             origin: identity.origin, localKnowledge: try replica.knowledge(), configuration: configuration)
+        // Who the server proved to be and what it last said it held, kept however the session ends.
+        defer {
+            if machine.serverNode != nil {
+                report.serverNode = machine.serverNode
+                report.serverKnowledge = machine.serverKnowledge
+                report.serverDigest = machine.serverDigest
+            }
+        }
         var action = machine.start()
         waitPending = firstPullWait > 0
         var pending: Pending?
@@ -186,6 +197,7 @@ package final class SyncSession {
                 // Both sides hold the same events: a restored backup got back whatever of its own
                 // later events this peer held, and writes again.
                 report.restoreSettled = try replica.acceptRestore()
+                report.serverKnowledge = machine.serverKnowledge
                 show()
                 return report
             case .failed(let error):
@@ -290,45 +302,15 @@ package final class SyncSession {
     /// Refuses a page holding an event of this replica's own origin that its key did not sign:
     /// no server can show this replica a "fork" of its own events without its key.
     private func checkOwnEvents(_ events: [Event]) throws {
-        guard let own, let key = own.key else { return }
-        for event in events where event.origin == own.origin {
-            guard let signature = event.signature, key.isValid(signature, ofEvent: event.hash) else {
-                throw SyncClientError(
-                    .badResponse,
-                    "the server sent event \(event.origin.short):\(event.seq) of this replica's own origin, not signed "
-                        + "by this replica's key: it is forged, and nothing of the page was applied or recorded")
-            }
-        }
+        try ServerIdentityCheck.ownEvents(events, own: own)
     }
 
     /// Refuses a page whose server does not prove it holds the key of the origin it names (its
     /// signature of the challenge and of the page), that is not the pinned one, or that is not the
     /// one that proved itself earlier in this session.
     private func checkIdentity(_ trailer: PullTrailer, body: [UInt8], challenge: [UInt8]) throws {
-        guard let node = trailer.node, ServerProof.verify(body: body, challenge: challenge, node: node) else {
-            throw SyncClientError(
-                .unprovenServer,
-                "the server did not prove that it holds the key of the origin it names"
-                    + (trailer.node.map { " (\($0.short))" } ?? "")
-                    + ": its page does not end with a valid signature of this sync's challenge and of the page. "
-                    + "It may be a copy of another replica (a copy serves only once reidentified), an archive-sync "
-                    + "too old to sign, or not the server it claims to be; nothing of the page was applied")
-        }
-        if let pin, node != pin.origin {
-            throw SyncClientError(
-                .serverChanged,
-                "the server of peer \(pin.peer) is now origin \(node.hex) [\(Fingerprint.of(node))], not \(pin.origin.hex) "
-                    + "[\(Fingerprint.of(pin.origin))], the one it was pinned to at its first sync; the sync stopped. "
-                    + "If the server was replaced or reidentified on purpose, confirm the new one with "
-                    + "`archive-sync peer trust \(pin.peer) \(node.hex)`; otherwise do not sync with it")
-        }
-        if let provenServer, provenServer != node {
-            throw SyncClientError(
-                .serverChanged,
-                "the server proved to be origin \(provenServer.short) and then \(node.short) within one sync; the sync stopped"
-            )
-        }
-        provenServer = node
+        provenServer = try ServerIdentityCheck.server(
+            trailer, body: body, challenge: challenge, pin: pin, provenEarlier: provenServer)
     }
 
     private func decodePage(_ response: HTTPResponse, _ pull: PullRequest) throws -> PullPage {

@@ -129,10 +129,15 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             The knowledge vector lists, for every replica whose events are held here, how many \
             of its events are held. Two replicas with the same digest hold the same articles. \
-            Each peer (or URL) synced with is listed with its last sync: when, what was sent and \
-            received, how it ended, and how far its clock was from this one. A clock off by \
-            more than a minute, or events dated ahead of this clock, get a warning: nothing is \
-            refused for a date (see protocol/CLOCKS.md), but dates written here follow this clock.
+            Each peer (named, or a URL synced with) is one line: its last sync, when and how it \
+            ended, the events and bytes sent and received, how many events each side still \
+            lacked when it ended (from both knowledge vectors as the sync last saw them: 0/0 only \
+            when both held the same events and the same digest; a failed sync that never reached \
+            the peer keeps the counts of the last one that did, with their time), and how far its \
+            clock was from this one. The same events with different digests is said as such (a \
+            fork or a bug), never as in step. A clock off by more than a minute, or events dated \
+            ahead of this clock, get a warning: nothing is refused for a date (see \
+            protocol/CLOCKS.md), but dates written here follow this clock.
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -142,6 +147,7 @@ struct StatusCommand: ParsableCommand {
         let target = try replica.open()
         let status = try target.status()
         let syncs = try target.syncRecords()
+        let peers = Self.peerLines(peers: try target.peers(), syncs: syncs)
         let fork = try target.forkNotice()
         let location = try target.location()
         let backup = try target.restoredBackup()
@@ -160,24 +166,7 @@ struct StatusCommand: ParsableCommand {
                 ("fingerprint", .string(Fingerprint.of(status.identity.origin))),
                 ("replicas", .object(status.names.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value)) })),
                 ("keys", .object(status.keys.sorted { $0.key < $1.key }.map { ($0.key.hex, .string($0.value.hex)) })),
-                (
-                    "peers",
-                    .array(
-                        syncs.map { record in
-                            .object([
-                                ("peer", .string(record.peer)),
-                                ("started_at", .string(ISODate.format(record.startedAt))),
-                                ("finished_at", .string(ISODate.format(record.finishedAt))),
-                                ("sent_events", .integer(Int64(record.sentEvents))),
-                                ("sent_bytes", .integer(Int64(record.sentBytes))),
-                                ("received_events", .integer(Int64(record.receivedEvents))),
-                                ("received_bytes", .integer(Int64(record.receivedBytes))),
-                                ("result", .string(record.result)),
-                                ("clock_skew_ms", record.clockSkew.map { .integer($0) } ?? .null),
-                                ("events_ahead_ms", .integer(record.eventsAhead)),
-                            ])
-                        })
-                ),
+                ("peers", .array(peers.map(Self.json))),
             ]
             pairs.append(
                 ("latest_hlc_ahead_ms", .integer(max(0, status.latestHLC.milliseconds - Replica.systemClock()))))
@@ -220,13 +209,13 @@ struct StatusCommand: ParsableCommand {
             let label = Fingerprint.label(name: name, origin: origin, signed: status.keys[origin] != nil)
             Terminal.line("  \(origin.hex)  \(seq) events  \(label)\(mine)")
         }
-        if !syncs.isEmpty { Terminal.line("last syncs:") }
-        for record in syncs {
+        if !peers.isEmpty { Terminal.line("peers (last sync; what each side lacked when it ended):") }
+        for peer in peers { Terminal.line(Self.text(peer)) }
+        for peer in peers where peer.sync?.contact?.standing == .digestsDiffer {
             Terminal.line(
-                "  \(record.peer)  \(Formatting.shortDate(record.finishedAt))  sent \(record.sentEvents) events "
-                    + "(\(Formatting.bytes(record.sentBytes))), received \(record.receivedEvents) "
-                    + "(\(Formatting.bytes(record.receivedBytes)))  \(record.result)"
-                    + (record.clockSkew.map { "  its clock \(ClockSkew(milliseconds: $0))" } ?? ""))
+                "warning:   \(peer.name) and this replica held the same events but their digests differed at the "
+                    + "last sync: the same numbers name different events (a fork) or one side projects wrongly; "
+                    + "run `archive-sync verify` on both and sync again")
         }
         for record in syncs {
             for warning in ClockWarnings.sentences(

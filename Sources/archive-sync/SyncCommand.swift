@@ -34,9 +34,21 @@ struct SyncCommand: ParsableCommand {
             Events of origins made before events were signed carry no signature; they are \
             taken only with --accept-unsigned, from a server you trust with that history.
 
+            --dry-run says what a sync would pull and push, per replica of origin and per \
+            article, and writes nothing: not an event, not the record of the sync, not a \
+            peer's pin. It reads the server's pages as a sync does, with the same proof and pin \
+            checks, and stops where a sync would.
+
+            Each sync is recorded for `archive-sync status`, which shows every peer (named, or \
+            a URL synced with) on one line: when it was last synced and how that ended, the \
+            events and bytes sent and received, and how many events each side still lacked \
+            when the sync ended (0/0 only when both held the same events and the same digest).
+
             Examples:
               archive-sync sync http://127.0.0.1:8080 --token-file laptop.token
               archive-sync sync server --json
+              archive-sync sync server --dry-run
+              archive-sync status
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -52,6 +64,10 @@ struct SyncCommand: ParsableCommand {
         name: .customLong("accept-unsigned"),
         help: "Take events of origins made before events were signed, from a server you trust with that history.")
     var acceptUnsigned = false
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Say what a sync would pull and push, per origin and per article; write nothing.")
+    var dryRun = false
 
     func validate() throws {
         if !(1...5_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 5000") }
@@ -86,6 +102,15 @@ struct SyncCommand: ParsableCommand {
         var configuration = SyncSessionStateMachine.Configuration()
         configuration.pushEvents = batchSize
         configuration.pullEvents = batchSize
+        if dryRun {
+            let preview = SyncPreview(
+                replica: local, transport: transport, configuration: configuration,
+                pin: pinned.map { (peerName, $0) }, unsigned: acceptUnsigned ? .accept : .refuse)
+            print(
+                try preview.run(), url: url, peer: peerName, own: try local.identity().origin,
+                wouldPin: named && pinned == nil)
+            return
+        }
         let session = SyncSession(
             replica: local, transport: transport, configuration: configuration,
             progress: { step in
@@ -104,7 +129,13 @@ struct SyncCommand: ParsableCommand {
                     peer: peerName, startedAt: started, finishedAt: finished, sentEvents: report.pushedEvents,
                     sentBytes: report.bytesSent, receivedEvents: report.pulledEvents,
                     receivedBytes: report.bytesReceived,
-                    result: "ok", clockSkew: report.clockSkew, eventsAhead: report.eventsAhead))
+                    result: "ok", clockSkew: report.clockSkew, eventsAhead: report.eventsAhead,
+                    contact: report.serverKnowledge.map {
+                        SyncContact(
+                            at: finished, localKnowledge: report.knowledge, serverKnowledge: $0,
+                            localDigest: report.digest.hex, serverDigest: report.serverDigest,
+                            serverOrigin: report.serverNode?.hex)
+                    }))
             print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000)
             if named, pinned == nil, let node = report.serverNode {
                 try local.pinPeer(name: peerName, origin: node)
@@ -118,14 +149,25 @@ struct SyncCommand: ParsableCommand {
         } catch {
             progress.finish()
             let partial = session.report
+            let finished = Replica.systemClock()
+            // Where both sides stood as it stopped, when the server said what it held; else the
+            // record keeps the last contact's.
+            var contact: SyncContact?
+            if let serverKnowledge = partial.serverKnowledge, let knowledge = try? local.knowledge(),
+                let digest = try? local.digest()
+            {
+                contact = SyncContact(
+                    at: finished, localKnowledge: knowledge, serverKnowledge: serverKnowledge,
+                    localDigest: digest.hex, serverDigest: partial.serverDigest, serverOrigin: partial.serverNode?.hex)
+            }
             try? local.record(
                 SyncRecord(
-                    peer: peerName, startedAt: started, finishedAt: Replica.systemClock(),
+                    peer: peerName, startedAt: started, finishedAt: finished,
                     sentEvents: partial.pushedEvents,
                     sentBytes: partial.bytesSent, receivedEvents: partial.pulledEvents,
                     receivedBytes: partial.bytesReceived,
                     result: "failed: \(ErrorReporting.message(for: error))", clockSkew: partial.clockSkew,
-                    eventsAhead: partial.eventsAhead))
+                    eventsAhead: partial.eventsAhead, contact: contact))
             for warning in ClockWarnings.sentences(
                 peer: peerName, clockSkew: partial.clockSkew, eventsAhead: partial.eventsAhead)
             {
