@@ -64,6 +64,9 @@ package final class PeerLink: @unchecked Sendable {
     private var stopping = false
     private var dirty = true
     private var pin: OriginID?
+    /// When this link last recorded a round for `status` (milliseconds), from its own thread.
+    private var lastRecorded: Int64 = 0
+    static let recordEvery: Int64 = 5 * 60 * 1000
 
     /// `wait` is how long, in milliseconds, each round's first pull may be held by the server.
     package init(
@@ -126,12 +129,17 @@ package final class PeerLink: @unchecked Sendable {
             let session = makeSession(wait: hurry ? 0 : wait)
             do {
                 let report = try session.run()
-                if failures > 0 || lastRefusal != nil { notify(.reachable) }
+                let recovered = failures > 0 || lastRefusal != nil
+                if recovered { notify(.reachable) }
                 failures = 0
                 lastRefusal = nil
                 if report.pulledEvents > 0 { notify(.pulled(events: report.pulledEvents, since: before)) }
                 if report.pushedEvents > 0 { notify(.pushed(events: report.pushedEvents)) }
-                if report.pulledEvents > 0 || report.pushedEvents > 0 {
+                // Recorded for `status` when something moved, and at least every five minutes
+                // (an idle round costs no write).
+                if report.pulledEvents > 0 || report.pushedEvents > 0 || recovered
+                    || Replica.systemClock() - lastRecorded >= Self.recordEvery
+                {
                     record(report, started: started, result: "ok")
                 }
                 if target.named, pin == nil, let node = report.serverNode {
@@ -192,12 +200,23 @@ package final class PeerLink: @unchecked Sendable {
     }
 
     private func record(_ report: SyncReport, started: Int64, result: String) {
+        let finished = Replica.systemClock()
+        // Where both sides stood as the round ended, when the server said what it held.
+        var contact: SyncContact?
+        if let serverKnowledge = report.serverKnowledge, let knowledge = try? replica.knowledge(),
+            let digest = try? replica.digest()
+        {
+            contact = SyncContact(
+                at: finished, localKnowledge: knowledge, serverKnowledge: serverKnowledge, localDigest: digest.hex,
+                serverDigest: report.serverDigest, serverOrigin: report.serverNode?.hex)
+        }
         try? replica.record(
             SyncRecord(
-                peer: target.name, startedAt: started, finishedAt: Replica.systemClock(),
+                peer: target.name, startedAt: started, finishedAt: finished,
                 sentEvents: report.pushedEvents, sentBytes: report.bytesSent, receivedEvents: report.pulledEvents,
                 receivedBytes: report.bytesReceived, result: result, clockSkew: report.clockSkew,
-                eventsAhead: report.eventsAhead))
+                eventsAhead: report.eventsAhead, contact: contact))
+        lastRecorded = finished
     }
 
     private func describe(_ error: any Error) -> String {

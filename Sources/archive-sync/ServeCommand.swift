@@ -142,7 +142,9 @@ struct ServeCommand: AsyncParsableCommand {
             metricsBind: try (metricsBind ?? file?.string(section, "metrics_bind")).map { text in
                 do { return try ListenAddress(parsing: text) } catch let error as SyncServerError {
                     throw CommandError(
-                        .invalidInput, (metricsBind == nil ? "in \(file?.path ?? ""), [serve] metrics_bind: " : "--metrics-bind: ") + error.message)
+                        .invalidInput,
+                        (metricsBind == nil ? "in \(file?.path ?? ""), [serve] metrics_bind: " : "--metrics-bind: ")
+                            + error.message)
                 }
             })
         if let file {

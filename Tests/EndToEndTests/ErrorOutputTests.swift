@@ -38,7 +38,7 @@ struct ErrorOutputTests {
                 ["frobnicate"],
                 "error: unknown command \"frobnicate\". The commands of archive-sync are: init, import, capture, edit, "
                     + "note, tag, delete, restore, list, show, search, history, log, conflicts, resolve, prove, export, "
-                    + "backup, rebuild, verify, status, serve, sync, peer, token, reidentify, generate, help (see "
+                    + "backup, rebuild, verify, status, serve, sync, watch, peer, token, reidentify, generate, help (see "
                     + "`archive-sync --help`).\n"
             ),
             (

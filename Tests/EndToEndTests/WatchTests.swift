@@ -71,6 +71,12 @@ struct WatchTests {
         // Writing the file back did not make a new event: the laptop and the hub agree.
         #expect(try Self.digest(laptop.cli) == Self.digest(hub.cli))
         #expect(!watch.output.contains { $0.hasPrefix("imported updated") })
+        // `status` tells the truth about the watched peer: the round that pulled the edit ended in step.
+        let peers = try laptop.cli.ok(["status", "--json"]).json()["peers"]?.arrayValue ?? []
+        let hubLine = try #require(peers.first { $0["peer"]?.stringValue == "hub" })
+        #expect(hubLine["standing"]?.stringValue == "in-step", "\(hubLine)")
+        #expect(hubLine["local_lacks"]?.integerValue == 0 && hubLine["peer_lacks"]?.integerValue == 0)
+        #expect(hubLine["received_events"]?.integerValue == 1)
 
         #expect(watch.terminate() == 0)
         #expect(watch.errors.last == "Stopped.")
