@@ -18,9 +18,28 @@ package final class ChangeBell: Sendable {
     /// How often a waiting pull looks at the journal for writes the bell did not hear.
     let lookEvery: Duration
 
-    package init(step: Duration = .milliseconds(50), lookEvery: Duration = .milliseconds(500)) {
+    /// How a pull's wait went, for the metrics.
+    package enum Wait: String, Sendable {
+        /// A pull started waiting (it lacked nothing).
+        case started
+        /// The replica gained something the pull lacked: it was answered with it.
+        case endedByChange = "change"
+        /// The wait ran out with nothing new.
+        case endedByTimeout = "timeout"
+        /// The server is stopping (or the request was cancelled).
+        case endedByStop = "stop"
+    }
+
+    /// Told of every wait as it starts and ends (a pull answered at once is not a wait).
+    let observe: @Sendable (Wait) -> Void
+
+    package init(
+        step: Duration = .milliseconds(50), lookEvery: Duration = .milliseconds(500),
+        observe: @escaping @Sendable (Wait) -> Void = { _ in }
+    ) {
         self.step = step
         self.lookEvery = lookEvery
+        self.observe = observe
     }
 
     /// Wakes every waiting pull to look at the journal, and tells the listeners unless not
@@ -45,13 +64,25 @@ package final class ChangeBell: Sendable {
         var heard = rings.load(ordering: .relaxed)
         var lastLook = clock.now
         if try await replica.holdsEventsMissing(from: vector) { return }
-        while clock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
+        observe(.started)
+        var ending = Wait.endedByTimeout
+        defer { observe(ending) }
+        while clock.now < deadline {
+            if Task.isShuttingDownGracefully || Task.isCancelled {
+                ending = .endedByStop
+                return
+            }
             try? await Task.sleep(for: min(step, clock.now.duration(to: deadline)))
             let now = rings.load(ordering: .relaxed)
             guard now != heard || lastLook.duration(to: clock.now) >= lookEvery else { continue }
             heard = now
             lastLook = clock.now
-            if try await replica.holdsEventsMissing(from: vector) { return }
+            if try await replica.holdsEventsMissing(from: vector) {
+                ending = .endedByChange
+                return
+            }
         }
+        // A last look: what came as the wait ran out is an answer too.
+        if try await replica.holdsEventsMissing(from: vector) { ending = .endedByChange }
     }
 }

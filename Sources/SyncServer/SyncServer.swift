@@ -59,7 +59,7 @@ package struct SyncServer: Sendable {
     /// replica has none it may use (a copy away from where it was made, or a lost key file).
     package let signingKey: SigningKey?
     /// Rung when this replica gains events, to answer waiting pulls at once.
-    package let bell = ChangeBell()
+    package let bell: ChangeBell
     /// This server's metrics, in a registry of its own.
     package let metrics: ServerMetrics
 
@@ -67,7 +67,9 @@ package struct SyncServer: Sendable {
         self.replica = replica
         self.configuration = configuration
         self.logger = logger
-        metrics = ServerMetrics(version: configuration.version)
+        let metrics = ServerMetrics(version: configuration.version)
+        self.metrics = metrics
+        bell = ChangeBell(observe: { metrics.recordWait($0) })
         signingKey = (try? replica.location()) == .home ? try? replica.signingKey() : nil
     }
 

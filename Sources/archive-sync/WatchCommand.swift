@@ -50,6 +50,14 @@ struct WatchCommand: ParsableCommand {
         name: .customLong("max-backoff"),
         help: "The longest pause, in seconds, between tries of a peer that does not answer (1-3600; default 60).")
     var maxBackoff: Int?
+    @Option(
+        name: .customLong("scan-interval"),
+        help: ArgumentHelp(
+            "Seconds between looks at every file's size and time, for changes the kernel did not report (0: never; default 0).",
+            discussion:
+                "inotify misses nothing on a local disk; on a network file system it may. A look costs one lstat per file."
+        ))
+    var scanInterval: Int?
     @Flag(
         name: .customLong("accept-unsigned"),
         help: "Take events of origins made before events were signed, from servers you trust with that history.")
@@ -72,6 +80,7 @@ struct WatchCommand: ParsableCommand {
         var caFile: String?
         var wait: Int
         var maxBackoff: Int
+        var scanInterval: Int
         var acceptUnsigned: Bool
         var noPeers: Bool
     }
@@ -84,6 +93,9 @@ struct WatchCommand: ParsableCommand {
         if let maxBackoff, !(1...3600).contains(maxBackoff) {
             throw ValidationError("--max-backoff must be between 1 and 3600 seconds; it is \(maxBackoff)")
         }
+        if let scanInterval, !(0...86_400).contains(scanInterval) {
+            throw ValidationError("--scan-interval must be between 0 and 86400 seconds; it is \(scanInterval)")
+        }
     }
 
     func settings(_ file: ConfigFile?) throws -> Settings {
@@ -95,6 +107,7 @@ struct WatchCommand: ParsableCommand {
             caFile: caFile ?? file?.string(section, "ca_file"),
             wait: wait ?? file?.integer(section, "wait") ?? 25,
             maxBackoff: maxBackoff ?? file?.integer(section, "max_backoff") ?? 60,
+            scanInterval: scanInterval ?? file?.integer(section, "scan_interval") ?? 0,
             acceptUnsigned: acceptUnsigned || file?.bool(section, "accept_unsigned") == true,
             noPeers: noPeers || (peers.isEmpty && file?.bool(section, "no_peers") == true))
         if let file {
@@ -103,6 +116,10 @@ struct WatchCommand: ParsableCommand {
             }
             if !(1...3600).contains(settings.maxBackoff) {
                 throw CommandError(.invalidInput, "in \(file.path), [watch] max_backoff must be from 1 to 3600 seconds")
+            }
+            if !(0...86_400).contains(settings.scanInterval) {
+                throw CommandError(
+                    .invalidInput, "in \(file.path), [watch] scan_interval must be from 0 to 86400 seconds")
             }
         }
         return settings
@@ -146,7 +163,8 @@ struct WatchCommand: ParsableCommand {
             if let reason = watcher.fallbackReason {
                 Terminal.error("note: \(folder) is scanned every second, because \(reason)")
             }
-            start(group) { watch.keep(folder: folder, watcher: watcher) }
+            let scanEvery = watcher.isScanning ? 0 : settings.scanInterval
+            start(group) { watch.keep(folder: folder, watcher: watcher, scanEvery: scanEvery) }
         }
         Terminal.error(
             "Watching "
@@ -204,7 +222,11 @@ final class Watch: @unchecked Sendable {
     // MARK: Folders
 
     /// Imports the folder whole, then each file as it settles, until stopped.
-    func keep(folder: String, watcher: FolderWatcher) {
+    /// With `scanEvery` > 0, every file's size and time are also looked at that often, for
+    /// changes the kernel did not report (a network file system).
+    func keep(folder: String, watcher: FolderWatcher, scanEvery: Int = 0) {
+        let scanner = scanEvery > 0 ? ScanWatcher(root: folder) : nil
+        var lastScan = Date()
         // A stop is heard between two chunks of a large first import.
         let all = Self.allPaths(in: folder)
         for start in stride(from: 0, to: all.count, by: 500) where !isStopping {
@@ -216,6 +238,14 @@ final class Watch: @unchecked Sendable {
             let changes = watcher.poll(timeout: pending.isEmpty ? 0.25 : 0.05)
             if changes.rescan {
                 pending.formUnion(Self.allPaths(in: folder))
+            }
+            if let scanner, Date().timeIntervalSince(lastScan) >= Double(scanEvery) {
+                lastScan = Date()
+                let missed = scanner.scan().paths
+                if !missed.isEmpty {
+                    pending.formUnion(missed)
+                    quietSince = Date()
+                }
             }
             if !changes.paths.isEmpty || !changes.unsettled.isEmpty {
                 // A file written to again after it was closed waits for its next close.

@@ -83,6 +83,19 @@ struct ConfigFileTests {
         #expect(result.stdout.isEmpty)
     }
 
+    @Test func theExampleConfigurationsOfTheSystemdUnitsAreAccepted() throws {
+        let cli = try CLI("config-examples")
+        try cli.ok(["init", "--name", "x"])
+        let examples = TestPaths.repository.appendingPathComponent("deploy/systemd")
+        // Read whole and accepted: each then stops on what this machine lacks, not on the file.
+        let watch = try cli.run(
+            ["watch", "--config", examples.appendingPathComponent("watch.toml").path, "--db", cli.database])
+        #expect(watch.status == 1 && watch.stderr.contains("there is no folder /home/alice"), "\(watch.stderr)")
+        let serve = try cli.run(
+            ["serve", "--config", examples.appendingPathComponent("serve.toml").path, "--db", cli.database])
+        #expect(serve.status == 1 && serve.stderr.contains("there is no active token"), "\(serve.stderr)")
+    }
+
     @Test func aFileTooLargeOrNotTextIsRefusedBeforeItIsParsed() throws {
         let cli = try CLI("config-large")
         try cli.ok(["init", "--name", "x"])

@@ -28,6 +28,8 @@ package final class ServerMetrics: Sendable {
         static let peerSecondsSinceSync = "archive_sync_peer_seconds_since_sync"
         static let peerLagEvents = "archive_sync_peer_lag_events"
         static let buildInfo = "archive_sync_build_info"
+        static let pullWaiting = "archive_sync_pull_waiting"
+        static let pullWaits = "archive_sync_pull_waits_total"
 
         static let help: [String: String] = [
             requests: "Requests answered, by route, method and status.",
@@ -45,6 +47,9 @@ package final class ServerMetrics: Sendable {
             peerLagEvents:
                 "Events the server holds beyond what each token's client knew after its last pull page (the knowledge it sent, with the page).",
             buildInfo: "The version of archive-sync that serves, as a label; always 1.",
+            pullWaiting: "Pulls held now because their caller lacked nothing (wait_ms, a long poll).",
+            pullWaits:
+                "Pulls that waited, by how the wait ended: change (answered with something new), timeout, or stop.",
         ]
     }
 
@@ -69,6 +74,7 @@ package final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
     private let inFlight: Meter
+    private let pullWaiting: Meter
     private let eventsIn: CoreMetrics.Counter
     private let eventsOut: CoreMetrics.Counter
     private let applyDuration: CoreMetrics.Timer
@@ -88,6 +94,8 @@ package final class ServerMetrics: Sendable {
         ]
         self.factory = factory
         inFlight = Meter(label: Name.inFlight, factory: factory)
+        pullWaiting = Meter(label: Name.pullWaiting, factory: factory)
+        pullWaiting.set(0)
         eventsIn = CoreMetrics.Counter(label: Name.eventsIn, factory: factory)
         eventsOut = CoreMetrics.Counter(label: Name.eventsOut, factory: factory)
         applyDuration = CoreMetrics.Timer(label: Name.applyDuration, factory: factory)
@@ -127,6 +135,18 @@ package final class ServerMetrics: Sendable {
         peers.withLockedValue { peers in
             let known = facts.knowledgeAfterPull ?? peers[token]?.knowledge
             peers[token] = PeerActivity(lastSync: instant, knowledge: known)
+        }
+    }
+
+    /// Counts a long-poll pull starting or ending its wait.
+    func recordWait(_ wait: ChangeBell.Wait) {
+        switch wait {
+        case .started:
+            pullWaiting.increment()
+        case .endedByChange, .endedByTimeout, .endedByStop:
+            pullWaiting.decrement()
+            CoreMetrics.Counter(label: Name.pullWaits, dimensions: [("ended", wait.rawValue)], factory: factory)
+                .increment()
         }
     }
 

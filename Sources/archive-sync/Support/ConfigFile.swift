@@ -35,7 +35,7 @@ struct ConfigFile {
         ],
         "watch": [
             "folders": .strings, "peers": .strings, "token_file": .string, "ca_file": .string, "wait": .integer,
-            "max_backoff": .integer, "accept_unsigned": .bool, "no_peers": .bool,
+            "max_backoff": .integer, "scan_interval": .integer, "accept_unsigned": .bool, "no_peers": .bool,
         ],
     ]
 
