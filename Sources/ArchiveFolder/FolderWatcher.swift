@@ -26,7 +26,9 @@ package final class FolderWatcher: @unchecked Sendable {  // used by one thread 
         package var unsettled: [String] = []
         /// Whether the whole folder must be looked at again (events were lost).
         package var rescan = false
-        package var isEmpty: Bool { paths.isEmpty && unsettled.isEmpty && !rescan }
+        /// Whether the watched folder itself was removed or moved away.
+        package var rootGone = false
+        package var isEmpty: Bool { paths.isEmpty && unsettled.isEmpty && !rescan && !rootGone }
     }
 
     package let root: String
@@ -132,7 +134,22 @@ package final class FolderWatcher: @unchecked Sendable {  // used by one thread 
                 let nameBytes = buffer[nameStart..<nameEnd].prefix { $0 != 0 }
                 offset = nameEnd
                 if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    // Events were lost, folders made meanwhile among them: watch them all again
+                    // (a folder watched already keeps its watch) and look at every file.
                     changes.rescan = true
+                    if let failure = watchTree("") {
+                        useScanner(because: failure)
+                        return Changes(paths: [], rescan: true)
+                    }
+                    continue
+                }
+                if folders[watch] == "", mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
+                    changes.rootGone = true
+                    return changes
+                }
+                if mask & UInt32(IN_MOVE_SELF) != 0 {
+                    // A folder moved inside: its new name was watched at IN_MOVED_TO (the same
+                    // watch, renamed). Moved out, its events name files that are not there.
                     continue
                 }
                 if mask & UInt32(IN_IGNORED) != 0 {
@@ -173,6 +190,28 @@ package final class FolderWatcher: @unchecked Sendable {  // used by one thread 
         return changes
     }
     #endif
+
+    /// Whether some process has the file at `path` open for writing, so it may not be whole yet:
+    /// asked of the kernel by trying a read lease, which cannot be had while the file is open for
+    /// writing. Where leases are not to be had (another user's file, a file system without
+    /// them), false: the file is taken as closed.
+    /// fcntl's F_SETLEASE (Linux's F_LINUX_SPECIFIC_BASE + 0), which Glibc's module leaves out.
+    static let setLease: Int32 = 1024
+
+    package static func isOpenForWriting(_ path: String) -> Bool {
+        #if canImport(Glibc)
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if fcntl(descriptor, Self.setLease, Int32(F_RDLCK)) == 0 {
+            _ = fcntl(descriptor, Self.setLease, Int32(F_UNLCK))
+            return false
+        }
+        return errno == EAGAIN
+        #else
+        return false
+        #endif
+    }
 
     /// The folders directly inside `path` that a walk would enter (not hidden, not links).
     static func subfolders(of path: String) -> [String] {

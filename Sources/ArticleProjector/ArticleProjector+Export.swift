@@ -60,7 +60,7 @@ extension ArticleProjector {
             }
         }
         return found.values.sorted {
-            $0.path == $1.path
+            $0.path.utf8.elementsEqual($1.path.utf8)
                 ? $0.id.hex < $1.id.hex : $0.path.utf8.lexicographicallyPrecedes($1.path.utf8)
         }
     }

@@ -42,6 +42,7 @@ struct archive_sync_interrupt {
     curl_socket_t socket;
     int fired;
     int armed;
+    int forced;
 };
 
 archive_sync_interrupt *archive_sync_interrupt_new(void) {
@@ -63,7 +64,7 @@ static int archive_sync_on_socket(void *context, curl_socket_t socket, curlsockt
     (void)purpose;
     pthread_mutex_lock(&interrupt->lock);
     interrupt->socket = socket;
-    int stop = interrupt->fired && interrupt->armed;
+    int stop = interrupt->forced || (interrupt->fired && interrupt->armed);
     pthread_mutex_unlock(&interrupt->lock);
     return stop ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
 }
@@ -82,7 +83,7 @@ static int archive_sync_on_progress(
     archive_sync_interrupt *interrupt = context;
     (void)download_total; (void)downloaded; (void)upload_total; (void)uploaded;
     pthread_mutex_lock(&interrupt->lock);
-    int stop = interrupt->fired && interrupt->armed;
+    int stop = interrupt->forced || (interrupt->fired && interrupt->armed);
     pthread_mutex_unlock(&interrupt->lock);
     return stop;
 }
@@ -112,9 +113,17 @@ int archive_sync_interrupt_reset(archive_sync_interrupt *interrupt) {
     return fired;
 }
 
+void archive_sync_interrupt_force(archive_sync_interrupt *interrupt) {
+    pthread_mutex_lock(&interrupt->lock);
+    interrupt->fired = 1;
+    interrupt->forced = 1;
+    if (interrupt->socket != CURL_SOCKET_BAD) shutdown(interrupt->socket, SHUT_RDWR);
+    pthread_mutex_unlock(&interrupt->lock);
+}
+
 int archive_sync_interrupt_fired(archive_sync_interrupt *interrupt) {
     pthread_mutex_lock(&interrupt->lock);
-    int fired = interrupt->fired;
+    int fired = interrupt->forced || interrupt->fired;
     pthread_mutex_unlock(&interrupt->lock);
     return fired;
 }

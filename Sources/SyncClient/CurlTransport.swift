@@ -2,6 +2,7 @@ import ArchiveModel
 import CCurl
 import CurlShim
 import Foundation
+import Synchronization
 
 /// The libcurl transport: one easy handle per session, so its connection is reused (keep-alive)
 /// from request to request.
@@ -148,8 +149,10 @@ package final class CurlTransport: SyncTransport {
 
         archive_sync_interrupt_arm(interrupt, 0)
         let date = serverDate()
-        if code != CURLE_OK, request.interruptible, archive_sync_interrupt_fired(interrupt) != 0 {
-            throw SyncClientError(.interrupted, "the waiting pull was stopped from this side")
+        if code != CURLE_OK, archive_sync_interrupt_fired(interrupt) != 0,
+            request.interruptible || interrupter.isStopped
+        {
+            throw SyncClientError(.interrupted, "the request was stopped from this side")
         }
         if code == CURLE_OK {
             return HTTPResponse(
@@ -223,6 +226,15 @@ package final class TransferInterrupter: @unchecked Sendable {
     deinit { archive_sync_interrupt_free(pointer) }
 
     package func interrupt() { archive_sync_interrupt_fire(pointer) }
+
+    /// Stops the request in progress whatever it is, and every later one: the program is stopping.
+    package func stop() {
+        stopped.withLock { $0 = true }
+        archive_sync_interrupt_force(pointer)
+    }
+
+    package var isStopped: Bool { stopped.withLock { $0 } }
+    private let stopped = Mutex(false)
 
     /// Forgets an earlier `interrupt`; returns whether there was one.
     @discardableResult

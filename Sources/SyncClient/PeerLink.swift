@@ -50,6 +50,9 @@ package final class PeerLink: @unchecked Sendable {
         case refused(reason: String, retryIn: Double)
         /// The named peer was pinned to the origin it proved at its first sync.
         case pinned(OriginID)
+        /// The peer's server does not hold pulls open (an older archive-sync): it is asked every
+        /// `every` seconds instead.
+        case noWaiting(every: Double)
     }
 
     package let target: Target
@@ -64,6 +67,8 @@ package final class PeerLink: @unchecked Sendable {
     private var stopping = false
     private var dirty = true
     private var pin: OriginID?
+    /// Whether the peer holds pulls open; false once it refused `wait_ms`.
+    private var waits = true
     /// When this link last recorded a round for `status` (milliseconds), from its own thread.
     private var lastRecorded: Int64 = 0
     static let recordEvery: Int64 = 5 * 60 * 1000
@@ -89,17 +94,19 @@ package final class PeerLink: @unchecked Sendable {
     package func poke() {
         condition.lock()
         dirty = true
+        condition.signal()
         condition.unlock()
         transport.interrupter.interrupt()
     }
 
-    /// Ends `run` after the round in progress (a held pull ends at once). Any thread.
+    /// Ends `run` at once: the request in progress is stopped (what was applied stays applied).
+    /// Any thread.
     package func stop() {
         condition.lock()
         stopping = true
         condition.signal()
         condition.unlock()
-        transport.interrupter.interrupt()
+        transport.interrupter.stop()
     }
 
     private var isStopping: Bool {
@@ -126,27 +133,33 @@ package final class PeerLink: @unchecked Sendable {
 
             let before = (try? replica.journalPosition()) ?? 0
             let started = Replica.systemClock()
-            let session = makeSession(wait: hurry ? 0 : wait)
+            let session = makeSession(wait: hurry || !waits ? 0 : wait)
             do {
                 let report = try session.run()
                 let recovered = failures > 0 || lastRefusal != nil
-                if recovered { notify(.reachable) }
                 failures = 0
                 lastRefusal = nil
-                if report.pulledEvents > 0 { notify(.pulled(events: report.pulledEvents, since: before)) }
-                if report.pushedEvents > 0 { notify(.pushed(events: report.pushedEvents)) }
-                // Recorded for `status` when something moved, and at least every five minutes
-                // (an idle round costs no write).
+                // Recorded for `status` before anything is said of it, when something moved, and at
+                // least every five minutes (an idle round costs no write).
                 if report.pulledEvents > 0 || report.pushedEvents > 0 || recovered
                     || Replica.systemClock() - lastRecorded >= Self.recordEvery
                 {
                     record(report, started: started, result: "ok")
                 }
+                if recovered { notify(.reachable) }
+                if report.pulledEvents > 0 { notify(.pulled(events: report.pulledEvents, since: before)) }
+                if report.pushedEvents > 0 { notify(.pushed(events: report.pushedEvents)) }
                 if target.named, pin == nil, let node = report.serverNode {
                     try? replica.pinPeer(name: target.name, origin: node)
                     pin = node
                     notify(.pinned(node))
                 }
+                if session.waitRefused, waits {
+                    waits = false
+                    notify(.noWaiting(every: Double(wait) / 1000))
+                }
+                // A peer that holds no pulls is asked again after a wait's length, or at a poke.
+                if !waits, report.pulledEvents == 0 { pauseUnlessStopped(Double(wait) / 1000, orPoked: true) }
             } catch {
                 if isStopping { return }
                 let reason = describe(error)
@@ -191,11 +204,11 @@ package final class PeerLink: @unchecked Sendable {
         return base * Double.random(in: 0.8...1.2)
     }
 
-    /// Sleeps `seconds`, or less when `stop()` is called.
-    private func pauseUnlessStopped(_ seconds: Double) {
+    /// Sleeps `seconds`, or less when `stop()` is called (or `poke()`, when `orPoked`).
+    private func pauseUnlessStopped(_ seconds: Double, orPoked: Bool = false) {
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
-        while !stopping, condition.wait(until: deadline) {}
+        while !stopping, !(orPoked && dirty), condition.wait(until: deadline) {}
         condition.unlock()
     }
 

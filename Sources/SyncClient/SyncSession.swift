@@ -72,6 +72,9 @@ package final class SyncSession {
     /// without it and the session goes on.
     package var firstPullWait = 0
     private var waitPending = false
+    /// Whether the server refused to hold this session's first pull (`wait_ms`): it does not speak
+    /// long polls, and was asked again at once.
+    package private(set) var waitRefused = false
     /// Asked before each step: true stops the session there, between two batches (what was
     /// applied stays applied), throwing `.interrupted`.
     package var shouldStop: () -> Bool = { false }
@@ -286,7 +289,16 @@ package final class SyncSession {
         do {
             response = try exchange(request, maxResponseBytes: PageDecoder.responseLimit(for: pull))
         } catch SyncClientError.Code.interrupted where waiting {
-            // Stopped from this side: ask again at once, without waiting.
+            // Stopped from this side: ask again at once, without waiting (unless the session stops).
+            if shouldStop() { throw SyncClientError(.interrupted, "the sync was stopped between two batches") }
+            return try self.pull(asked)
+        } catch let error as SyncClientError
+            where waiting && error.server?.code == .malformedRequest
+            && error.server?.message.contains("wait_ms") == true
+        {
+            // A server that does not hold pulls (an older archive-sync) refuses wait_ms: ask again
+            // without it; the caller learns it from `waitRefused`.
+            waitRefused = true
             return try self.pull(asked)
         }
         let page = try decodePage(response, pull)

@@ -71,8 +71,14 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("upstream"),
         help: "A peer name or URL this server keeps itself in step with, continuously (repeat for several).")
     var upstream: [String] = []
-    @Option(name: .customLong("token-file"), help: "A file holding the bearer token for URL upstreams.")
+    @Option(
+        name: .customLong("token-file"),
+        help: "A file holding the bearer token for upstreams given as URLs (a named peer uses its own token file).")
     var tokenFile: String?
+    @Option(
+        name: .customLong("ca-file"),
+        help: "CA certificates to verify https upstreams with, instead of the system's.")
+    var caFile: String?
     @Option(
         name: .customLong("config"),
         help: ArgumentHelp(
@@ -191,7 +197,7 @@ struct ServeCommand: AsyncParsableCommand {
         let log = logger
         let links = Links()
         for upstream in try PeerTargets.resolve(
-            settings.upstream, in: target, tokenFile: settings.tokenFile, allWhenEmpty: false)
+            settings.upstream, in: target, tokenFile: settings.tokenFile, caFile: caFile, allWhenEmpty: false)
         {
             links.all.append(
                 try PeerLink(
@@ -249,6 +255,10 @@ struct ServeCommand: AsyncParsableCommand {
         case .refused(let reason, let retryIn):
             logger.error("upstream \(peer): sync failed: \(reason); trying again in \(Int(retryIn.rounded())) s")
         case .pinned(let origin): logger.info("upstream \(peer) pinned to origin \(origin.hex)")
+        case .noWaiting(let every):
+            logger.warning(
+                "upstream \(peer) does not hold pulls open (an older archive-sync); it is asked every \(Int(every.rounded())) s"
+            )
         }
     }
 }

@@ -39,7 +39,9 @@ struct WatchCommand: ParsableCommand {
     var folders: [String] = []
     @Option(name: .customLong("peer"), help: "A peer name or URL to keep in step with (repeat; default: every peer).")
     var peers: [String] = []
-    @Option(name: .customLong("token-file"), help: "A file holding the bearer token for URL peers.")
+    @Option(
+        name: .customLong("token-file"),
+        help: "A file holding the bearer token for peers given as URLs (a named peer uses its own token file).")
     var tokenFile: String?
     @Option(
         name: .customLong("ca-file"), help: "CA certificates to verify https servers with, instead of the system's.")
@@ -111,6 +113,10 @@ struct WatchCommand: ParsableCommand {
             acceptUnsigned: acceptUnsigned || file?.bool(section, "accept_unsigned") == true,
             noPeers: noPeers || (peers.isEmpty && file?.bool(section, "no_peers") == true))
         if let file {
+            if settings.noPeers, !settings.peers.isEmpty {
+                throw CommandError(
+                    .invalidInput, "in \(file.path), [watch] has both peers and no_peers = true; keep one of them")
+            }
             if !(1...30).contains(settings.wait) {
                 throw CommandError(.invalidInput, "in \(file.path), [watch] wait must be from 1 to 30 seconds")
             }
@@ -200,6 +206,20 @@ final class Watch: @unchecked Sendable {
     private let folderLock = NSLock()
     private let state = NSCondition()
     private var stopping = false
+    /// Folders removed or moved away while watched: nothing is written there any more.
+    private var gone = Set<String>()
+
+    private func markGone(_ folder: String) {
+        state.lock()
+        gone.insert(folder)
+        state.unlock()
+    }
+
+    private var goneFolders: Set<String> {
+        state.lock()
+        defer { state.unlock() }
+        return gone
+    }
 
     init(replica: Replica, folders: [String]) {
         self.replica = replica
@@ -234,6 +254,9 @@ final class Watch: @unchecked Sendable {
         }
         var pending = Set<String>()
         var quietSince = Date()
+        var pendingSince = Date()
+        var held = Set<String>()
+        var heldLook = Date()
         while !isStopping {
             let changes = watcher.poll(timeout: pending.isEmpty ? 0.25 : 0.05)
             if changes.rescan {
@@ -247,7 +270,15 @@ final class Watch: @unchecked Sendable {
                     quietSince = Date()
                 }
             }
+            if changes.rootGone {
+                Terminal.error(
+                    "error: the folder \(folder) was removed or moved away; it is no longer watched, and nothing more is written there"
+                )
+                markGone(folder)
+                return
+            }
             if !changes.paths.isEmpty || !changes.unsettled.isEmpty {
+                if pending.isEmpty { pendingSince = Date() }
                 // A file written to again after it was closed waits for its next close.
                 pending.subtract(changes.unsettled)
                 pending.formUnion(changes.paths)
@@ -255,9 +286,22 @@ final class Watch: @unchecked Sendable {
             }
             // A burst of files (a capture pipeline writing many) is imported as one batch once
             // it pauses, or every half second while it goes on.
-            if !pending.isEmpty, Date().timeIntervalSince(quietSince) >= 0.1 || pending.count >= 500 {
+            if !pending.isEmpty,
+                Date().timeIntervalSince(quietSince) >= 0.1 || Date().timeIntervalSince(pendingSince) >= 0.5
+                    || pending.count >= 500
+            {
+                // A file some writer holds open again (it created it, closed it, and writes on)
+                // waits for its next close, or a look each second.
+                let writing = pending.filter { FolderWatcher.isOpenForWriting(folder + "/" + $0) }
+                held.formUnion(writing)
+                pending.subtract(writing)
                 importPaths(pending.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, of: folder)
                 pending.removeAll()
+            }
+            if !held.isEmpty, Date().timeIntervalSince(heldLook) >= 1 {
+                heldLook = Date()
+                pending.formUnion(held)
+                held.removeAll()
             }
         }
     }
@@ -295,8 +339,11 @@ final class Watch: @unchecked Sendable {
         }
         for (file, reason) in report.refused { Terminal.error("refused \(file): \(reason)") }
         guard !report.changed.isEmpty else { return }
-        // The other folders hold the whole archive too; the peers hear of it at once.
-        exportLocked(since: before, except: folder, from: nil)
+        // Every folder holds the whole archive, this one included: what the import merged with
+        // (a peer's change to the same article, pulled while the file was being written) is
+        // written back; a file that says what the replica says is left alone. The peers hear of
+        // it at once.
+        exportLocked(since: before, except: nil, from: nil)
         for link in links { link.poke() }
     }
 
@@ -321,20 +368,25 @@ final class Watch: @unchecked Sendable {
             Terminal.error("error: syncing with \(peer) failed: \(reason); trying again in \(Int(retryIn.rounded())) s")
         case .pinned(let origin):
             Terminal.error("pinned peer \(peer) to the server's origin \(origin.hex) [\(Fingerprint.of(origin))]")
+        case .noWaiting(let every):
+            Terminal.error(
+                "note: \(peer) does not hold pulls open (an older archive-sync); it is asked every \(Int(every.rounded())) s instead"
+            )
         }
     }
 
     /// Writes what events after `since` changed into each folder but `except`; the caller holds
     /// `folderLock`.
     private func exportLocked(since: Int64, except: String?, from peer: String?) {
-        guard folders.contains(where: { $0 != except }) else { return }
+        let gone = goneFolders
+        guard folders.contains(where: { $0 != except && !gone.contains($0) }) else { return }
         let changed: Set<ArticleID>?
         do { changed = try replica.articlesWritten(after: since) } catch {
             Terminal.error("error: reading what changed failed: \(ErrorReporting.message(for: error))")
             return
         }
         if let changed, changed.isEmpty { return }
-        for folder in folders where folder != except {
+        for folder in folders where folder != except && !gone.contains(folder) {
             do {
                 let report = try replica.export(to: folder, only: changed)
                 for file in report.writtenFiles {

@@ -68,15 +68,20 @@ struct WatchTests {
         #expect(watch.waitForLine(after: after) { $0.hasPrefix("wrote ") && $0.contains(written.path) } != nil)
         let text = try String(contentsOfFile: laptop.folder + "/" + written.path, encoding: .utf8)
         #expect(text.contains("Corrected on the hub"))
-        // Writing the file back did not make a new event: the laptop and the hub agree.
+        // Writing the file back did not make a new event: a file written after it is imported
+        // after anything the written file could have caused, and nothing was.
+        let marker = try laptop.write(3)
+        #expect(
+            watch.waitForLine(after: after) { $0.contains("imported new article") && $0.contains(marker.path) } != nil)
+        #expect(!watch.output.contains { $0.hasPrefix("imported updated") || $0.hasPrefix("imported moved") })
+        #expect(watch.waitForLine(after: after) { $0 == "pushed 1 event to hub" } != nil)
         #expect(try Self.digest(laptop.cli) == Self.digest(hub.cli))
-        #expect(!watch.output.contains { $0.hasPrefix("imported updated") })
-        // `status` tells the truth about the watched peer: the round that pulled the edit ended in step.
+        // `status` tells the truth about the watched peer: its last round (the marker's push) ended in step.
         let peers = try laptop.cli.ok(["status", "--json"]).json()["peers"]?.arrayValue ?? []
         let hubLine = try #require(peers.first { $0["peer"]?.stringValue == "hub" })
         #expect(hubLine["standing"]?.stringValue == "in-step", "\(hubLine)")
         #expect(hubLine["local_lacks"]?.integerValue == 0 && hubLine["peer_lacks"]?.integerValue == 0)
-        #expect(hubLine["received_events"]?.integerValue == 1)
+        #expect(hubLine["sent_events"]?.integerValue == 1 && hubLine["received_events"]?.integerValue == 0)
 
         #expect(watch.terminate() == 0)
         #expect(watch.errors.last == "Stopped.")

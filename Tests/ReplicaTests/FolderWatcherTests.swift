@@ -65,6 +65,37 @@ struct FolderWatcherTests {
         #expect(Self.collect(watcher, until: ["seen.markdown"]) == ["seen.markdown"])
     }
 
+    @Test func aFileOpenForWritingIsToldFromAClosedOne() throws {
+        let folder = try TemporaryDirectory("watcher-open")
+        let path = folder.file("a.md")
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        #expect(descriptor >= 0)
+        #expect(FolderWatcher.isOpenForWriting(path))
+        Glibc.close(descriptor)
+        #expect(!FolderWatcher.isOpenForWriting(path))
+        // Open for reading only is not writing.
+        let reader = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        #expect(!FolderWatcher.isOpenForWriting(path))
+        Glibc.close(reader)
+    }
+
+    @Test func theWatchedFolderRemovedOrMovedAwayIsSaid() throws {
+        let parent = try TemporaryDirectory("watcher-gone")
+        for removal in ["moved", "removed"] {
+            let folder = parent.file(removal)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let watcher = FolderWatcher(root: folder)
+            if removal == "moved" {
+                try FileManager.default.moveItem(atPath: folder, toPath: parent.file("elsewhere"))
+            } else {
+                try FileManager.default.removeItem(atPath: folder)
+            }
+            var gone = false
+            for _ in 0..<40 where !gone { gone = watcher.poll(timeout: 0.25).rootGone }
+            #expect(gone, "\(removal)")
+        }
+    }
+
     @Test func theScannerReportsAFileOnlyOnceItStayedTheSameForAScan() throws {
         let folder = try TemporaryDirectory("watcher-scan")
         let scanner = ScanWatcher(root: folder.url.path)

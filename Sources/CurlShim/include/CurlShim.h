@@ -36,5 +36,7 @@ void archive_sync_interrupt_fire(archive_sync_interrupt *interrupt);
 int archive_sync_interrupt_reset(archive_sync_interrupt *interrupt);
 int archive_sync_interrupt_fired(archive_sync_interrupt *interrupt);
 void archive_sync_interrupt_arm(archive_sync_interrupt *interrupt, int armed);
+/// Stops the transfer in progress whatever it is, and every later one (the program is stopping).
+void archive_sync_interrupt_force(archive_sync_interrupt *interrupt);
 
 #endif

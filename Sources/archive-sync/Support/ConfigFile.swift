@@ -1,6 +1,10 @@
 import Foundation
 import TOMLKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The configuration file of `serve` and `watch` (TOML), named by `--config FILE` or
 /// $ARCHIVE_SYNC_CONFIG; flags given on the command line override it.
 ///
@@ -59,11 +63,23 @@ struct ConfigFile {
     }
 
     init(path: String) throws {
+        // A regular file, checked before it is opened (a FIFO would block, a folder reads nothing).
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw CommandError(
+                .fileSystem, "cannot read the configuration file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw CommandError(.invalidInput, "the configuration file \(path) is not a regular file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CommandError(.fileSystem, "cannot read the configuration file \(path)")
         }
         defer { try? handle.close() }
-        let bytes = (try? handle.read(upToCount: Self.maxBytes + 1)) ?? Data()
+        let bytes: Data
+        do { bytes = try handle.read(upToCount: Self.maxBytes + 1) ?? Data() } catch {
+            throw CommandError(.fileSystem, "cannot read the configuration file \(path): \(error.localizedDescription)")
+        }
         guard bytes.count <= Self.maxBytes else {
             throw CommandError(.invalidInput, "the configuration file \(path) is larger than 1 MiB; it cannot be one")
         }

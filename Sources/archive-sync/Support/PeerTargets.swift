@@ -4,7 +4,9 @@ import Replica
 import SyncClient
 
 /// The peers a long-running command keeps in step with: names from the replica's peer table, or
-/// URLs (with the token of `--token-file` or $ARCHIVE_SYNC_TOKEN).
+/// URLs. A named peer's token is read from its own token file (`peer add --token-file`) and no
+/// other, so one server's token is never shown to another; `--token-file` (or
+/// $ARCHIVE_SYNC_TOKEN) is the token of URL targets only.
 enum PeerTargets {
     /// `names` resolved; an empty list means every peer in the table when `allWhenEmpty`.
     static func resolve(
@@ -13,7 +15,7 @@ enum PeerTargets {
         var wanted = names
         if wanted.isEmpty, allWhenEmpty { wanted = try replica.peers().map(\.name) }
         var seen = Set<String>()
-        return try wanted.compactMap { target in
+        let targets: [PeerLink.Target] = try wanted.compactMap { target in
             guard seen.insert(target).inserted else { return nil }
             if target.contains("://") {
                 return PeerLink.Target(
@@ -25,10 +27,20 @@ enum PeerTargets {
                     .invalidInput,
                     "\(target) is neither a URL nor a peer (see `archive-sync peer list`, and `archive-sync peer add`)")
             }
+            let token = try peer.tokenFile.map { path in try SyncCommand.token(from: path) } ?? nil
             return PeerLink.Target(
-                name: peer.name, url: peer.url, token: try SyncCommand.token(from: tokenFile ?? peer.tokenFile),
-                pin: peer.origin.flatMap(OriginID.init(hex:)), named: true, caFile: caFile)
+                name: peer.name, url: peer.url, token: token, pin: peer.origin.flatMap(OriginID.init(hex:)),
+                named: true, caFile: caFile)
         }
+        for target in targets
+        where target.token != nil && target.url.hasPrefix("http://")
+            && !SyncCommand.isLoopback(target.url)
+        {
+            Terminal.error(
+                "warning: the token for \(target.name) goes to \(target.url) unencrypted; use https (a TLS proxy in front of serve)"
+            )
+        }
+        return targets
     }
 }
 
