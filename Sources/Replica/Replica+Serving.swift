@@ -94,13 +94,12 @@ extension Replica {
 }
 
 extension Replica {
-    /// Whether this replica holds any event a replica knowing `vector` lacks: what a waiting pull
-    /// waits for. Reads one row per origin, whatever the journal's size.
+    /// What this replica holds now (its knowledge vector): what a waiting pull compares with.
+    /// Reads one row per origin, whatever the journal's size.
     ///
     /// Throws what reading the file throws.
-    package func holdsEventsMissing(from vector: VectorClock) async throws -> Bool {
+    package func knowledgeNow() async throws -> VectorClock {
         let journal = self.journal
-        let knowledge = try await pool.read { db in try journal.knowledge(db) }
-        return knowledge.entries.contains { $0.value > vector[$0.key] }
+        return try await pool.read { db in try journal.knowledge(db) }
     }
 }

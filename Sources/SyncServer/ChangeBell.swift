@@ -3,6 +3,7 @@ import Foundation
 import Replica
 import ServiceLifecycle
 import Synchronization
+import WireProtocol
 
 /// Wakes pulls that wait for this replica to hold something new (SPEC.md, "Waiting for changes").
 ///
@@ -10,8 +11,18 @@ import Synchronization
 /// written by another process (an `import` on the server's file) are found by looking at the
 /// journal's heads every `lookEvery`. A stop of the server (SIGTERM) ends every wait within one
 /// step, so waiting pulls never hold a shutdown.
+///
+/// Waiting pulls share one look at the journal: however many wait, the heads are read at most
+/// once per ring and once per `lookEvery`. At most `maxWaiting` pulls wait at once; one more is
+/// refused as `busy` (the client tries again after a pause), so waits cannot pile up (a client
+/// that drops its connection leaves its wait to run out).
 package final class ChangeBell: Sendable {
     private let rings = Atomic<Int>(0)
+    private let waiting = Atomic<Int>(0)
+    /// The last look at the journal's heads: when, at which ring, and what they were.
+    private let lastLook = Mutex<(at: ContinuousClock.Instant, ring: Int, knowledge: VectorClock)?>(nil)
+    /// The most pulls that may wait at once.
+    let maxWaiting: Int
     private let listeners = Mutex<[@Sendable () -> Void]>([])
     /// How often a waiting pull looks for a ring.
     let step: Duration
@@ -34,9 +45,10 @@ package final class ChangeBell: Sendable {
     let observe: @Sendable (Wait) -> Void
 
     package init(
-        step: Duration = .milliseconds(50), lookEvery: Duration = .milliseconds(500),
+        step: Duration = .milliseconds(50), lookEvery: Duration = .milliseconds(500), maxWaiting: Int = 1_000,
         observe: @escaping @Sendable (Wait) -> Void = { _ in }
     ) {
+        self.maxWaiting = maxWaiting
         self.step = step
         self.lookEvery = lookEvery
         self.observe = observe
@@ -61,12 +73,23 @@ package final class ChangeBell: Sendable {
     func wait(on replica: Replica, beyond vector: VectorClock, timeout: Duration) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        var heard = rings.load(ordering: .relaxed)
-        var lastLook = clock.now
-        if try await replica.holdsEventsMissing(from: vector) { return }
+        func lacksSomething() async throws -> Bool {
+            let knowledge = try await heads(of: replica)
+            return knowledge.entries.contains { $0.value > vector[$0.key] }
+        }
+        if try await lacksSomething() { return }
+        guard waiting.add(1, ordering: .relaxed).newValue <= maxWaiting else {
+            waiting.subtract(1, ordering: .relaxed)
+            throw WireProtocolError(
+                .busy, "\(maxWaiting) pulls are waiting here already; ask again in a moment, or without wait_ms")
+        }
         observe(.started)
         var ending = Wait.endedByTimeout
-        defer { observe(ending) }
+        defer {
+            waiting.subtract(1, ordering: .relaxed)
+            observe(ending)
+        }
+        var heard = rings.load(ordering: .relaxed)
         while clock.now < deadline {
             if Task.isShuttingDownGracefully || Task.isCancelled {
                 ending = .endedByStop
@@ -74,15 +97,32 @@ package final class ChangeBell: Sendable {
             }
             try? await Task.sleep(for: min(step, clock.now.duration(to: deadline)))
             let now = rings.load(ordering: .relaxed)
-            guard now != heard || lastLook.duration(to: clock.now) >= lookEvery else { continue }
+            guard now != heard || isLookDue(clock.now) else { continue }
             heard = now
-            lastLook = clock.now
-            if try await replica.holdsEventsMissing(from: vector) {
+            if try await lacksSomething() {
                 ending = .endedByChange
                 return
             }
         }
         // A last look: what came as the wait ran out is an answer too.
-        if try await replica.holdsEventsMissing(from: vector) { ending = .endedByChange }
+        if try await lacksSomething() { ending = .endedByChange }
+    }
+
+    /// Whether the shared look at the journal is older than `lookEvery`.
+    private func isLookDue(_ now: ContinuousClock.Instant) -> Bool {
+        lastLook.withLock { look in look.map { $0.at.duration(to: now) >= lookEvery } ?? true }
+    }
+
+    /// The journal's heads, read again only when a ring came or the last look is older than
+    /// `lookEvery`: one read serves every waiting pull.
+    private func heads(of replica: Replica) async throws -> VectorClock {
+        let ring = rings.load(ordering: .relaxed)
+        let now = ContinuousClock.now
+        if let look = lastLook.withLock({ $0 }), look.ring == ring, look.at.duration(to: now) < lookEvery {
+            return look.knowledge
+        }
+        let knowledge = try await replica.knowledgeNow()
+        lastLook.withLock { $0 = (now, ring, knowledge) }
+        return knowledge
     }
 }

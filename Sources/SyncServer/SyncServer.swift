@@ -50,6 +50,10 @@ package struct SyncServer: Sendable {
             self.version = version
             self.metricsAddress = metricsAddress
         }
+
+        /// The most pulls that may wait for changes at once (`wait_ms`); one more is refused as
+        /// `busy` (SPEC.md, "Waiting for changes").
+        package var maxWaitingPulls = 1_000
     }
 
     let replica: Replica
@@ -69,7 +73,7 @@ package struct SyncServer: Sendable {
         self.logger = logger
         let metrics = ServerMetrics(version: configuration.version)
         self.metrics = metrics
-        bell = ChangeBell(observe: { metrics.recordWait($0) })
+        bell = ChangeBell(maxWaiting: configuration.maxWaitingPulls, observe: { metrics.recordWait($0) })
         signingKey = (try? replica.location()) == .home ? try? replica.signingKey() : nil
     }
 

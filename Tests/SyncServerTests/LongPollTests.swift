@@ -75,6 +75,38 @@ struct LongPollTests {
         }
     }
 
+    @Test func pullsPastTheMostThatMayWaitAreRefusedAsBusy() async throws {
+        let fixture = try ServerFixture("long-poll-cap") { $0.maxWaitingPulls = 1 }
+        let knowledge = try fixture.replica.knowledge()
+        var chain = EventChain()
+        let event = try chain.create(body: "ends the first wait")
+        try await fixture.test { client in
+            async let first = client.execute(
+                uri: WireProtocol.Path.pull, method: .post, headers: fixture.headers(),
+                body: Self.pullBody(knowledge, wait: 30_000))
+            // Once the first one waits, a second one is one too many.
+            var waiting = false
+            for _ in 0..<600 where !waiting {
+                waiting = try await Self.metric("archive_sync_pull_waiting", client, fixture) == 1
+                if !waiting { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(waiting)
+            let second = try await client.execute(
+                uri: WireProtocol.Path.pull, method: .post, headers: fixture.headers(),
+                body: Self.pullBody(knowledge, wait: 30_000))
+            #expect(second.status == .serviceUnavailable)
+            #expect(String(buffer: second.body).contains("busy"))
+            // A push ends the first wait with its event.
+            let push = try await client.execute(
+                uri: WireProtocol.Path.push, method: .post,
+                headers: fixture.headers([.contentType: WireProtocol.ndjsonContentType]),
+                body: ServerFixture.ndjson([EventBatch.encode([event])]))
+            #expect(push.status == .ok)
+            #expect(Self.eventLines(try await first.body).count == 1)
+            #expect(try await Self.metric(#"archive_sync_pull_waits_total{ended="change"}"#, client, fixture) == 1)
+        }
+    }
+
     @Test(arguments: [#""wait_ms":30001"#, #""wait_ms":-1"#, #""wait_ms":"5""#, #""wait_ms":null"#])
     func aWaitOutsideTheLimitIsRefused(_ field: String) async throws {
         let fixture = try ServerFixture("long-poll-bad")

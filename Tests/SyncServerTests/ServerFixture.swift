@@ -22,7 +22,7 @@ struct ServerFixture: Sendable {
     /// log, in `logFormat`, goes to it.
     init(
         _ label: String, limits: WireLimits = .standard, version: String = "unknown", logFormat: LogFormat = .logfmt,
-        log: LogLines? = nil
+        log: LogLines? = nil, configure: (inout SyncServer.Configuration) -> Void = { _ in }
     ) throws {
         directory = try TemporaryDirectory(label)
         replica = try Replica.create(at: directory.file("server.db"), name: "server")
@@ -32,8 +32,9 @@ struct ServerFixture: Sendable {
             StructuredLogHandler(format: logFormat, sink: { line in log?.append(line) })
         }
         logger.logLevel = log == nil ? .critical : .info
-        server = SyncServer(
-            replica: replica, configuration: .init(limits: limits, version: version), logger: logger)
+        var configuration = SyncServer.Configuration(limits: limits, version: version)
+        configure(&configuration)
+        server = SyncServer(replica: replica, configuration: configuration, logger: logger)
     }
 
     /// Runs `body` with a client of the server's router (no sockets).
