@@ -7,10 +7,11 @@ import WireProtocol
 
 /// Wakes pulls that wait for this replica to hold something new (SPEC.md, "Waiting for changes").
 ///
-/// A push or an upstream sync in this process rings it, so a waiting pull answers at once; events
-/// written by another process (an `import` on the server's file) are found by looking at the
-/// journal's heads every `lookEvery`. A stop of the server (SIGTERM) ends every wait within one
-/// step, so waiting pulls never hold a shutdown.
+/// A push or an upstream sync in this process rings it, and every waiting pull, asleep until then,
+/// wakes and answers at once; events written by another process (an `import` on the server's
+/// file) are found by looking at the journal's heads every `lookEvery`, the only other time a
+/// waiting pull wakes. A stop of the server (SIGTERM) ends every wait within `lookEvery`, so
+/// waiting pulls never hold a shutdown.
 ///
 /// Waiting pulls share one look at the journal: however many wait, the heads are read at most
 /// once per ring and once per `lookEvery`. At most `maxWaiting` pulls wait at once; one more is
@@ -19,13 +20,20 @@ import WireProtocol
 package final class ChangeBell: Sendable {
     private let rings = Atomic<Int>(0)
     private let waiting = Atomic<Int>(0)
+    /// Waiting pulls asleep until the next ring, by number; a slot marked cancelled is one whose
+    /// sleep was cancelled before it fell asleep.
+    private let sleepers = Mutex<[UInt64: Sleeper]>([:])
+    private let sleeperNumbers = Atomic<UInt64>(0)
+
+    private enum Sleeper {
+        case asleep(CheckedContinuation<Void, Never>)
+        case cancelled
+    }
     /// The last look at the journal's heads: when, at which ring, and what they were.
     private let lastLook = Mutex<(at: ContinuousClock.Instant, ring: Int, knowledge: VectorClock)?>(nil)
     /// The most pulls that may wait at once.
     let maxWaiting: Int
     private let listeners = Mutex<[@Sendable () -> Void]>([])
-    /// How often a waiting pull looks for a ring.
-    let step: Duration
     /// How often a waiting pull looks at the journal for writes the bell did not hear.
     let lookEvery: Duration
 
@@ -45,11 +53,10 @@ package final class ChangeBell: Sendable {
     let observe: @Sendable (Wait) -> Void
 
     package init(
-        step: Duration = .milliseconds(50), lookEvery: Duration = .milliseconds(500), maxWaiting: Int = 1_000,
+        lookEvery: Duration = .milliseconds(500), maxWaiting: Int = 1_000,
         observe: @escaping @Sendable (Wait) -> Void = { _ in }
     ) {
         self.maxWaiting = maxWaiting
-        self.step = step
         self.lookEvery = lookEvery
         self.observe = observe
     }
@@ -58,6 +65,16 @@ package final class ChangeBell: Sendable {
     /// `notifying` (the caller tells whom it needs to).
     package func ring(notifying: Bool = true) {
         rings.add(1, ordering: .relaxed)
+        let woken = sleepers.withLock { sleepers in
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (number, sleeper) in sleepers {
+                guard case .asleep(let continuation) = sleeper else { continue }
+                woken.append(continuation)
+                sleepers[number] = nil
+            }
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
         guard notifying else { return }
         for listener in listeners.withLock({ $0 }) { listener() }
     }
@@ -70,7 +87,7 @@ package final class ChangeBell: Sendable {
 
     /// Returns once `replica` holds an event a replica knowing `vector` lacks, or `timeout` has
     /// passed, or the server is stopping, whichever comes first.
-    func wait(on replica: Replica, beyond vector: VectorClock, timeout: Duration) async throws {
+    package func wait(on replica: Replica, beyond vector: VectorClock, timeout: Duration) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         func lacksSomething() async throws -> Bool {
@@ -95,10 +112,11 @@ package final class ChangeBell: Sendable {
                 ending = .endedByStop
                 return
             }
-            try? await Task.sleep(for: min(step, clock.now.duration(to: deadline)))
-            let now = rings.load(ordering: .relaxed)
-            guard now != heard || isLookDue(clock.now) else { continue }
-            heard = now
+            // Asleep until a ring, or the next look at the journal for other processes' writes.
+            if rings.load(ordering: .relaxed) == heard {
+                await sleepUntilRing(orUntil: min(deadline, clock.now.advanced(by: lookEvery)))
+            }
+            heard = rings.load(ordering: .relaxed)
             if try await lacksSomething() {
                 ending = .endedByChange
                 return
@@ -108,9 +126,42 @@ package final class ChangeBell: Sendable {
         if try await lacksSomething() { ending = .endedByChange }
     }
 
-    /// Whether the shared look at the journal is older than `lookEvery`.
-    private func isLookDue(_ now: ContinuousClock.Instant) -> Bool {
-        lastLook.withLock { look in look.map { $0.at.duration(to: now) >= lookEvery } ?? true }
+    /// Sleeps until the next ring or `instant`, whichever comes first: no wake-up in between.
+    private func sleepUntilRing(orUntil instant: ContinuousClock.Instant) async {
+        let number = sleeperNumbers.add(1, ordering: .relaxed).newValue
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let cancelled = self.sleepers.withLock { sleepers in
+                            if case .cancelled = sleepers[number] {
+                                sleepers[number] = nil
+                                return true
+                            }
+                            sleepers[number] = .asleep(continuation)
+                            return false
+                        }
+                        if cancelled { continuation.resume() }
+                    }
+                } onCancel: {
+                    let asleep = self.sleepers.withLock { sleepers -> CheckedContinuation<Void, Never>? in
+                        if case .asleep(let continuation) = sleepers[number] {
+                            sleepers[number] = nil
+                            return continuation
+                        }
+                        sleepers[number] = .cancelled
+                        return nil
+                    }
+                    asleep?.resume()
+                }
+            }
+            group.addTask { try? await Task.sleep(until: instant, clock: .continuous) }
+            await group.next()
+            group.cancelAll()
+        }
+        // A ring that came after the sleep ended leaves nothing behind; a cancelled mark whose
+        // sleeper never fell asleep is cleared.
+        sleepers.withLock { $0[number] = nil }
     }
 
     /// The journal's heads, read again only when a ring came or the last look is older than

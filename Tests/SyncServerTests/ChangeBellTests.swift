@@ -1,0 +1,52 @@
+import ArchiveModel
+import Foundation
+import Replica
+import SyncServer
+import Synchronization
+import TestSupport
+import Testing
+
+/// The bell that ends long-poll waits: a ring wakes a sleeping wait at once, without waiting for
+/// the next look at the journal. Waits and looks here are ten minutes long and the test's limit is
+/// one: a wait that a ring did not wake fails the test by its time limit, whatever the machine's load.
+@Suite(.timeLimit(.minutes(1)))
+struct ChangeBellTests {
+    /// Told of each wait's start and end, and able to wait for them.
+    final class Waits: Sendable {
+        private let seen = Mutex<[ChangeBell.Wait]>([])
+        func record(_ wait: ChangeBell.Wait) { seen.withLock { $0.append(wait) } }
+        var all: [ChangeBell.Wait] { seen.withLock { $0 } }
+    }
+
+    @Test func aRingWakesASleepingWaitAtOnce() async throws {
+        let directory = try TemporaryDirectory("change-bell")
+        let replica = try Replica.create(at: directory.file("hub.db"), name: "hub")
+        let waits = Waits()
+        let bell = ChangeBell(lookEvery: .seconds(600), observe: { waits.record($0) })
+        let knowledge = try replica.knowledge()
+        let waiter = Task { try await bell.wait(on: replica, beyond: knowledge, timeout: .seconds(600)) }
+        // Once it sleeps, an event is written and the bell rung.
+        while !waits.all.contains(.started) { try await Task.sleep(for: .milliseconds(10)) }
+        _ = try replica.capture(url: "https://news.example.org/bell", title: "Rung", body: "x")
+        bell.ring()
+        try await waiter.value
+        #expect(waits.all == [.started, .endedByChange])
+    }
+
+    @Test func aWaitWithoutARingSleepsOnAndACancelledOneEnds() async throws {
+        let directory = try TemporaryDirectory("change-bell-cancel")
+        let replica = try Replica.create(at: directory.file("hub.db"), name: "hub")
+        let waits = Waits()
+        let bell = ChangeBell(lookEvery: .seconds(600), observe: { waits.record($0) })
+        let knowledge = try replica.knowledge()
+        let waiter = Task { try await bell.wait(on: replica, beyond: knowledge, timeout: .seconds(600)) }
+        while !waits.all.contains(.started) { try await Task.sleep(for: .milliseconds(10)) }
+        // A ring with nothing new wakes it, it finds nothing, and sleeps again.
+        bell.ring()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(waits.all == [.started])
+        waiter.cancel()
+        try await waiter.value
+        #expect(waits.all == [.started, .endedByStop])
+    }
+}
