@@ -4,6 +4,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `archive-sync watch` as a person runs it: a real process on a laptop folder, a real
 /// `archive-sync serve` hub, files written into the folder and edits made on the hub.
 @Suite(.serialized)
@@ -94,9 +98,12 @@ struct WatchTests {
         defer { watch.terminate() }
         let article = ArticleGenerator(seed: 9).article(0)
         let bytes = article.file.render()
-        let path = laptop.folder + "/slow.md"
-        #expect(FileManager.default.createFile(atPath: path, contents: nil))
-        let handle = try #require(FileHandle(forWritingAtPath: path))
+        // Created and written through one open descriptor, as a capture pipeline writes a file.
+        // (A writer that creates a file, closes it and opens it again to write may race the
+        // import in between: the half file is then refused, and imported whole at its close.)
+        let descriptor = open(laptop.folder + "/slow.md", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        #expect(descriptor >= 0)
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         // Half the file, flushed, and the writer still has it open.
         try handle.write(contentsOf: bytes[0..<(bytes.count / 2)])
         try handle.synchronize()
