@@ -24,6 +24,10 @@ package final class ChangeBell: Sendable {
     /// sleep was cancelled before it fell asleep.
     private let sleepers = Mutex<[UInt64: Sleeper]>([:])
     private let sleeperNumbers = Atomic<UInt64>(0)
+    private let ringWakes = Atomic<Int>(0)
+
+    /// How many sleeps of waiting pulls a ring ended (the others ended at their next look).
+    package var sleepsEndedByRing: Int { ringWakes.load(ordering: .relaxed) }
 
     private enum Sleeper {
         case asleep(CheckedContinuation<Void, Never>)
@@ -74,6 +78,7 @@ package final class ChangeBell: Sendable {
             }
             return woken
         }
+        ringWakes.add(woken.count, ordering: .relaxed)
         for continuation in woken { continuation.resume() }
         guard notifying else { return }
         for listener in listeners.withLock({ $0 }) { listener() }
@@ -115,6 +120,10 @@ package final class ChangeBell: Sendable {
             // Asleep until a ring, or the next look at the journal for other processes' writes.
             if rings.load(ordering: .relaxed) == heard {
                 await sleepUntilRing(orUntil: min(deadline, clock.now.advanced(by: lookEvery)))
+                if Task.isShuttingDownGracefully || Task.isCancelled {
+                    ending = .endedByStop
+                    return
+                }
             }
             heard = rings.load(ordering: .relaxed)
             if try await lacksSomething() {

@@ -247,16 +247,20 @@ final class Watch: @unchecked Sendable {
     func keep(folder: String, watcher: FolderWatcher, scanEvery: Int = 0) {
         let scanner = scanEvery > 0 ? ScanWatcher(root: folder) : nil
         var lastScan = Date()
-        // A stop is heard between two chunks of a large first import.
+        // A stop is heard between two chunks of a large first import; a file some writer holds
+        // open is left for its close (or a look each second), as later ones are.
+        var held = Set<String>()
+        var heldLook = Date()
         let all = Self.allPaths(in: folder)
         for start in stride(from: 0, to: all.count, by: 500) where !isStopping {
-            importPaths(Array(all[start..<min(all.count, start + 500)]), of: folder)
+            let chunk = all[start..<min(all.count, start + 500)]
+            let writing = chunk.filter { FolderWatcher.isOpenForWriting(folder + "/" + $0) }
+            held.formUnion(writing)
+            importPaths(chunk.filter { !writing.contains($0) }, of: folder)
         }
         var pending = Set<String>()
         var quietSince = Date()
         var pendingSince = Date()
-        var held = Set<String>()
-        var heldLook = Date()
         while !isStopping {
             let changes = watcher.poll(timeout: pending.isEmpty ? 0.25 : 0.05)
             if changes.rescan {
