@@ -99,6 +99,9 @@ package final class ChangeBell: Sendable {
             let knowledge = try await heads(of: replica)
             return knowledge.entries.contains { $0.value > vector[$0.key] }
         }
+        // Rings from here on are heard: one that comes before the pull falls asleep wakes it
+        // as it lies down.
+        var heard = rings.load(ordering: .relaxed)
         if try await lacksSomething() { return }
         guard waiting.add(1, ordering: .relaxed).newValue <= maxWaiting else {
             waiting.subtract(1, ordering: .relaxed)
@@ -111,7 +114,6 @@ package final class ChangeBell: Sendable {
             waiting.subtract(1, ordering: .relaxed)
             observe(ending)
         }
-        var heard = rings.load(ordering: .relaxed)
         while clock.now < deadline {
             if Task.isShuttingDownGracefully || Task.isCancelled {
                 ending = .endedByStop
@@ -119,7 +121,7 @@ package final class ChangeBell: Sendable {
             }
             // Asleep until a ring, or the next look at the journal for other processes' writes.
             if rings.load(ordering: .relaxed) == heard {
-                await sleepUntilRing(orUntil: min(deadline, clock.now.advanced(by: lookEvery)))
+                await sleepUntilRing(orUntil: min(deadline, clock.now.advanced(by: lookEvery)), heard: heard)
                 if Task.isShuttingDownGracefully || Task.isCancelled {
                     ending = .endedByStop
                     return
@@ -136,21 +138,27 @@ package final class ChangeBell: Sendable {
     }
 
     /// Sleeps until the next ring or `instant`, whichever comes first: no wake-up in between.
-    private func sleepUntilRing(orUntil instant: ContinuousClock.Instant) async {
+    /// A ring after `heard` that came before the sleeper lay down (checked under the lock that
+    /// ring takes after counting) ends the sleep at once.
+    private func sleepUntilRing(orUntil instant: ContinuousClock.Instant, heard: Int) async {
         let number = sleeperNumbers.add(1, ordering: .relaxed).newValue
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
-                        let cancelled = self.sleepers.withLock { sleepers in
+                        let awake = self.sleepers.withLock { sleepers in
                             if case .cancelled = sleepers[number] {
                                 sleepers[number] = nil
+                                return true
+                            }
+                            if self.rings.load(ordering: .relaxed) != heard {
+                                self.ringWakes.add(1, ordering: .relaxed)
                                 return true
                             }
                             sleepers[number] = .asleep(continuation)
                             return false
                         }
-                        if cancelled { continuation.resume() }
+                        if awake { continuation.resume() }
                     }
                 } onCancel: {
                     let asleep = self.sleepers.withLock { sleepers -> CheckedContinuation<Void, Never>? in
