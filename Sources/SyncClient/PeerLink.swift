@@ -214,21 +214,9 @@ package final class PeerLink: @unchecked Sendable {
 
     private func record(_ report: SyncReport, started: Int64, result: String) {
         let finished = Replica.systemClock()
-        // Where both sides stood as the round ended, when the server said what it held.
-        var contact: SyncContact?
-        if let serverKnowledge = report.serverKnowledge, let knowledge = try? replica.knowledge(),
-            let digest = try? replica.digest()
-        {
-            contact = SyncContact(
-                at: finished, localKnowledge: knowledge, serverKnowledge: serverKnowledge, localDigest: digest.hex,
-                serverDigest: report.serverDigest, serverOrigin: report.serverNode?.hex)
-        }
         try? replica.record(
-            SyncRecord(
-                peer: target.name, startedAt: started, finishedAt: finished,
-                sentEvents: report.pushedEvents, sentBytes: report.bytesSent, receivedEvents: report.pulledEvents,
-                receivedBytes: report.bytesReceived, result: result, clockSkew: report.clockSkew,
-                eventsAhead: report.eventsAhead, contact: contact))
+            report.record(peer: target.name, startedAt: started, finishedAt: finished, result: result, replica: replica)
+        )
         lastRecorded = finished
     }
 
@@ -236,4 +224,36 @@ package final class PeerLink: @unchecked Sendable {
         if let error = error as? any ArchiveSyncError { return error.message }
         return "\(error)"
     }
+}
+
+extension PeerLink.Notice {
+    /// The notice as a sentence about `peer`, the same for `watch`'s output and `serve`'s log.
+    package func sentence(peer: String) -> String {
+        func seconds(_ value: Double) -> String { "\(Int(value.rounded())) s" }
+        switch self {
+        case .pulled(let events, _): return "pulled \(events) event\(events == 1 ? "" : "s") from \(peer)"
+        case .pushed(let events): return "pushed \(events) event\(events == 1 ? "" : "s") to \(peer)"
+        case .unreachable(let reason, let retryIn):
+            return "\(peer) does not answer (\(reason)); trying again in \(seconds(retryIn))"
+        case .reachable: return "\(peer) answers again"
+        case .refused(let reason, let retryIn):
+            return "syncing with \(peer) failed: \(reason); trying again in \(seconds(retryIn))"
+        case .pinned(let origin):
+            return "pinned peer \(peer) to the server's origin \(origin.hex) [\(Fingerprint.of(origin))]"
+        case .noWaiting(let every):
+            return
+                "\(peer) does not hold pulls open (an older archive-sync); it is asked every \(seconds(every)) instead"
+        }
+    }
+
+    /// Whether the notice says something went wrong (an error), is worth a warning, or is news.
+    package var severity: Severity {
+        switch self {
+        case .refused: .error
+        case .unreachable, .noWaiting: .warning
+        case .pulled, .pushed, .reachable, .pinned: .news
+        }
+    }
+
+    package enum Severity: Sendable { case news, warning, error }
 }

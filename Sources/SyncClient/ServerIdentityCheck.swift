@@ -1,4 +1,5 @@
 import ArchiveModel
+import Replica
 import WireProtocol
 
 /// The checks every pulled page passes before anything of it is used, by a sync and by its dry
@@ -6,6 +7,21 @@ import WireProtocol
 /// named peer was pinned to, stays the same within a session, and shows no event of this
 /// replica's own origin that this replica's key did not sign.
 enum ServerIdentityCheck {
+    /// What a sync and its dry run check of this replica before asking anything: it has no
+    /// recorded fork of its own origin and is at home. Returns its identity.
+    ///
+    /// Throws `ownFork` or `configuration`, or what reading the file throws.
+    static func replicaMaySync(_ replica: Replica) throws -> Replica.Identity {
+        let identity = try replica.identity()
+        if let fork = try replica.forkNotice() {
+            throw SyncClientError(.ownFork, Replica.forkMessage(fork), event: fork)
+        }
+        if case .elsewhere(let madeAt, let nowAt) = try replica.location() {
+            throw SyncClientError(.configuration, Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
+        }
+        return identity
+    }
+
     /// Refuses a page whose server does not prove it holds the key of the origin it names (its
     /// signature of the challenge and of the page), that is not the pinned one, or that is not
     /// `provenEarlier`, the one that proved itself earlier in this session. Returns the proven

@@ -110,14 +110,8 @@ package final class SyncPreview {
     /// origin, a refusal or an unreadable answer, a recorded fork or a misplaced file. Writes
     /// nothing.
     package func run() throws -> Report {
-        let identity = try replica.identity()
+        let identity = try ServerIdentityCheck.replicaMaySync(replica)
         own = (identity.origin, identity.key)
-        if let fork = try replica.forkNotice() {
-            throw SyncClientError(.ownFork, Replica.forkMessage(fork), event: fork)
-        }
-        if case .elsewhere(let madeAt, let nowAt) = try replica.location() {
-            throw SyncClientError(.configuration, Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
-        }
         report = Report()
         report.localKnowledge = try replica.knowledge()
         report.localDigest = try replica.digest()

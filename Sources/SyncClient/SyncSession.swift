@@ -2,6 +2,7 @@ import ArchiveModel
 import EventJournal
 import Foundation
 import Replica
+import SyncBookkeeping
 import WireProtocol
 
 /// What a finished (or failed) sync did.
@@ -31,6 +32,26 @@ package struct SyncReport: Sendable {
     /// to the last push), also when the sync failed; nil when it reported none.
     package var serverKnowledge: VectorClock?
     package init() {}
+}
+
+extension SyncReport {
+    /// The record `status` keeps of this sync with `peer`: what moved, and where both sides stood
+    /// as it ended (this replica as read now, the server as it last said), when the server said
+    /// what it held; else the record keeps the last contact's.
+    package func record(
+        peer: String, startedAt: Int64, finishedAt: Int64, result: String, replica: Replica
+    ) -> SyncRecord {
+        var contact: SyncContact?
+        if let serverKnowledge, let knowledge = try? replica.knowledge(), let digest = try? replica.digest() {
+            contact = SyncContact(
+                at: finishedAt, localKnowledge: knowledge, serverKnowledge: serverKnowledge, localDigest: digest.hex,
+                serverDigest: serverDigest, serverOrigin: serverNode?.hex)
+        }
+        return SyncRecord(
+            peer: peer, startedAt: startedAt, finishedAt: finishedAt, sentEvents: pushedEvents, sentBytes: bytesSent,
+            receivedEvents: pulledEvents, receivedBytes: bytesReceived, result: result, clockSkew: clockSkew,
+            eventsAhead: eventsAhead, contact: contact)
+    }
 }
 
 /// Progress of a running sync, for the terminal.
@@ -107,14 +128,8 @@ package final class SyncSession {
     package private(set) var report = SyncReport()
 
     package func run() throws -> SyncReport {
-        let identity = try replica.identity()
+        let identity = try ServerIdentityCheck.replicaMaySync(replica)
         own = (identity.origin, identity.key)
-        if let fork = try replica.forkNotice() {
-            throw SyncClientError(.ownFork, Replica.forkMessage(fork), event: fork)
-        }
-        if case .elsewhere(let madeAt, let nowAt) = try replica.location() {
-            throw SyncClientError(.configuration, Replica.misplacedMessage(madeAt: madeAt, nowAt: nowAt))
-        }
         var machine = SyncSessionStateMachine(
             origin: identity.origin, localKnowledge: try replica.knowledge(), configuration: configuration)
         // Who the server proved to be and what it last said it held, kept however the session ends.

@@ -246,19 +246,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// An upstream link's news, in the server's log.
     static func log(_ notice: PeerLink.Notice, from peer: String, logger: Logger) {
-        switch notice {
-        case .pulled(let events, _): logger.info("upstream \(peer): pulled \(events) events")
-        case .pushed(let events): logger.info("upstream \(peer): pushed \(events) events")
-        case .unreachable(let reason, let retryIn):
-            logger.warning("upstream \(peer) does not answer (\(reason)); trying again in \(Int(retryIn.rounded())) s")
-        case .reachable: logger.info("upstream \(peer) answers again")
-        case .refused(let reason, let retryIn):
-            logger.error("upstream \(peer): sync failed: \(reason); trying again in \(Int(retryIn.rounded())) s")
-        case .pinned(let origin): logger.info("upstream \(peer) pinned to origin \(origin.hex)")
-        case .noWaiting(let every):
-            logger.warning(
-                "upstream \(peer) does not hold pulls open (an older archive-sync); it is asked every \(Int(every.rounded())) s"
-            )
+        let sentence = "upstream \(peer): " + notice.sentence(peer: peer)
+        switch notice.severity {
+        case .news: logger.info("\(sentence)")
+        case .warning: logger.warning("\(sentence)")
+        case .error: logger.error("\(sentence)")
         }
     }
 }

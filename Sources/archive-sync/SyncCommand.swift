@@ -125,17 +125,7 @@ struct SyncCommand: ParsableCommand {
             progress.finish()
             let finished = Replica.systemClock()
             try local.record(
-                SyncRecord(
-                    peer: peerName, startedAt: started, finishedAt: finished, sentEvents: report.pushedEvents,
-                    sentBytes: report.bytesSent, receivedEvents: report.pulledEvents,
-                    receivedBytes: report.bytesReceived,
-                    result: "ok", clockSkew: report.clockSkew, eventsAhead: report.eventsAhead,
-                    contact: report.serverKnowledge.map {
-                        SyncContact(
-                            at: finished, localKnowledge: report.knowledge, serverKnowledge: $0,
-                            localDigest: report.digest.hex, serverDigest: report.serverDigest,
-                            serverOrigin: report.serverNode?.hex)
-                    }))
+                report.record(peer: peerName, startedAt: started, finishedAt: finished, result: "ok", replica: local))
             print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000)
             if named, pinned == nil, let node = report.serverNode {
                 try local.pinPeer(name: peerName, origin: node)
@@ -150,24 +140,10 @@ struct SyncCommand: ParsableCommand {
             progress.finish()
             let partial = session.report
             let finished = Replica.systemClock()
-            // Where both sides stood as it stopped, when the server said what it held; else the
-            // record keeps the last contact's.
-            var contact: SyncContact?
-            if let serverKnowledge = partial.serverKnowledge, let knowledge = try? local.knowledge(),
-                let digest = try? local.digest()
-            {
-                contact = SyncContact(
-                    at: finished, localKnowledge: knowledge, serverKnowledge: serverKnowledge,
-                    localDigest: digest.hex, serverDigest: partial.serverDigest, serverOrigin: partial.serverNode?.hex)
-            }
             try? local.record(
-                SyncRecord(
+                partial.record(
                     peer: peerName, startedAt: started, finishedAt: finished,
-                    sentEvents: partial.pushedEvents,
-                    sentBytes: partial.bytesSent, receivedEvents: partial.pulledEvents,
-                    receivedBytes: partial.bytesReceived,
-                    result: "failed: \(ErrorReporting.message(for: error))", clockSkew: partial.clockSkew,
-                    eventsAhead: partial.eventsAhead, contact: contact))
+                    result: "failed: \(ErrorReporting.message(for: error))", replica: local))
             for warning in ClockWarnings.sentences(
                 peer: peerName, clockSkew: partial.clockSkew, eventsAhead: partial.eventsAhead)
             {

@@ -347,50 +347,45 @@ final class Watch: @unchecked Sendable {
         // (a peer's change to the same article, pulled while the file was being written) is
         // written back; a file that says what the replica says is left alone. The peers hear of
         // it at once.
-        exportLocked(since: before, except: nil, from: nil)
+        exportLocked(since: before, from: nil)
         for link in links { link.poke() }
     }
 
     // MARK: Peers
 
     func handle(_ notice: PeerLink.Notice, from peer: String) {
+        let sentence = notice.sentence(peer: peer)
         switch notice {
-        case .pulled(let events, let since):
-            Terminal.line("pulled \(Formatting.count(events, "event")) from \(peer)")
+        case .pulled(_, let since):
+            Terminal.line(sentence)
             folderLock.lock()
-            exportLocked(since: since, except: nil, from: peer)
+            exportLocked(since: since, from: peer)
             folderLock.unlock()
             // What one peer sent, the others may lack.
             for link in links where link.target.name != peer { link.poke() }
-        case .pushed(let events):
-            Terminal.line("pushed \(Formatting.count(events, "event")) to \(peer)")
-        case .unreachable(let reason, let retryIn):
-            Terminal.error("\(peer) does not answer (\(reason)); trying again in \(Int(retryIn.rounded())) s")
-        case .reachable:
-            Terminal.error("\(peer) answers again")
-        case .refused(let reason, let retryIn):
-            Terminal.error("error: syncing with \(peer) failed: \(reason); trying again in \(Int(retryIn.rounded())) s")
-        case .pinned(let origin):
-            Terminal.error("pinned peer \(peer) to the server's origin \(origin.hex) [\(Fingerprint.of(origin))]")
-        case .noWaiting(let every):
-            Terminal.error(
-                "note: \(peer) does not hold pulls open (an older archive-sync); it is asked every \(Int(every.rounded())) s instead"
-            )
+        case .pushed:
+            Terminal.line(sentence)
+        case .refused:
+            Terminal.error("error: " + sentence)
+        case .noWaiting:
+            Terminal.error("note: " + sentence)
+        case .unreachable, .reachable, .pinned:
+            Terminal.error(sentence)
         }
     }
 
-    /// Writes what events after `since` changed into each folder but `except`; the caller holds
+    /// Writes what events after `since` changed into each folder still watched; the caller holds
     /// `folderLock`.
-    private func exportLocked(since: Int64, except: String?, from peer: String?) {
+    private func exportLocked(since: Int64, from peer: String?) {
         let gone = goneFolders
-        guard folders.contains(where: { $0 != except && !gone.contains($0) }) else { return }
+        guard folders.contains(where: { !gone.contains($0) }) else { return }
         let changed: Set<ArticleID>?
         do { changed = try replica.articlesWritten(after: since) } catch {
             Terminal.error("error: reading what changed failed: \(ErrorReporting.message(for: error))")
             return
         }
         if let changed, changed.isEmpty { return }
-        for folder in folders where folder != except && !gone.contains(folder) {
+        for folder in folders where !gone.contains(folder) {
             do {
                 let report = try replica.export(to: folder, only: changed)
                 for file in report.writtenFiles {
