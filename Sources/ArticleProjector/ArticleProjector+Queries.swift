@@ -210,23 +210,41 @@ extension ArticleProjector {
         ).flatMap(ArticleID.init(hex:))
     }
 
-    /// Full-text search over the titles and bodies of every capture; each article once (shown by
-    /// its head capture, with a snippet from its best matching one), best matches first.
+    /// The order of search results.
+    package enum SearchOrder: String, Sendable, CaseIterable {
+        /// Newest capture time first: FTS5 walks its matches in this order (index rowids follow
+        /// capture times), so a page of results costs little however many articles match.
+        case newest
+        /// Best matches first (bm25, a title match counting four times a body match): every
+        /// match is ranked, so a word found in most articles takes longer.
+        case relevance
+    }
+
+    /// Full-text search over the titles and bodies of every capture indexed; each article once
+    /// (shown by its head capture, with a snippet from its matching capture), newest first or
+    /// best matches first.
     ///
     /// `query` is what a person typed: `SearchText.matchExpression(for:)` turns it into an FTS5
     /// expression, taking quotes and operators literally; a query with nothing to look for gives
-    /// no results.
+    /// no results. Captures still queued for the index (`searchPending(_:)`) are not found.
     ///
     /// - Throws: GRDB's `DatabaseError` when SQLite fails.
-    package func search(_ query: String, includeDeleted: Bool, limit: Int, _ db: Database) throws -> [ArticleSummary] {
+    package func search(
+        _ query: String, includeDeleted: Bool, limit: Int, order: SearchOrder = .newest, _ db: Database
+    ) throws -> [ArticleSummary] {
         guard let expression = SearchText.matchExpression(for: query) else { return [] }
-        // Matching captures best first; the first of each article stands for it (FTS5 ranks only
+        // Matching captures in order; the first of each article stands for it (FTS5 ranks only
         // in the query that scans it, so articles are gathered here, not by GROUP BY).
+        let orderBy =
+            switch order {
+            case .newest: "s.rowid DESC"
+            case .relevance: "bm25(article_search, 4.0, 1.0), a.article_id"
+            }
         let sql = """
             SELECT a.article_id, a.key FROM article_search s
             JOIN article_search_row r ON r.rowid = s.rowid JOIN article a ON a.key = r.article
             WHERE article_search MATCH ? \(includeDeleted ? "" : "AND a.deleted = 0")
-            ORDER BY bm25(article_search, 4.0, 1.0), a.article_id
+            ORDER BY \(orderBy)
             """
         var best: [(article: ArticleID, key: Int64)] = []
         var seen = Set<String>()

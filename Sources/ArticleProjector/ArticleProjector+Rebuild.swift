@@ -9,7 +9,8 @@ extension ArticleProjector {
     /// Runs inside the caller's transaction, so a failed rebuild leaves the old tables in place.
     /// `progress` is called every `progressInterval` events with the number replayed so far.
     /// Since the projection is a function of the events held, the rebuilt states and digest are
-    /// those of the incremental projection; row keys and search rowids follow journal order.
+    /// those of the incremental projection; row keys follow journal order. With `indexSearch`,
+    /// every capture is indexed before it returns; else they are left queued.
     ///
     /// ```swift
     /// let replayed = try dbPool.write { db in try projector.rebuild(from: journal, db) }
@@ -20,11 +21,14 @@ extension ArticleProjector {
     ///   `Batch.apply(_:_:)` throws; GRDB's `DatabaseError` when SQLite fails. The caller's write
     ///   then rolls back, and the old tables are kept.
     package func rebuild(
-        from journal: EventJournal, _ db: Database, progressInterval: Int = 5000, progress: (Int) -> Void = { _ in }
+        from journal: EventJournal, _ db: Database, indexSearch: Bool = true, progressInterval: Int = 5000,
+        progress: (Int) -> Void = { _ in }
     ) throws -> Int {
         try Self.dropTables(db)
         try Self.createTables(db)
-        return try replay(journal, from: db, into: db, progressInterval: progressInterval, progress: progress)
+        let count = try replay(journal, from: db, into: db, progressInterval: progressInterval, progress: progress)
+        if indexSearch { _ = try indexAllPending(db) }
+        return count
     }
 
     /// Replays every event of the journal in `source` into the (empty) projection tables of
@@ -125,9 +129,23 @@ extension ArticleProjector {
             }
             if problems.count >= limit { break }
         }
+        // Each capture is in the index or queued for it, not both (SearchIndex.swift).
         let searchRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM article_search_row") ?? 0
-        if searchRows != rows.count {
-            problems.append("the search index has \(searchRows) rows for \(rows.count) articles")
+        let queued = try Int.fetchOne(db, sql: "SELECT count(*) FROM search_pending") ?? 0
+        let both =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM search_pending p JOIN article_search_row r ON r.article = p.article")
+            ?? 0
+        let strays =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT count(*) FROM article_search_row WHERE article NOT IN (SELECT key FROM article))
+                         + (SELECT count(*) FROM search_pending WHERE article NOT IN (SELECT key FROM article))
+                    """) ?? 0
+        if searchRows + queued != rows.count || both > 0 || strays > 0 {
+            problems.append(
+                "the search index has \(searchRows) rows and \(queued) captures queued for \(rows.count) captures")
         }
         // Each article's head row, recomputed from its captures' rows.
         let wrongHeads = try String.fetchAll(

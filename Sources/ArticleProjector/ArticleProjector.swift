@@ -138,8 +138,12 @@ package struct ArticleProjector: Sendable {
         }
         try saveConflicts(before: before, after: state, key: key, fields: change.touchedFields, db)
         try saveTags(change, key: key, db)
-        let textChanged = change.values.contains { $0.field == .title || $0.field == .body }
-        if loaded == nil || textChanged { try index(state, key: key, replacing: loaded == nil ? nil : before, db) }
+        // The search index follows behind (`indexPending(limit:_:)`): what it holds of this
+        // capture is taken out now, while its old text is at hand, and the capture waits.
+        let indexed: Set<Field> = [.title, .body, .capturedAt]
+        if loaded == nil || change.values.contains(where: { indexed.contains($0.field) }) {
+            try unindex(key: key, indexed: loaded == nil ? nil : before, db)
+        }
         return (change, loaded?.stateHash ?? .zero, newHash)
     }
 
@@ -272,35 +276,6 @@ package struct ArticleProjector: Sendable {
             try db.cachedStatement(sql: "DELETE FROM article_tag WHERE article = ? AND tag = ?")
                 .execute(arguments: [key, tag.text])
         }
-    }
-
-    /// Indexes the article's title and body; `old` is the state whose text the index holds now.
-    ///
-    /// The index is contentless (it keeps only the index, not the text), so removing a row means
-    /// giving FTS5 the text it indexed: the old title and body, segmented the same way. Index rows
-    /// get increasing rowids from article_search_row (FTS5 writes much faster when rowids only
-    /// grow), so a re-indexed article gets a new one.
-    private func index(_ state: ArticleState, key: Int64, replacing old: ArticleState?, _ db: Database) throws {
-        if let old,
-            let searchRow = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT rowid FROM article_search_row WHERE article = ?"), arguments: [key])
-        {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO article_search (article_search, rowid, title, body) VALUES ('delete', ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                searchRow, SearchText.indexText(old.text(.title)), SearchText.indexText(ofHTML: old.text(.body)),
-            ])
-            try db.cachedStatement(sql: "DELETE FROM article_search_row WHERE rowid = ?").execute(arguments: [searchRow]
-            )
-        }
-        try db.cachedStatement(sql: "INSERT INTO article_search_row (article) VALUES (?)").execute(arguments: [key])
-        try db.cachedStatement(sql: "INSERT INTO article_search (rowid, title, body) VALUES (?, ?, ?)")
-            .execute(arguments: [
-                db.lastInsertedRowID, SearchText.indexText(state.text(.title)),
-                SearchText.indexText(ofHTML: state.text(.body)),
-            ])
     }
 
     // MARK: Digest

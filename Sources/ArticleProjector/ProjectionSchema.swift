@@ -18,7 +18,9 @@
    article_tag(article, tag)                                      tags present, for queries
    article_conflict(article, field)                               fields whose heads disagree
    article_search                 contentless FTS5 over title and body, segmented (SearchText)
-   article_search_row(rowid, article)   which article each index row is (rowids only grow)
+   article_search_row(rowid, article)   which capture each index row is (rowids follow capture
+                                  times: SearchIndex.swift)
+   search_pending(article)        captures waiting to be indexed (the index follows behind)
    projection_state(key, value)                                   "digest": XOR of state hashes
 */
 import EventJournal
@@ -35,13 +37,14 @@ extension ArticleProjector {
         // Captures: the article rows gain the article they belong to and the date line, and
         // articles get a head row; the tables are rebuilt from the journal.
         migrator.registerMigration("projection-v2-captures") { db in
-            _ = try ArticleProjector().rebuild(from: EventJournal(), db)
+            _ = try ArticleProjector().rebuild(from: EventJournal(), db, indexSearch: false)
         }
+        registerSearchMigration(in: &migrator)
     }
 
     static let tableNames = [
         "article", "article_head", "article_tag", "article_conflict", "article_search", "article_search_row",
-        "projection_state",
+        "search_pending", "projection_state",
     ]
 
     /// Creates empty projection tables in `db`, with a zero digest.
@@ -93,15 +96,10 @@ extension ArticleProjector {
                     field TEXT NOT NULL,
                     PRIMARY KEY (article, field)
                 ) WITHOUT ROWID;
-                CREATE TABLE article_search_row (
-                    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
-                    article INTEGER NOT NULL UNIQUE
-                );
-                CREATE VIRTUAL TABLE article_search USING fts5(
-                    title, body, content = '', tokenize = 'unicode61 remove_diacritics 2');
                 CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
                 INSERT INTO projection_state (key, value) VALUES ('digest', zeroblob(32));
                 """)
+        try createSearchTables(db)
     }
 
     /// Drops every projection table (rebuild then creates them afresh).

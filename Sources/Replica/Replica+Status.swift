@@ -17,6 +17,8 @@ package struct ReplicaStatus: Sendable {
     /// The public key of every signed origin held; an origin held but absent here is unsigned
     /// history.
     package var keys: [OriginID: OriginKey]
+    /// Captures waiting to be indexed for search (the index follows the journal).
+    package var searchPending: Int
 }
 
 extension Replica {
@@ -28,7 +30,8 @@ extension Replica {
             ReplicaStatus(
                 identity: try Self.identity(db, path: path), knowledge: try journal.knowledge(db),
                 names: try journal.replicaNames(db), events: try journal.count(db), counts: try projector.counts(db),
-                digest: try projector.digest(db), latestHLC: try journal.latestHLC(db), keys: try journal.keys(db))
+                digest: try projector.digest(db), latestHLC: try journal.latestHLC(db), keys: try journal.keys(db),
+                searchPending: try projector.searchPending(db))
         }
     }
 
@@ -52,11 +55,18 @@ extension Replica {
         }
     }
 
-    /// The articles whose title or body holds every word of `query`, best match first, each
-    /// article once; at most `limit`. An empty query finds nothing.
+    /// The articles whose title or body holds every word of `query`, in `order`, each article
+    /// once; at most `limit`. An empty query finds nothing. Captures still queued for the index
+    /// are indexed first.
     ///
-    /// Throws what reading the file throws.
-    package func search(_ query: String, includeDeleted: Bool = false, limit: Int) throws -> [ArticleSummary] {
-        try read { db in try projector.search(query, includeDeleted: includeDeleted, limit: limit, db) }
+    /// Throws what reading or writing the file throws.
+    package func search(
+        _ query: String, includeDeleted: Bool = false, limit: Int, order: ArticleProjector.SearchOrder = .newest
+    ) throws -> [ArticleSummary] {
+        // A file that cannot be written is searched as it is indexed (the command says so).
+        if try searchPending() > 0 { _ = try? indexForSearch() }
+        return try read { db in
+            try projector.search(query, includeDeleted: includeDeleted, limit: limit, order: order, db)
+        }
     }
 }

@@ -49,6 +49,7 @@ struct ImportCommand: ParsableCommand {
                 "importing: \(step.filesDone)/\(step.filesTotal) files, \(Formatting.bytes(step.bytesDone))")
         }
         progress.finish()
+        try SearchIndexing.catchUp(target)
         for (file, reason) in report.refused { Terminal.error("refused \(file): \(reason)") }
         if output.json {
             JSONOutput.print(

@@ -54,10 +54,19 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Every word must occur. Chinese words of any length are found (朝鲜, 金正恩), as are \
             English words, case and accents ignored; end a word with * to match its prefix. \
-            Best matches first, each article once (however many of its captures match), with a \
-            piece of text around the match.
+            Newest captures first (as fast for a word in every article as for a rare one); \
+            --relevance puts the best matches first instead (titles count four times the body), \
+            which ranks every match and takes longer for very common words. Each article is \
+            shown once (however many of its captures match), with a piece of text around the \
+            match.
 
-            Example: archive-sync search 朝鲜 核
+            The index follows the journal: captures brought by an import or a sync are indexed \
+            as it ends (a progress line shows it), and search first indexes any still waiting \
+            (one stopped part-way, say).
+
+            Examples:
+              archive-sync search 朝鲜 核
+              archive-sync search government --relevance --limit 5
             """)
 
     @OptionGroup var replica: ReplicaOptions
@@ -65,11 +74,22 @@ struct SearchCommand: ParsableCommand {
     @Argument(help: "Words to look for.") var words: [String]
     @Option(help: "At most this many results.") var limit = 20
     @Flag(name: .customLong("include-deleted"), help: "Search deleted articles too.") var includeDeleted = false
+    @Flag(help: "Best matches first instead of newest first.") var relevance = false
 
     func run() throws {
         let target = try replica.open()
         let query = words.joined(separator: " ")
-        let hits = try target.search(query, includeDeleted: includeDeleted, limit: limit)
+        if try target.searchPending() > 0 {
+            do {
+                try SearchIndexing.catchUp(target)
+            } catch {
+                Terminal.error(
+                    "warning: \(Formatting.count(try target.searchPending(), "capture")) not yet indexed for search "
+                        + "could not be indexed (\(ErrorReporting.message(for: error))); they are not searched")
+            }
+        }
+        let hits = try target.search(
+            query, includeDeleted: includeDeleted, limit: limit, order: relevance ? .relevance : .newest)
         for hit in hits {
             if output.json {
                 JSONOutput.print(JSONOutput.summary(hit))

@@ -160,6 +160,7 @@ struct StatusCommand: ParsableCommand {
                 ("deleted", .integer(Int64(status.counts.deleted))),
                 ("captures", .integer(Int64(status.counts.captures))),
                 ("conflicts", .integer(Int64(status.counts.conflicts))),
+                ("search_pending", .integer(Int64(status.searchPending))),
                 ("digest", .string(status.digest.hex)),
                 ("knowledge", status.knowledge.json),
                 ("key", status.identity.key.map { .string($0.hex) } ?? .null),
@@ -202,6 +203,11 @@ struct StatusCommand: ParsableCommand {
         Terminal.line("conflicts: \(status.counts.conflicts) fields in \(status.counts.conflictedArticles) captures")
         Terminal.line("events:    \(status.events)")
         Terminal.line("digest:    \(status.digest.hex)")
+        if status.searchPending > 0 {
+            Terminal.line(
+                "search:    \(Formatting.count(status.searchPending, "capture")) waiting to be indexed "
+                    + "(`archive-sync search` indexes them first)")
+        }
         Terminal.line("knowledge:")
         for (origin, seq) in status.knowledge.sortedEntries {
             let name = status.names[origin] ?? (origin == status.identity.origin ? status.identity.name : "unnamed")

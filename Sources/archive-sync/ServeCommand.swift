@@ -196,6 +196,11 @@ struct ServeCommand: AsyncParsableCommand {
         let upstreamLogger = logger
         let log = logger
         let links = Links()
+        // The captures pushes and pulls bring are indexed for search behind them.
+        let indexer = SearchIndexer(replica: target) { error in
+            log.error("search indexing failed; the captures stay queued", metadata: ["error": "\(error)"])
+        }
+        indexer.nudge()
         for upstream in try PeerTargets.resolve(
             settings.upstream, in: target, tokenFile: settings.tokenFile, caFile: caFile, allWhenEmpty: false)
         {
@@ -207,11 +212,15 @@ struct ServeCommand: AsyncParsableCommand {
                         guard case .pulled = notice else { return }
                         // Clients waiting here hear of it at once, and the other upstreams get it.
                         bell.ring(notifying: false)
+                        indexer.nudge()
                         for link in links.all where link.target.name != upstream.name { link.poke() }
                     }))
         }
         // What a client pushes here goes on upstream at once.
-        server.bell.listen { for link in links.all { link.poke() } }
+        server.bell.listen {
+            indexer.nudge()
+            for link in links.all { link.poke() }
+        }
         let stopped = DispatchGroup()
         defer {
             // The server has stopped: each link ends its round (a held pull ends at once).

@@ -111,9 +111,14 @@ struct SyncCommand: ParsableCommand {
                 wouldPin: named && pinned == nil)
             return
         }
+        // Pulled captures are indexed for search behind the pages, while the next one is on its
+        // way; what is left when the sync ends is indexed then (SearchIndexing.catchUp).
+        // (A failed pass is left for the catch-up, which reports its error.)
+        let indexer = SearchIndexer(replica: local) { _ in }
         let session = SyncSession(
             replica: local, transport: transport, configuration: configuration,
             progress: { step in
+                if step.pulledEvents > 0 { indexer.nudge() }
                 progress.update(
                     "syncing with \(peerName): \(step.phase.rawValue), \(step.pulledEvents) events pulled, "
                         + "\(step.pushedEvents) pushed, \(Formatting.bytes(step.bytesSent)) sent, "
@@ -126,7 +131,10 @@ struct SyncCommand: ParsableCommand {
             let finished = Replica.systemClock()
             try local.record(
                 report.record(peer: peerName, startedAt: started, finishedAt: finished, result: "ok", replica: local))
-            print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000)
+            // The events are safe; the captures they brought are indexed for search now.
+            indexer.waitUntilIdle()
+            let indexed = try SearchIndexing.catchUp(local)
+            print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000, indexed: indexed)
             if named, pinned == nil, let node = report.serverNode {
                 try local.pinPeer(name: peerName, origin: node)
                 if !output.json {
@@ -138,6 +146,9 @@ struct SyncCommand: ParsableCommand {
             }
         } catch {
             progress.finish()
+            // What arrived before the failure is kept: index it too.
+            indexer.waitUntilIdle()
+            _ = try? SearchIndexing.catchUp(local)
             let partial = session.report
             let finished = Replica.systemClock()
             try? local.record(
@@ -153,7 +164,9 @@ struct SyncCommand: ParsableCommand {
         }
     }
 
-    private func print(_ report: SyncReport, url: String, peer: String, seconds: Double) {
+    private func print(
+        _ report: SyncReport, url: String, peer: String, seconds: Double, indexed: (count: Int, seconds: Double)
+    ) {
         if output.json {
             JSONOutput.print(
                 .object([
@@ -165,7 +178,10 @@ struct SyncCommand: ParsableCommand {
                     ("bytes_received", .integer(Int64(report.bytesReceived))),
                     ("requests", .integer(Int64(report.requests))), ("retries", .integer(Int64(report.retries))),
                     ("own_events_recovered", .integer(Int64(report.ownEventsRecovered))),
-                    ("seconds", .string(String(format: "%.3f", seconds))), ("digest", .string(report.digest.hex)),
+                    ("seconds", .string(String(format: "%.3f", seconds))),
+                    ("search_indexed_after_sync", .integer(Int64(indexed.count))),
+                    ("search_index_seconds", .string(String(format: "%.3f", indexed.seconds))),
+                    ("digest", .string(report.digest.hex)),
                     ("server_digest", .string(report.serverDigest)),
                     ("clock_skew_ms", report.clockSkew.map { .integer($0) } ?? .null),
                     ("events_ahead_ms", .integer(report.eventsAhead)),
@@ -183,6 +199,11 @@ struct SyncCommand: ParsableCommand {
                 + "\(report.pushedEvents) pushed; "
                 + "\(Formatting.bytes(report.bytesSent)) sent, \(Formatting.bytes(report.bytesReceived)) received in "
                 + String(format: "%.2f s", seconds) + (report.retries > 0 ? " (\(report.retries) retries)" : "") + ".")
+        if indexed.count > 0 {
+            Terminal.line(
+                "Indexed the last \(Formatting.count(indexed.count, "capture")) for search in "
+                    + String(format: "%.2f s", indexed.seconds) + ".")
+        }
         Terminal.line(
             report.digest.hex == report.serverDigest
                 ? "Both replicas hold the same articles (digest \(report.digest.hex.prefix(16)))."

@@ -199,6 +199,8 @@ struct WatchCommand: ParsableCommand {
 /// The running watch: folders imported as they change, peer links, and exports of what peers send.
 final class Watch: @unchecked Sendable {
     let replica: Replica
+    /// Indexes for search what the peers send, behind it.
+    let searchIndexer: SearchIndexer
     let folders: [String]
     /// Set before the threads start; read only afterwards.
     var links: [PeerLink] = []
@@ -224,6 +226,12 @@ final class Watch: @unchecked Sendable {
     init(replica: Replica, folders: [String]) {
         self.replica = replica
         self.folders = folders
+        searchIndexer = SearchIndexer(replica: replica) { error in
+            Terminal.error(
+                "error: search indexing failed (the captures stay queued): \(ErrorReporting.message(for: error))")
+        }
+        // Whatever an earlier command left queued.
+        searchIndexer.nudge()
     }
 
     func stop() {
@@ -363,6 +371,7 @@ final class Watch: @unchecked Sendable {
             folderLock.unlock()
             // What one peer sent, the others may lack.
             for link in links where link.target.name != peer { link.poke() }
+            searchIndexer.nudge()
         case .pushed:
             Terminal.line(sentence)
         case .refused:

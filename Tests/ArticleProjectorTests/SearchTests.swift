@@ -64,6 +64,7 @@ struct CorpusSearchTests {
                 try projector.apply(event, db)
                 texts[file.articleID] = file.title + " " + SearchText.plainText(ofHTML: file.body)
             }
+            #expect(try projector.indexAllPending(db) == texts.count)
         }
         for word in Self.words {
             let found = Set(
@@ -103,6 +104,7 @@ struct ChineseWordSearchTests {
                     file.fieldValues.map { Change.set($0.0, $0.1) })
                 try projector.apply(event, db)
             }
+            #expect(try projector.indexAllPending(db) == 3)
         }
         func search(_ query: String) throws -> Set<ArticleID> {
             Set(try database.read { db in try projector.search(query, includeDeleted: false, limit: 10, db).map(\.id) })

@@ -1,0 +1,136 @@
+import ArchiveModel
+import EventJournal
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+@testable import ArticleProjector
+
+/// The search index that follows the projection (SearchIndex.swift): applying queues, indexing
+/// empties the queue, an edit takes the old text out at once, and the default order is the
+/// capture time's.
+struct SearchIndexTests {
+    /// A create of article number `n` (its own url) captured at `capturedAt`.
+    func create(_ n: Int, seq: Int, capturedAt: Int64, title: String, body: String) throws -> Event {
+        let url = "https://news.example.org/a/\(n).html"
+        return try EventFactory.event(
+            1, seq, hlc: Int64(seq), kind: .create, article: ArticleID(url: url),
+            [
+                .set(.url, .text(url)), .set(.title, .text(title)), .set(.body, .text(body)),
+                .set(.capturedAt, .integer(capturedAt)), .set(.path, .text("\(n).txt")),
+            ])
+    }
+
+    func ids(
+        _ projector: ArticleProjector, _ query: String, order: ArticleProjector.SearchOrder = .newest, _ db: Database
+    )
+        throws -> [String]
+    {
+        try projector.search(query, includeDeleted: false, limit: 50, order: order, db).map(\.title)
+    }
+
+    @Test func appliedCapturesWaitInTheQueueUntilIndexedAndTheCheckHoldsThroughout() throws {
+        let work = try TemporaryDirectory("search-index")
+        let database = try searchDatabase(in: work)
+        let projector = ArticleProjector()
+        try database.write { db in
+            for n in 1...5 {
+                try projector.apply(
+                    try create(n, seq: n, capturedAt: Int64(n) * 1_000, title: "t\(n)", body: "<p>朝鲜 \(n)</p>"), db)
+            }
+            #expect(try projector.searchPending(db) == 5)
+            #expect(try ids(projector, "朝鲜", db).isEmpty, "queued captures are not in the index yet")
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+            #expect(try projector.indexPending(limit: 2, db) == 2)
+            #expect(try projector.searchPending(db) == 3)
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+            #expect(try projector.indexAllPending(db) == 3)
+            #expect(try projector.searchPending(db) == 0)
+            #expect(try projector.indexPending(limit: 10, db) == 0)
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+            #expect(try ids(projector, "朝鲜", db) == ["t5", "t4", "t3", "t2", "t1"], "newest capture first")
+        }
+    }
+
+    @Test func anEditTakesTheOldTextOutAtOnceAndTheNewTextIsFoundOnceIndexed() throws {
+        let work = try TemporaryDirectory("search-index-edit")
+        let database = try searchDatabase(in: work)
+        let projector = ArticleProjector()
+        try database.write { db in
+            let first = try create(1, seq: 1, capturedAt: 1_000, title: "one", body: "<p>香港 old</p>")
+            try projector.apply(first, db)
+            _ = try projector.indexAllPending(db)
+            #expect(try ids(projector, "香港", db) == ["one"])
+            let edit = try EventFactory.event(
+                1, 2, hlc: 2, article: first.article, [.set(.body, .text("<p>台湾 new</p>"))])
+            try projector.apply(edit, db)
+            #expect(try ids(projector, "香港", db).isEmpty, "the old text left the index with the edit")
+            #expect(try ids(projector, "台湾", db).isEmpty, "the new text waits in the queue")
+            #expect(try projector.searchPending(db) == 1)
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+            _ = try projector.indexAllPending(db)
+            #expect(try ids(projector, "台湾", db) == ["one"])
+            #expect(try ids(projector, "香港", db).isEmpty)
+            // A second edit before indexing: nothing is in the index to take out, and the capture
+            // is queued once.
+            try projector.apply(
+                try EventFactory.event(1, 3, hlc: 3, article: first.article, [.set(.title, .text("uno"))]), db)
+            try projector.apply(
+                try EventFactory.event(1, 4, hlc: 4, article: first.article, [.set(.body, .text("<p>澳门</p>"))]), db)
+            #expect(try projector.searchPending(db) == 1)
+            _ = try projector.indexAllPending(db)
+            #expect(try ids(projector, "澳门", db) == ["uno"])
+            #expect(try ids(projector, "台湾", db).isEmpty)
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+        }
+    }
+
+    @Test func aNewCaptureTimeMovesTheCaptureInTheNewestFirstOrderAndRelevanceStillRanks() throws {
+        let work = try TemporaryDirectory("search-index-order")
+        let database = try searchDatabase(in: work)
+        let projector = ArticleProjector()
+        try database.write { db in
+            // Captured in the same millisecond, and out of order: rowids still follow the times.
+            let events = [
+                try create(1, seq: 1, capturedAt: 5_000, title: "b", body: "<p>government</p>"),
+                try create(2, seq: 2, capturedAt: 9_000, title: "c", body: "<p>government</p>"),
+                try create(3, seq: 3, capturedAt: 5_000, title: "a", body: "<p>government</p>"),
+                try create(4, seq: 4, capturedAt: 1_000, title: "government government", body: "<p>government</p>"),
+            ]
+            for event in events { try projector.apply(event, db) }
+            _ = try projector.indexAllPending(db)
+            #expect(try ids(projector, "government", db) == ["c", "a", "b", "government government"])
+            #expect(try ids(projector, "government", order: .relevance, db).first == "government government")
+            try projector.apply(
+                try EventFactory.event(1, 5, hlc: 5, article: events[3].article, [.set(.capturedAt, .integer(99_000))]),
+                db)
+            _ = try projector.indexAllPending(db)
+            #expect(try ids(projector, "government", db) == ["government government", "c", "a", "b"])
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+        }
+    }
+
+    @Test func theCheckFindsACaptureBothIndexedAndQueuedOrNeither() throws {
+        let work = try TemporaryDirectory("search-index-check")
+        let database = try searchDatabase(in: work)
+        let projector = ArticleProjector()
+        try database.write { db in
+            try projector.apply(try create(1, seq: 1, capturedAt: 1, title: "x", body: "<p>x</p>"), db)
+            try projector.apply(try create(2, seq: 2, capturedAt: 2, title: "y", body: "<p>y</p>"), db)
+            _ = try projector.indexAllPending(db)
+            try db.execute(sql: "INSERT INTO search_pending (article) SELECT min(key) FROM article")
+            #expect(try projector.inconsistentArticles(db).contains { $0.contains("search index") })
+            try db.execute(sql: "DELETE FROM search_pending")
+            try db.execute(sql: "DELETE FROM article_search_row WHERE article = (SELECT min(key) FROM article)")
+            #expect(try projector.inconsistentArticles(db).contains { $0.contains("search index") })
+        }
+    }
+
+    @Test func rowidsFollowCaptureTimesAndStayInRange() {
+        #expect(ArticleProjector.searchRowID(capturedAt: 2) > ArticleProjector.searchRowID(capturedAt: 1))
+        #expect(ArticleProjector.searchRowID(capturedAt: -5) < ArticleProjector.searchRowID(capturedAt: 0))
+        #expect(ArticleProjector.searchRowID(capturedAt: .max) == (1 << 56) * 64)
+        #expect(ArticleProjector.searchRowID(capturedAt: .min) == -(1 << 56) * 64)
+    }
+}
