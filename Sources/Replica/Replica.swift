@@ -135,9 +135,10 @@ package final class Replica: Sendable {
         configuration.prepareDatabase { db in
             // Durable commits: in WAL mode, FULL syncs the log at every commit.
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // A 32 MiB page cache per connection: bulk imports and rebuilds re-read fewer pages,
-            // and memory stays the same whatever the size of the archive.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // A bounded page cache, so that memory stays the same whatever the size of the
+            // archive: 16 MiB for the writer (bulk imports and rebuilds re-read fewer pages),
+            // 4 MiB for each reader (a server may run several at once; they stream).
+            try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -4096 : -16384)")
             // After a large transaction (a rebuild), give the log's disk space back.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }

@@ -32,9 +32,11 @@ import WireProtocol
 package struct SyncSessionStateMachine: Sendable {
     package struct Configuration: Sendable {
         package var pullEvents = 1_000
-        package var pullBytes = 4 << 20
+        /// A page's payload bytes: one page is held at a time, decoded, so this bounds the
+        /// client's memory (and costs one round trip per MiB, nothing on a fast link).
+        package var pullBytes = 1 << 20
         package var pushEvents = 1_000
-        package var pushBytes = 4 << 20
+        package var pushBytes = 1 << 20
         /// Attempts of one request before the session gives up.
         package var maxAttempts = 6
         /// The first pause before a retry, doubled each time (capped at 30 s).

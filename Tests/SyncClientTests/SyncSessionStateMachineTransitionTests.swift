@@ -230,7 +230,7 @@ struct SyncSessionStateMachineTransitionTests {
         var machine = try Self.machine(in: .checkingHeads)
         guard case .push(let knowledge, let maxEvents, let maxBytes) = machine.headsChecked(localHashes: [me: .of([1])])
         else { Issue.record("no push"); return }
-        #expect(knowledge == Self.vector([1: 4]) && maxEvents == 1_000 && maxBytes == 4 << 20)
+        #expect(knowledge == Self.vector([1: 4]) && maxEvents == 1_000 && maxBytes == 1 << 20)
     }
 
     @Test func anotherReplicasHeadThatDiffersEndsTheSessionAskingForAReidentify() throws {
