@@ -143,6 +143,25 @@ package final class SyncSession {
         var action = machine.start()
         waitPending = firstPullWait > 0
         var pending: Pending?
+        // A pulled page is applied on a thread of its own while the next one is asked for (the
+        // server reads and sends it meanwhile); the next page is decoded once that apply ended,
+        // since its deltas may be based on those events. Whatever ends the session waits for it.
+        var inFlight: PendingApply?
+        defer { _ = inFlight?.wait() }
+        /// Waits for the page being applied; when it failed, the machine goes back to where it
+        /// was before it heard the page was applied, and hears of the failure instead.
+        func settle() throws -> SyncSessionStateMachine.Action? {
+            guard let job = inFlight else { return nil }
+            inFlight = nil
+            switch job.wait() {
+            case .success(let applied):
+                report.eventsAhead = max(report.eventsAhead, applied.furthestAhead)
+                return nil
+            case .failure(let error):
+                machine = job.machineBefore
+                return try applyFailed(error, &machine, pageProven: job.pageProven)
+            }
+        }
         var batcher: PushBatcher?
         var phase = SyncProgress.Phase.connecting
         func show() {
@@ -154,27 +173,42 @@ package final class SyncSession {
 
         while true {
             show()
-            if shouldStop() { throw SyncClientError(.interrupted, "the sync was stopped between two batches") }
+            if case .pull = action {
+                // Asked for while the page before is applied (see `inFlight`).
+            } else if let failed = try settle() {
+                action = failed
+                continue
+            }
+            if shouldStop() {
+                if let failed = try settle() {
+                    action = failed
+                    continue
+                }
+                throw SyncClientError(.interrupted, "the sync was stopped between two batches")
+            }
             switch action {
             case .pull(let pull):
                 phase = .pulling
                 pending = .pull(pull)
-                action = step(&machine, .pull(pull))
-            case .apply(let events):
-                do {
-                    let applied = try replica.apply(events, unsigned: lastPageProven ? unsigned : .refuse)
-                    report.eventsAhead = max(report.eventsAhead, applied.furthestAhead)
-                    action = machine.applied(events, knowledge: try replica.knowledge())
-                } catch EventJournalError.Code.unsigned {
-                    throw SyncClientError(
-                        .unsignedHistory,
-                        "the server sent events of origins that carry no signatures (history written before events "
-                            + "were signed); nothing of that page was applied. Their authorship cannot be proven: "
-                            + "take them only from a server you trust, with `sync --accept-unsigned`"
-                            + (lastPageProven ? "" : " (and only from a page the server proved; this one was cut off)"))
-                } catch {
-                    action = machine.applyFailed(error)
+                guard inFlight != nil else {
+                    action = step(&machine, .pull(pull))
+                    continue
                 }
+                let fetched = Result { try fetch(pull) }
+                if let failed = try settle() {
+                    action = failed
+                    continue
+                }
+                action = received(&machine) { try self.finish(fetched.get()) }
+            case .apply(let events):
+                // The knowledge once the page is applied: all of it or none is (a failure takes
+                // the machine back, in `settle`).
+                var knowledge = try replica.knowledge()
+                for event in events where event.seq > knowledge[event.origin] { knowledge[event.origin] = event.seq }
+                inFlight = PendingApply(
+                    replica: replica, events: events, unsigned: lastPageProven ? unsigned : .refuse,
+                    pageProven: lastPageProven, machineBefore: machine)
+                action = machine.applied(events, knowledge: knowledge)
             case .push(let serverKnowledge, let maxEvents, let maxBytes):
                 phase = .pushing
                 if batcher == nil { batcher = PushBatcher(replica: replica, maxEvents: maxEvents, maxBytes: maxBytes) }
@@ -230,6 +264,50 @@ package final class SyncSession {
         }
     }
 
+    /// What the machine does when a page could not be applied; throws for unsigned history,
+    /// which no retry or fork search mends.
+    private func applyFailed(
+        _ error: any Error, _ machine: inout SyncSessionStateMachine, pageProven: Bool
+    ) throws -> SyncSessionStateMachine.Action {
+        if let journalError = error as? EventJournalError, journalError.code == .unsigned {
+            throw SyncClientError(
+                .unsignedHistory,
+                "the server sent events of origins that carry no signatures (history written before events "
+                    + "were signed); nothing of that page was applied. Their authorship cannot be proven: "
+                    + "take them only from a server you trust, with `sync --accept-unsigned`"
+                    + (pageProven ? "" : " (and only from a page the server proved; this one was cut off)"))
+        }
+        return machine.applyFailed(error)
+    }
+
+    /// A pulled page being applied on a thread of its own, with the machine as it was before it
+    /// heard of it.
+    private final class PendingApply: @unchecked Sendable {
+        let machineBefore: SyncSessionStateMachine
+        let pageProven: Bool
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<ApplyReport, any Error>?
+
+        init(
+            replica: Replica, events: [Event], unsigned: EventJournal.UnsignedEvents, pageProven: Bool,
+            machineBefore: SyncSessionStateMachine
+        ) {
+            self.machineBefore = machineBefore
+            self.pageProven = pageProven
+            Thread {
+                self.result = Result { try replica.apply(events, unsigned: unsigned) }
+                self.done.signal()
+            }.start()
+        }
+
+        /// The apply's outcome, once it has ended (any number of calls).
+        func wait() -> Result<ApplyReport, any Error> {
+            done.wait()
+            done.signal()
+            return result ?? .failure(SyncClientError(.local, "a page's apply ended without an outcome"))
+        }
+    }
+
     /// A request the session may have to repeat.
     private enum Pending {
         case pull(PullRequest)
@@ -242,12 +320,24 @@ package final class SyncSession {
         do {
             switch pending {
             case .pull(let request):
-                let page = try pull(request)
-                return machine.pullReceived(page)
+                return received(&machine) { try self.finish(self.fetch(request)) }
             case .push(let batch):
                 let response = try push(batch.body)
                 return machine.pushed(response, events: batch.events.count)
             }
+        } catch let error as SyncClientError {
+            return machine.requestFailed(error)
+        } catch {
+            return machine.requestFailed(SyncClientError(.local, "\(error)"))
+        }
+    }
+
+    /// Feeds the machine the page `page` gives, or the error it throws.
+    private func received(
+        _ machine: inout SyncSessionStateMachine, _ page: () throws -> PullPage
+    ) -> SyncSessionStateMachine.Action {
+        do {
+            return machine.pullReceived(try page())
         } catch let error as SyncClientError {
             return machine.requestFailed(error)
         } catch {
@@ -288,7 +378,15 @@ package final class SyncSession {
         return response
     }
 
-    private func pull(_ asked: PullRequest) throws -> PullPage {
+    /// A pull's answer, not yet decoded, with the request as sent and its challenge.
+    private struct Fetched {
+        var response: HTTPResponse
+        var pull: PullRequest
+        var challenge: [UInt8]
+    }
+
+    /// Sends a pull and returns its answer (the first pull of a `watch` round may wait).
+    private func fetch(_ asked: PullRequest) throws -> Fetched {
         var pull = asked
         let challenge = challenges()
         pull.challenge = challenge
@@ -306,7 +404,7 @@ package final class SyncSession {
         } catch SyncClientError.Code.interrupted where waiting {
             // Stopped from this side: ask again at once, without waiting (unless the session stops).
             if shouldStop() { throw SyncClientError(.interrupted, "the sync was stopped between two batches") }
-            return try self.pull(asked)
+            return try fetch(asked)
         } catch let error as SyncClientError
             where waiting && error.server?.code == .malformedRequest
             && error.server?.message.contains("wait_ms") == true
@@ -314,8 +412,14 @@ package final class SyncSession {
             // A server that does not hold pulls (an older archive-sync) refuses wait_ms: ask again
             // without it; the caller learns it from `waitRefused`.
             waitRefused = true
-            return try self.pull(asked)
+            return try fetch(asked)
         }
+        return Fetched(response: response, pull: pull, challenge: challenge)
+    }
+
+    /// Decodes a pull's answer and checks who sent it and what it holds of this replica's own.
+    private func finish(_ fetched: Fetched) throws -> PullPage {
+        let (response, pull, challenge) = (fetched.response, fetched.pull, fetched.challenge)
         let page = try decodePage(response, pull)
         lastPageProven = false
         if let trailer = page.trailer {

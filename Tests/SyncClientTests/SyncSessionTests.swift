@@ -110,6 +110,40 @@ struct SyncSessionTests {
         #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 3))
     }
 
+    @Test func aForkInAPageAppliedWhileTheNextIsFetchedTakesTheSessionBackAndIsLocated() throws {
+        // As above, with 15 more hub events after the twin's: the refused page is not the last,
+        // so the next page was asked for while it was applied. That answer is dropped, and the
+        // machine goes back to the refused page to locate the fork.
+        let pair = try forkedPair(shared: 2, twin: 4, own: 3, hubEvents: 25)
+        try pair.capture(15, on: pair.hub, label: "hub-late")
+        let origin = try pair.laptop.identity().origin
+        let before = pair.transport.pulls.count
+        let knowledgeBefore = try pair.laptop.knowledge()
+        var configuration = SyncSessionStateMachine.Configuration()
+        configuration.pullEvents = 10
+        let session = pair.session(configuration)
+        #expect {
+            try session.run()
+        } throws: { error in
+            let error = error as? SyncClientError
+            return error?.code == .ownFork && error?.event == Dot(origin: origin, seq: 3)
+        }
+        #expect(session.report.pulledEvents == 20)
+        let pulls = Array(pair.transport.pulls.dropFirst(before))
+        #expect(pulls.count == 6)
+        // The fourth pull was sent while the third page was applied, as if it would be.
+        #expect(pulls[3].knowledge[origin] == 6)
+        let probes = pulls.suffix(2)
+        #expect(probes.map { $0.knowledge[origin] } == [2, 1])
+        #expect(probes.allSatisfy { $0.maxEvents == 1 && !$0.deltas })
+        #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 3))
+        // Only the first two pages were applied.
+        let after = try pair.laptop.knowledge()
+        #expect(after[origin] == knowledgeBefore[origin])
+        let (heldAfter, heldBefore) = (after.entries.values.reduce(0, +), knowledgeBefore.entries.values.reduce(0, +))
+        #expect(heldAfter == heldBefore + 20)
+    }
+
     @Test func aForkTheVectorsCannotShowIsFoundByTheHeadsAndLocated() throws {
         // The laptop and its twin both hold laptop:1...5; they differ from 4.
         let pair = try forkedPair(shared: 3, twin: 2, own: 2, hubEvents: 0)
