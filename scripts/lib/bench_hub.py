@@ -4,7 +4,8 @@ One `serve` (with a write token) holding 2,000 generated articles, and N client 
 100), each with a folder of 20 articles of its own. Set-up, not measured: one client syncs from the
 hub; the others are copies of its file, each given an identity of its own by `reidentify`; every
 client imports its folder, and all sync twice. Then, for S seconds (default 60), rounds: every
-client changes its 20 files and imports them (one `import` per client, two at a time), then all N
+client changes its 20 files and imports them (one `import` per client, as many at a time as there
+are cores), then all N
 run `sync` at once (a thread per client running the real command). The figures: syncs per second
 (over the sync phases, and over the whole time), p50 and p99 of one sync's time, errors (a sync
 that failed). At the end every client syncs until all replicas and the hub hold the same digest
@@ -115,10 +116,13 @@ def make_clients(bin_path, work, hubs, count):
         cli(bin_path, "reidentify", "--name", f"client-{index}", db=db)
         folder = work / f"folder-{index}"
         for path in own[index * EDITS:(index + 1) * EDITS]:
-            target = folder / path.relative_to(source_root)
+            # A path of its own: a file at a path the hub's articles hold would be an update of one.
+            target = folder / f"client-{index}" / path.relative_to(source_root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-        cli(bin_path, "import", folder, db=db)
+        report = json.loads(cli(bin_path, "import", "--json", folder, db=db).strip().splitlines()[-1])
+        if report["created"] != EDITS:
+            raise RuntimeError(f"client {index}'s folder made {report['created']} new articles, {EDITS} expected ({report})")
         return {"db": db, "folder": folder, "hub": hubs[index % len(hubs)]}
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -184,7 +188,9 @@ def load(bin_path, base_db, hub_count, clients_count, seconds):
             def edit(client, round_number=rounds):
                 for path in bench.files_of([client["folder"]]):
                     path.write_bytes(bench.edited(path.read_bytes().decode("utf-8"), round_number).encode("utf-8"))
-                cli(bin_path, "import", client["folder"], db=client["db"])
+                report = json.loads(cli(bin_path, "import", "--json", client["folder"], db=client["db"]).splitlines()[-1])
+                if report["updated"] != EDITS:
+                    raise RuntimeError(f"{client['db'].name}: {report['updated']} updates, {EDITS} expected ({report})")
 
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
                 list(pool.map(edit, clients))

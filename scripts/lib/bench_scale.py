@@ -178,7 +178,8 @@ def scale_table(figures):
         values = [s["s"][key] for s in sizes]
         ratio = values[-1] / values[0]
         cells = [f"{v * 1000:,.0f} ms" if v < 10 else f"{v:,.1f} s" for v in values]
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio:.1f}x: {reading(ratio, growth)} |")
+        trend = f"{ratio:.1f}x: {reading(ratio, growth)}" if len(sizes) > 1 else "(one size measured)"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {trend} |")
     history = [s.get("history_events", 0) for s in sizes]
     lines.append("| events in that history | " + " | ".join(str(h) for h in history) + " | |")
     replica = [s["replica_bytes"] for s in sizes]
