@@ -1,15 +1,16 @@
 """`scripts/bench --only hub [--hub-clients N] [--hub-seconds S]`: a hub under load.
 
 One `serve` (with a write token) holding 2,000 generated articles, and N client replicas (default
-100), each with a folder of 20 articles of its own. Set-up, not measured: one client syncs from the
-hub; the others are copies of its file, each given an identity of its own by `reidentify`; every
-client imports its folder, and all sync twice. Then, for S seconds (default 60), rounds: every
-client changes its 20 files and imports them (one `import` per client, as many at a time as there
-are cores), then all N
-run `sync` at once (a thread per client running the real command). The figures: syncs per second
-(over the sync phases, and over the whole time), p50 and p99 of one sync's time, errors (a sync
-that failed). At the end every client syncs until all replicas and the hub hold the same digest
-(`status --json`), and how many rounds that took is said.
+100), each with a folder of 20 articles of its own, which the hub holds too. Set-up, not measured:
+one client syncs from the hub; the others are copies of its file, each given an identity of its
+own by `reidentify`, and each imports its folder (nothing changes: it holds those articles), so
+that every replica holds the same events when the rounds begin. Then, for S seconds (default 60),
+rounds: every client changes its 20 files and imports them (one `import` per client, as many at a
+time as there are cores), then all N run `sync` at once (a thread per client running the real
+command). The figures: syncs per second (over the sync phases, and over the whole time), p50 and
+p99 of one sync's time, errors (a sync that failed), the hub's CPU time per sync. At the end
+every client syncs until all replicas and the hub hold the same digest (`status --json`), and
+how many rounds that took is said.
 
 Then the same with two hubs kept in step (`serve --upstream`: the second hub's link to the first),
 the clients split between them half and half.
@@ -25,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import bench
+from bench_watch import cpu_seconds
 
 BASE_ARTICLES = 2_000
 EDITS = 20
@@ -68,6 +70,12 @@ class Hub:
         if self.process.process.poll() is not None or "http://" not in self.process.text:
             raise RuntimeError(f"serve of {name} did not start")
 
+    def cpu(self):
+        """CPU seconds the server has used so far."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.process.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        return sum(cpu_seconds(int(pid)) for pid in children)
+
     def stop(self):
         return self.process.stop()
 
@@ -98,15 +106,49 @@ def sync_all(bin_path, clients, errors):
     return times
 
 
+def client_folders(bin_path, count):
+    """The folder of every client's EDITS articles (generated, seed 13), each under client-<i>/:
+    paths of their own, which no other client's import touches. Cached under .bench-data/."""
+    root = bench.DATA / f"hub-clients-{count}x{EDITS}"
+    marker = root / ".complete"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        source = bench.generated(bin_path, count * EDITS, seed=13)[0]
+        own = bench.files_of([source])
+        for index in range(count):
+            for path in own[index * EDITS:(index + 1) * EDITS]:
+                target = root / f"client-{index}" / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+        marker.write_text("ok\n")
+    return root
+
+
+def base_replica(bin_path, count):
+    """The hub's replica, cached: BASE_ARTICLES generated articles and every client's articles."""
+    base = bench.DATA / f"hub-base-{BASE_ARTICLES}-and-{count}x{EDITS}.db"
+    if not base.exists():
+        bench.log(f"  importing {BASE_ARTICLES:,} generated articles and {count} clients' {EDITS} into the hub's replica ...")
+        partial = Path(f"{base}.partial")
+        for path in bench.DATA.glob(partial.name + "*"):
+            path.unlink()
+        cli(bin_path, "init", "--name", "hub-a", db=partial)
+        report = json.loads(cli(bin_path, "import", "--json", bench.generated(bin_path, BASE_ARTICLES)[0],
+                                client_folders(bin_path, count), db=partial).strip().splitlines()[-1])
+        if report["created"] != BASE_ARTICLES + count * EDITS:
+            raise RuntimeError(f"the hub's import made {report['created']} articles ({report})")
+        partial.rename(base)
+    return base
+
+
 def make_clients(bin_path, work, hubs, count):
-    """`count` client replicas synced with the first hub, split over `hubs` in turn, each with a
-    folder of EDITS articles of its own, imported and synced."""
+    """`count` client replicas holding what the hubs hold, split over `hubs` in turn: copies of
+    one replica synced with the first hub, each given an identity of its own, each with a folder of
+    its EDITS articles (imported: unchanged, since it holds them, and now the folder it edits)."""
     template = work / "client-template.db"
     cli(bin_path, "init", "--name", "client-0", db=template)
     cli(bin_path, "sync", hubs[0].url, "--token-file", hubs[0].token, db=template)
-    own = bench.files_of(bench.generated(bin_path, count * EDITS, seed=13))
-    source_root = bench.DATA / f"generated-{count * EDITS}-seed13"
-    clients = []
+    root = client_folders(bin_path, count)
 
     def prepare(index):
         db = work / f"client-{index}.db"
@@ -115,19 +157,14 @@ def make_clients(bin_path, work, hubs, count):
                 shutil.copyfile(f"{template}{suffix}", f"{db}{suffix}")
         cli(bin_path, "reidentify", "--name", f"client-{index}", db=db)
         folder = work / f"folder-{index}"
-        for path in own[index * EDITS:(index + 1) * EDITS]:
-            # A path of its own: a file at a path the hub's articles hold would be an update of one.
-            target = folder / f"client-{index}" / path.relative_to(source_root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+        shutil.copytree(root / f"client-{index}", folder / f"client-{index}")
         report = json.loads(cli(bin_path, "import", "--json", folder, db=db).strip().splitlines()[-1])
-        if report["created"] != EDITS:
-            raise RuntimeError(f"client {index}'s folder made {report['created']} new articles, {EDITS} expected ({report})")
+        if report["unchanged"] != EDITS:
+            raise RuntimeError(f"client {index}'s folder is not the hub's articles ({report})")
         return {"db": db, "folder": folder, "hub": hubs[index % len(hubs)]}
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        clients = list(pool.map(prepare, range(count)))
-    return clients
+        return list(pool.map(prepare, range(count)))
 
 
 def settle(bin_path, hubs, clients, errors, attempts=5):
@@ -171,16 +208,12 @@ def load(bin_path, base_db, hub_count, clients_count, seconds):
             hubs.append(Hub(bin_path, work, "hub-b", upstream="hub-a"))
         started = time.perf_counter()
         clients = make_clients(bin_path, work, hubs, clients_count)
-        setup_errors = []
-        for _ in range(2):
-            sync_all(bin_path, clients, setup_errors)
-        if setup_errors:
-            raise RuntimeError(f"{len(setup_errors)} syncs failed in the set-up, first: {setup_errors[0]}")
         setup_s = time.perf_counter() - started
         bench.log(f"  {hub_count} hub(s), {clients_count} clients ready in {setup_s:.1f} s")
 
         times, errors, sync_phases, edit_phases, rounds = [], [], [], [], 0
         begun = time.perf_counter()
+        hub_cpu = [hub.cpu() for hub in hubs]
         while time.perf_counter() - begun < seconds:
             rounds += 1
             start = time.perf_counter()
@@ -201,6 +234,7 @@ def load(bin_path, base_db, hub_count, clients_count, seconds):
             bench.log(f"  round {rounds}: edits {edit_phases[-1]:.1f} s, {len(clients)} syncs at once {sync_phases[-1]:.1f} s"
                       f" (p50 {percentile(times, 50):.2f} s so far), {len(errors)} errors")
         measured = time.perf_counter() - begun
+        hub_cpu = [hub.cpu() - before for hub, before in zip(hubs, hub_cpu)]
         settle_rounds, distinct = settle(bin_path, hubs, clients, errors)
         final = digest(bin_path, hubs[0].db)
     finally:
@@ -214,22 +248,14 @@ def load(bin_path, base_db, hub_count, clients_count, seconds):
         "syncs_per_s_overall": syncs / measured if measured else 0.0,
         "sync_p50_s": percentile(times, 50), "sync_p99_s": percentile(times, 99), "sync_max_s": max(times, default=0.0),
         "edit_phase_s": bench.median(edit_phases), "sync_phase_s": bench.median(sync_phases),
+        "hub_cpu_s": hub_cpu, "hub_cpu_ms_per_sync": sum(hub_cpu) * 1000 / syncs if syncs else float("nan"),
         "settle_rounds": settle_rounds, "digests_at_end": distinct, "digest": final, "hub_rss": rss,
     }
 
 
 def bench_hub(bin_path, clients=100, seconds=60):
     """The load on one hub, then on two hubs in step; returns both runs' figures."""
-    base = bench.DATA / f"hub-base-{BASE_ARTICLES}.db"
-    if not base.exists():
-        bench.log(f"  importing {BASE_ARTICLES:,} generated articles into the hub's base replica ...")
-        partial = Path(f"{base}.partial")
-        for path in bench.DATA.glob(partial.name + "*"):
-            path.unlink()
-        cli(bin_path, "init", "--name", "hub-a", db=partial)
-        cli(bin_path, "import", bench.generated(bin_path, BASE_ARTICLES)[0], db=partial)
-        cli(bin_path, "verify", db=partial)  # closes the file with its log checkpointed
-        partial.rename(base)
+    base = base_replica(bin_path, clients)
     results = []
     for hub_count in (1, 2):
         bench.log(f"[hub] {hub_count} hub(s), {clients} clients, {seconds} s of rounds")
@@ -239,8 +265,8 @@ def bench_hub(bin_path, clients=100, seconds=60):
 
 def hub_table(figures):
     lines = ["| hubs | clients | rounds in the time | syncs | syncs/s (sync phases / overall) | sync p50 | sync p99 "
-             "| worst | errors | one round: edits / syncs | all digests equal after | hub peak memory |",
-             "|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|---|"]
+             "| worst | errors | one round: edits / syncs | hub CPU per sync | all digests equal after | hub peak memory |",
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---|---|"]
     for r in figures["runs"]:
         same = (f"{r['settle_rounds']} settle round(s)" if r["digests_at_end"] == 1
                 else f"NOT equal: {r['digests_at_end']} digests")
@@ -248,6 +274,9 @@ def hub_table(figures):
             f"| {r['hubs']} | {r['clients']} | {r['rounds']} ({r['seconds']:.0f} s) | {r['syncs']:,} "
             f"| {r['syncs_per_s_sync_phases']:.1f} / {r['syncs_per_s_overall']:.1f} | {r['sync_p50_s'] * 1000:,.0f} ms "
             f"| {r['sync_p99_s'] * 1000:,.0f} ms | {r['sync_max_s'] * 1000:,.0f} ms | {r['errors']} "
-            f"| {r['edit_phase_s']:.1f} s / {r['sync_phase_s']:.1f} s | {same} "
+            f"| {r['edit_phase_s']:.1f} s / {r['sync_phase_s']:.1f} s | {r['hub_cpu_ms_per_sync']:.0f} ms | {same} "
             f"| {' / '.join(f'{m:.0f} MB' for m in r['hub_rss'])} |")
+    lines += ["", "The clients run on the same cores as the hub(s): in each round every client pulls the other "
+              "clients' edits (N - 1) x 20 events, so a round's work grows with N squared, most of it in the clients. "
+              "Hub CPU per sync: the CPU time the hub processes used over the rounds, divided by the syncs."]
     return "\n".join(lines)

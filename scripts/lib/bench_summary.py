@@ -119,7 +119,9 @@ def summary_rows(figures):
         label = f"hub: {run['hubs']} hub(s), {run['clients']} clients, {run['seconds']:.0f} s"
         source = f"hub {stamp['hub']}"
         rows.append((f"{label}: syncs/s", f"{run['syncs_per_s_sync_phases']:.1f} (sync phases), "
-                     f"{run['syncs_per_s_overall']:.1f} overall", f"{run['syncs']:,} syncs", "for information", "", source))
+                     f"{run['syncs_per_s_overall']:.1f} overall",
+                     f"{run['syncs']:,} syncs; hub CPU {run.get('hub_cpu_ms_per_sync', float('nan')):.0f} ms per sync",
+                     "for information", "", source))
         rows.append((f"{label}: sync p50 / p99", f"{run['sync_p50_s'] * 1000:,.0f} / {run['sync_p99_s'] * 1000:,.0f} ms",
                      f"{run['clients']} syncs at once", "for information", "", source))
         rows.append((f"{label}: errors", str(run["errors"]), "", "0", verdict(run["errors"] == 0), source))
