@@ -885,7 +885,7 @@ def main():
         sections.append(summary_part())
         for section in filter(None, sections):
             heading, body = section.split("\n", 1)
-            report += ["## " + heading.removeprefix("# archive-sync benchmark: "), body.strip(), ""]
+            report += ["## " + heading.removeprefix("# archive-sync benchmark: "), "", body.strip(), ""]
     text = "\n".join(report)
     print(text)
     RESULTS.mkdir(exist_ok=True)

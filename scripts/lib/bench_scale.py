@@ -144,7 +144,9 @@ def measure_size(bin_path, events, articles, rounds, runs):
     return figures
 
 
-def bench_scale(bin_path, runs, scale_max=1_000_000, sizes=SIZES):
+def bench_scale(bin_path, runs, scale_max=1_000_000, sizes=None):
+    """Each of `sizes` (events, articles, edit rounds; default SIZES) up to `scale_max` events."""
+    sizes = sizes or SIZES
     chosen = [size for size in sizes if size[0] <= scale_max]
     return {"sizes": [measure_size(bin_path, *size, runs) for size in chosen], "scale_max": scale_max,
             "left_out": [size[0] for size in sizes if size[0] > scale_max], "runs": runs}
