@@ -16,8 +16,9 @@ compresses a file alone and 100 files together.
 import collections
 import random
 import re
+import shutil
+import time
 import zlib
-from pathlib import Path
 
 import bench
 
@@ -48,7 +49,7 @@ def realtext(corpus, count, seed=7):
         return [folder]
     bench.log(f"  building {count:,} articles from the corpus into {folder} ...")
     if folder.exists():
-        bench.shutil.rmtree(folder)
+        shutil.rmtree(folder)
     sources = bench.files_of(corpus_folders(corpus))
     if not sources:
         raise RuntimeError(f"no corpus articles under {corpus}/articles")
@@ -66,7 +67,7 @@ def realtext(corpus, count, seed=7):
         new_front = front.replace(url, new_url) if front else ""
         drawn = "".join(rng.choice(pool) for _ in range(max(paragraphs, 3)))
         text = f"{new_front}<!--{stamp}-->\n[{title}]({new_url})\n------\n\n{opening}{drawn}{closing}"
-        month = bench.time.strftime("%Y-%m", bench.time.gmtime(stamp / 1000))
+        month = time.strftime("%Y-%m", time.gmtime(stamp / 1000))
         target = folder / month / f"{stem}-r{index}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode("utf-8"))

@@ -16,6 +16,7 @@ folder it was imported from (its last version).
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import bench
 LONG_RUN_EVENTS = 1_000_000
 SIZES = [(10_000, 10_000, 0), (100_000, 100_000, 0), (1_000_000, 100_000, 9)]
 def status_of(bin_path, db):
-    out = bench.subprocess.run([bin_path, "status", "--json", "--db", str(db)], check=True,
+    out = subprocess.run([bin_path, "status", "--json", "--db", str(db)], check=True,
                                capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -91,7 +92,7 @@ def measure_size(bin_path, events, articles, rounds, runs):
         bench.run([bin_path, "reidentify", "--name", "scale-server"], env=server_env)
         token = work / "token"
         with open(token, "w") as out:
-            bench.subprocess.run([bin_path, "token", "create", "client", "--scope", "write"], env=server_env,
+            subprocess.run([bin_path, "token", "create", "client", "--scope", "write"], env=server_env,
                                  stdout=out, check=True)
         port = bench.free_port()
         serve = bench.Background([bin_path, "serve", "--port", str(port)], env=server_env, wait_for=r"http://")
