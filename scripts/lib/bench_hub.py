@@ -138,6 +138,7 @@ def base_replica(bin_path, count):
         if report["created"] != BASE_ARTICLES + count * EDITS:
             raise RuntimeError(f"the hub's import made {report['created']} articles ({report})")
         partial.rename(base)
+        Path(f"{partial}.key").unlink(missing_ok=True)  # every hub made from it gets a key of its own
     return base
 
 
