@@ -6,6 +6,7 @@ reference it is compared with. Peak memory is the maximum resident set size of t
 (from wait4), in MB.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -106,6 +107,16 @@ def reference_sql(name, folders):
             out.write(f"INSERT INTO article VALUES ({quote(url)}, {quote(title)}, {quote(body)}, {quote(front)}, {stamp}, {quote(path.name)});\n")
         out.write("COMMIT;\n")
     return target
+
+
+def binary_stamp(bin_path):
+    """What names the binary a cached replica was made by: the SHA-256 of its bytes (a replica
+    file made by another build may hold another layout, or be refused)."""
+    digest = hashlib.sha256()
+    with open(bin_path, "rb") as binary:
+        for block in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def generated(bin_path, count, seed=7):

@@ -126,7 +126,10 @@ def client_folders(bin_path, count):
 
 def base_replica(bin_path, count):
     """The hub's replica, cached: BASE_ARTICLES generated articles and every client's articles."""
-    base = bench.DATA / f"hub-base-{BASE_ARTICLES}-and-{count}x{EDITS}.db"
+    base = bench.DATA / f"hub-base-{BASE_ARTICLES}-and-{count}x{EDITS}-{bench.binary_stamp(bin_path)}.db"
+    for stale in bench.DATA.glob(f"hub-base-{BASE_ARTICLES}-and-{count}x{EDITS}-*.db"):
+        if stale != base:
+            stale.unlink()  # made by another binary
     if not base.exists():
         bench.log(f"  importing {BASE_ARTICLES:,} generated articles and {count} clients' {EDITS} into the hub's replica ...")
         partial = Path(f"{base}.partial")

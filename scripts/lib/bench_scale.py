@@ -2,10 +2,11 @@
 
 Three replicas: 10^4 events (10,000 generated articles), 10^5 (100,000) and 10^6 (the 100,000
 articles and nine edits of each: every file's body changed a little and the folder imported
-again, nine times). Each is built once and kept under .bench-data/ (with a .complete marker);
-what is measured works on copies of it (`reidentify --moved` for the client, `reidentify` for
-the server, which then holds the same events under an identity of its own).
-`verify` and `rebuild` run once at 10^6 events, where each takes minutes.
+again, nine times). Each is built once per archive-sync binary and kept under .bench-data/ (with
+a .complete marker naming the binary's SHA-256); what is measured works on copies of it
+(`reidentify --moved` for the client, `reidentify` for the server, which then holds the same
+events under an identity of its own). `verify` and `rebuild` run once at 10^6 events, where each
+takes minutes.
 
 Measured on each, median of --runs: `status`, a sync with nothing to send (with a `serve` of the
 server copy, over loopback), a sync of 20 edits (20 files of the folder changed and imported from
@@ -44,8 +45,11 @@ def scale_replica(bin_path, events, articles, rounds, seed=7):
     and imported again; returns (replica path, folder). Its event count is checked."""
     place = bench.DATA / f"scale-{articles}x{rounds + 1}-seed{seed}"
     db, folder, marker = place / "replica.db", place / "archive", place / ".complete"
-    if marker.exists():
+    stamp = bench.binary_stamp(bin_path)
+    if marker.exists() and marker.read_text().strip() == stamp:
         return db, folder
+    if marker.exists():
+        bench.log(f"  {place.name} was made by another archive-sync binary: made again")
     shutil.rmtree(place, ignore_errors=True)
     place.mkdir(parents=True)
     source = bench.generated(bin_path, articles, seed)[0]
@@ -63,7 +67,7 @@ def scale_replica(bin_path, events, articles, rounds, seed=7):
     held = status_of(bin_path, db)["events"]
     if held != events:
         raise RuntimeError(f"{db} holds {held:,} events, {events:,} expected")
-    marker.write_text("ok\n")
+    marker.write_text(stamp + "\n")
     return db, folder
 
 
