@@ -193,14 +193,15 @@ def scale_table(figures):
     folder = [s["folder_bytes"] for s in sizes]
     lines.append("| replica file / the folder's bytes | " + " | ".join(
         f"{r / 1e6:,.0f} MB / {f / 1e6:,.0f} MB = {r / f:.2f}x" for r, f in zip(replica, folder))
-        + f" | {replica[-1] / replica[0]:.1f}x the file |")
+        + (f" | {replica[-1] / replica[0]:.1f}x the file |" if len(sizes) > 1 else " | |"))
     for key, label in (("sync_idle", "peak memory: sync client"), ("verify", "peak memory: `verify`"),
                        ("rebuild", "peak memory: `rebuild`")):
         values = [s["rss"][key] for s in sizes]
         lines.append(f"| {label} | " + " | ".join(f"{v:.0f} MB" for v in values)
-                     + f" | {values[-1] / values[0]:.1f}x |")
+                     + (f" | {values[-1] / values[0]:.1f}x |" if len(sizes) > 1 else " | |"))
     values = [s["server_rss"] for s in sizes]
-    lines.append("| peak memory: `serve` | " + " | ".join(f"{v:.0f} MB" for v in values) + f" | {values[-1] / values[0]:.1f}x |")
+    lines.append("| peak memory: `serve` | " + " | ".join(f"{v:.0f} MB" for v in values)
+                 + (f" | {values[-1] / values[0]:.1f}x |" if len(sizes) > 1 else " | |"))
     note = (f"Measured: {', '.join(magnitude(s['events']) for s in sizes)} events"
             + (f"; left out (--scale-max {figures['scale_max']:,}): {', '.join(magnitude(e) for e in figures['left_out'])}"
                if figures["left_out"] else "") + f". Median of {figures['runs']} runs (`verify` and `rebuild`: one run at {LONG_RUN_EVENTS:,} events and more); "
