@@ -142,5 +142,5 @@ def summary_table(figures):
     met = sum(1 for row in rows if row[4].startswith("met"))
     missed = sum(1 for row in rows if row[4].startswith("NOT"))
     lines += ["", f"{met} goals met, {missed} not met, "
-              f"{sum(1 for row in rows if row[4] == 'not measured')} not measured."]
+              f"{sum(1 for row in rows if row[4].startswith('not measured'))} not measured."]
     return "\n".join(lines)
