@@ -6,6 +6,7 @@ reference it is compared with. Peak memory is the maximum resident set size of t
 (from wait4), in MB.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / ".bench-data"
 RESULTS = ROOT / "bench-results"
-SEARCHES = ["朝鲜", "美国", "疫情 政府", "金正恩", "COVID", "government", "台湾 选举", "中"]
+SEARCHES = ["朝鲜", "美国", "疫情 政府", "金正恩", "COVID", "government", "台湾 选举", "中", "的"]
+# Runs of each query: its p95 is the 19th of 20.
+SEARCH_RUNS = 20
 
 
 def log(message):
@@ -53,6 +56,20 @@ def run(command, env=None, cwd=None, stdin_path=None, stdout_path=None):
 
 def median(values):
     return statistics.median(values) if values else float("nan")
+
+
+def percentile(values, share):
+    """The nearest-rank percentile `share` (0-100) of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[max(1, -(-len(ordered) * share // 100)) - 1]
+
+
+def search_figures(runs_ms):
+    """Median and p95 per query, from each query's times (ms)."""
+    return {"search_runs_ms": runs_ms, "search_ms": {q: median(t) for q, t in runs_ms.items()},
+            "search_p95_ms": {q: percentile(t, 95) for q, t in runs_ms.items()}}
 
 
 def parse_article(text):
@@ -90,6 +107,16 @@ def reference_sql(name, folders):
             out.write(f"INSERT INTO article VALUES ({quote(url)}, {quote(title)}, {quote(body)}, {quote(front)}, {stamp}, {quote(path.name)});\n")
         out.write("COMMIT;\n")
     return target
+
+
+def binary_stamp(bin_path):
+    """What names the binary a cached replica was made by: the SHA-256 of its bytes (a replica
+    file made by another build may hold another layout, or be refused)."""
+    digest = hashlib.sha256()
+    with open(bin_path, "rb") as binary:
+        for block in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def generated(bin_path, count, seed=7):
@@ -201,8 +228,8 @@ def bench_replica(bin_path, name, folders, runs, expected=None, reference_and_se
             rebuilds.append(run([bin_path, "rebuild"], env=env))
             log(f"  rebuild run {index + 1}: {rebuilds[-1][0]:.2f} s, {rebuilds[-1][1]:.0f} MB")
         for query in SEARCHES if reference_and_search else []:
-            times = [run([bin_path, "search", *query.split(), "--limit", "20"], env=env)[0] for _ in range(max(runs, 5))]
-            searches[query] = median(times)
+            searches[query] = [run([bin_path, "search", *query.split(), "--limit", "20"], env=env)[0] * 1000
+                               for _ in range(SEARCH_RUNS)]
         db_mb = sum(p.stat().st_size for p in work.glob("replica-0.db*")) / 1e6
         for index in range(1, runs):
             for path in work.glob(f"replica-{index}.db*"):
@@ -218,7 +245,7 @@ def bench_replica(bin_path, name, folders, runs, expected=None, reference_and_se
         "import_rss": max(r[1] for r in imports),
         "rebuild_s": rebuild_s, "rebuild_rate": count / rebuild_s, "rebuild_rss": max(r[1] for r in rebuilds),
         "rebuild_vs_import": import_s / rebuild_s,
-        "search_ms": {q: t * 1000 for q, t in searches.items()}, "db_mb": db_mb,
+        "db_mb": db_mb, **search_figures(searches),
     }
     if reference:
         ref_s = median([r[0] for r in reference])
@@ -234,16 +261,22 @@ def replica_table(results):
     ]
     for r in results:
         search = median(list(r["search_ms"].values()))
-        worst = max(r["search_ms"].values())
+        worst = max(r["search_p95_ms"].values())
         lines.append(
             f"| {r['name']} | {r['articles']:,} | {r['mb']:.1f} "
             f"| {r['reference_s']:.2f} s, {r['reference_rate']:,.0f} art/s "
             f"| {r['import_s']:.2f} s, {r['import_rate']:,.0f} art/s, {r['import_mbs']:.1f} MB/s "
             f"| {r['ratio']:.3f} ({1 / r['ratio']:.1f}x slower) "
             f"| {r['rebuild_s']:.2f} s, {r['rebuild_rate']:,.0f} events/s | {r['rebuild_vs_import']:.2f}x faster "
-            f"| {search:.0f} ms (worst {worst:.0f} ms) "
+            f"| {search:.0f} ms (worst p95 {worst:.0f} ms) "
             f"| {r['import_rss']:.0f} / {r['rebuild_rss']:.0f} / {r['reference_rss']:.0f} MB | {r['db_mb']:.0f} MB |")
     return "\n".join(lines)
+
+
+def search_line(results):
+    return (f"Search latency per query, median / p95 of {SEARCH_RUNS} runs (ms, whole command): " + "; ".join(
+        f"{r['name']}: " + ", ".join(f"{q} {t:.0f}/{r['search_p95_ms'][q]:.0f}" for q, t in r["search_ms"].items())
+        for r in results if r["search_ms"]) + ".")
 
 
 class CountingProxy:
@@ -351,13 +384,33 @@ def edit_files(bin_path, folder, count, round_number, seed=7):
             shutil.copyfile(path, target)
 
 
+EDIT_SENTENCE = "<p>更正（第{round}次）：本文在发表后作了修改。</p>"
+
+
+def edited(text, round_number):
+    """The text of an article file with a short paragraph added to its body (after its last
+    paragraph), numbered by `round_number`."""
+    front, stamp, title, url, body = parse_article(text)
+    sentence = EDIT_SENTENCE.format(round=round_number)
+    end = body.rfind("</p>")
+    body = body[:end + 4] + sentence + body[end + 4:] if end >= 0 else body + sentence
+    return f"{front}<!--{stamp}-->\n[{title}]({url})\n------\n\n{body}"
+
+
+def edit_text_files(bin_path, folder, count, round_number):
+    """Edits the first `count` files of any archive folder in place (a paragraph added): the
+    edits of an archive that is not `generate`'s."""
+    for path in files_of([folder])[:count]:
+        path.write_bytes(edited(path.read_bytes().decode("utf-8"), round_number).encode("utf-8"))
+
+
 def git(*arguments, cwd, env=None):
     return run(["git", *arguments], cwd=cwd, env=env)
 
 
-def bench_sync(bin_path, name, folder, runs, git_reference=True):
-    """First sync into an empty replica, 20 edits, nothing to send; and the same with git
-    (unless git_reference is false)."""
+def bench_sync(bin_path, name, folder, runs, git_reference=True, edit=edit_files):
+    """First sync into an empty replica, 20 edits (made by `edit`), nothing to send; and the same
+    with git (unless git_reference is false)."""
     count = len(files_of([folder]))
     log(f"[sync {name}] {count} articles")
     work = Path(tempfile.mkdtemp(prefix=f"bench-sync-{count}-"))
@@ -384,7 +437,7 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True):
             wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
             first.append((wall, rss, proxy.reset(), report["pushed"]))
             log(f"  first sync run {index + 1}: {wall:.2f} s, {first[-1][2] / 1e6:.1f} MB on the wire, client {rss:.0f} MB")
-            edit_files(bin_path, archive, 20, index + 1)
+            edit(bin_path, archive, 20, index + 1)
             run([bin_path, "import", str(archive)], env=laptop_env)
             wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
             incremental.append((wall, rss, proxy.reset(), report["pushed"]))
@@ -421,7 +474,7 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True):
             other = base / "other"
             git("clone", "-q", "-b", "main", url, str(other), cwd=base, env=env)
             proxy.reset()
-            edit_files(bin_path, clone, 20, index + 1)
+            edit(bin_path, clone, 20, index + 1)
             git("commit", "-q", "-am", "20 edits", cwd=clone, env=env)
             push_wall, push_rss = git("push", "-q", url, "main", cwd=clone, env=env)
             pull_wall, pull_rss = git("pull", "-q", "--ff-only", url, "main", cwd=other, env=env)
@@ -499,7 +552,7 @@ def merge_replica(rounds):
     for key in ("import_rss", "rebuild_rss", "reference_rss"):
         if key in merged:
             merged[key] = max(r[key] for r in rounds)
-    merged["search_ms"] = {q: median([r["search_ms"][q] for r in rounds]) for q in merged["search_ms"]}
+    merged.update(search_figures({q: [t for r in rounds for t in r["search_runs_ms"][q]] for q in merged["search_runs_ms"]}))
     merged.update(import_rate=count / merged["import_s"], import_mbs=merged["mb"] / merged["import_s"],
                   rebuild_rate=count / merged["rebuild_s"], rebuild_vs_import=merged["import_s"] / merged["rebuild_s"])
     if "reference_s" in merged:
@@ -673,18 +726,80 @@ def signatures_section(figures, rates, baseline_rev, runs):
     return "\n".join(lines)
 
 
+def save_figures(name, figures):
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps(dict(figures, date=time.strftime("%Y-%m-%d %H:%M")), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+
+
+def write_section(name, heading, intro, body, figures):
+    """Writes bench-results/<name>.md (a heading, `intro` and `body`) and <name>.json (`figures`
+    and the date); returns the text."""
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    text = "\n".join([f"# archive-sync benchmark: {heading}, {stamp} ({os.cpu_count()} cores)", "", intro, "", body, ""])
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(text + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps(dict(figures, date=stamp), indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    return text
+
+
+def realtext_part(args, corpus, counts):
+    import bench_realtext
+    if not (corpus / "articles").exists():
+        log(f"no corpus at {corpus}: the realtext archives are not measured")
+        return ""
+    figures = bench_realtext.bench_realtext(args.bin, corpus, counts, args.runs)
+    return write_section(
+        "realtext", f"real text, median of {args.runs} runs", bench_realtext.__doc__.split("\n\n", 1)[1].strip(),
+        bench_realtext.realtext_section(figures), dict(figures, runs=args.runs))
+
+
+def scale_part(args):
+    import bench_scale
+    figures = bench_scale.bench_scale(args.bin, args.runs, scale_max=args.scale_max)
+    return write_section("scale", f"scale, median of {args.runs} runs", bench_scale.__doc__.split("\n\n", 1)[1].strip(),
+                         bench_scale.scale_table(figures), figures)
+
+
+def hub_part(args):
+    import bench_hub
+    figures = bench_hub.bench_hub(args.bin, clients=args.hub_clients, seconds=args.hub_seconds)
+    return write_section("hub", f"a hub under load, {args.hub_clients} clients, {args.hub_seconds} s",
+                         bench_hub.__doc__.split("\n\n", 1)[1].strip(), bench_hub.hub_table(figures), figures)
+
+
+def summary_part():
+    import bench_summary
+    figures = bench_summary.load(RESULTS)
+    return write_section("summary", "goals", "Every goal figure from the latest bench-results/*.json, beside its "
+                         "reference and its goal.", bench_summary.summary_table(figures),
+                         {"rows": bench_summary.summary_rows(figures)})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true",
                         help="the corpus, 20,000 articles and 20,000 files with 10%% recaptures only")
-    parser.add_argument("--only", choices=["replica", "sync", "recaptures", "signatures", "watch"],
+    parser.add_argument("--only", choices=["replica", "sync", "recaptures", "signatures", "watch", "realtext", "scale",
+                                           "hub", "summary"],
                         help="one part of the benchmark; recaptures: import, rebuild and first sync of the "
                              "20,000-file archives with and without recaptures, without the references; "
                              "signatures: signatures per second, and import and first sync of 20,000 articles "
                              "beside the binary of --baseline; watch: a file's way from one laptop's folder to "
-                             "another's through a hub, and the cost of idle watches")
+                             "another's through a hub, and the cost of idle watches; realtext: archives made of "
+                             "the corpus's text (20,000 articles; 100,000 too in the full run), their text beside "
+                             "the corpus's and the generator's, import, search and first sync beside git; scale: "
+                             "status, syncs, history, verify and rebuild at 10^4, 10^5 and 10^6 events; hub: "
+                             "clients syncing at once with one hub, then with two hubs in step; summary: every "
+                             "goal figure from the saved results")
+    parser.add_argument("--scale-max", type=int, default=1_000_000,
+                        help="the largest journal of --only scale, in events (10000, 100000 or 1000000)")
+    parser.add_argument("--hub-clients", type=int, default=100, help="client replicas (--only hub)")
+    parser.add_argument("--hub-seconds", type=int, default=60, help="seconds of edit and sync rounds (--only hub)")
     parser.add_argument("--idle", type=int, default=120, help="seconds the watches are left idle (--only watch)")
     parser.add_argument("--files", type=int, default=50, help="files sent one after another (--only watch)")
     parser.add_argument("--baseline", default="0ff2ec1", help="the revision before signatures (--only signatures)")
@@ -716,6 +831,12 @@ def main():
         return
 
     corpus = Path(os.environ.get("ARCHIVE_SYNC_CORPUS", ROOT.parent / "shared" / "corpus"))
+    parts = {"realtext": lambda: realtext_part(args, corpus, [20_000]), "scale": lambda: scale_part(args),
+             "hub": lambda: hub_part(args), "summary": summary_part}
+    if args.only in parts:
+        print(parts[args.only]())
+        return
+
     report = [f"# archive-sync benchmark, {time.strftime('%Y-%m-%d %H:%M')} ({os.cpu_count()} cores, median of {args.runs} runs)", ""]
     counts = [20_000] if args.quick or args.only == "recaptures" else [20_000, 100_000]
     plain_name, recaptures_name = "generated 20,000", "generated 20,000 with 10% recaptures"
@@ -743,9 +864,9 @@ def main():
                                          expected=dict(plain_expected, created=count)))
         results.append(replicas[recaptures_name])
         if full:
+            save_figures("replica", {"results": results, "runs": args.runs})
             report += ["## Replica: import, rebuild, search", "", replica_table(results), "",
-                       "Search latency per query (ms, whole command): " + "; ".join(
-                           f"{r['name']}: " + ", ".join(f"{q} {t:.0f}" for q, t in r["search_ms"].items()) for r in results), ""]
+                       search_line(results), ""]
     if args.only in (None, "sync", "recaptures"):
         pair = alternate(args.runs, [
             lambda: bench_sync(args.bin, plain_name, plain_folders[0], 1, git_reference=full),
@@ -756,6 +877,7 @@ def main():
             sync_results.append(bench_sync(args.bin, f"generated {count:,}", generated(args.bin, count)[0], args.runs))
         sync_results.append(syncs[recaptures_name])
         if full:
+            save_figures("sync", {"results": sync_results, "runs": args.runs})
             report += ["## Sync over loopback, beside git", "",
                        "Wall time of the whole command (median), bytes counted by a proxy in front of each server, "
                        "peak memory from GNU time.", "", sync_table(sync_results), ""]
@@ -766,6 +888,15 @@ def main():
                "the two archives by turns (A B, B A, ...).", "",
                recaptures_section(replicas.get(plain_name), replicas.get(recaptures_name),
                                   syncs.get(plain_name), syncs.get(recaptures_name)), ""]
+    if args.only is None:
+        # The sections of the issue's goals, each also in bench-results/<name>.md, then the summary.
+        sections = [realtext_part(args, corpus, counts)]
+        if not args.quick:
+            sections += [scale_part(args), hub_part(args)]
+        sections.append(summary_part())
+        for section in filter(None, sections):
+            heading, body = section.split("\n", 1)
+            report += ["## " + heading.removeprefix("# archive-sync benchmark: "), "", body.strip(), ""]
     text = "\n".join(report)
     print(text)
     RESULTS.mkdir(exist_ok=True)
