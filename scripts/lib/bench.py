@@ -327,6 +327,43 @@ class CountingProxy:
                 pass
 
 
+class AnonPeak:
+    """Samples a process's private memory (RssAnon of /proc/PID/status, in MB) every 20 ms and
+    keeps the peak. The process is the child of `parent` (GNU time). Peak RSS also counts the
+    pages of the executable mapped from the page cache (RssFile), shared by every process that
+    runs it; this is the memory a process holds of its own."""
+
+    def __init__(self, parent):
+        self.parent, self.peak, self._stop = parent, 0.0, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self):
+        child = None
+        while not self._stop.is_set():
+            if child is None:
+                try:
+                    with open(f"/proc/{self.parent}/task/{self.parent}/children") as f:
+                        found = f.read().split()
+                    child = found[0] if found else None
+                except OSError:
+                    return
+            if child is not None:
+                try:
+                    with open(f"/proc/{child}/status") as f:
+                        for line in f:
+                            if line.startswith("RssAnon:"):
+                                self.peak = max(self.peak, int(line.split()[1]) / 1024)
+                except OSError:
+                    return
+            self._stop.wait(0.02)
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join()
+        return self.peak
+
+
 class Background:
     """A long-running process under GNU time, for the peak memory of a server."""
 
@@ -335,6 +372,7 @@ class Background:
         self.out = tempfile.TemporaryFile()
         self.process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", self.rss.name, *map(str, command)],
                                         env=env, cwd=cwd, stdout=self.out, stderr=subprocess.DEVNULL)
+        self.anon = AnonPeak(self.process.pid)
         self.text = ""
         deadline = time.time() + 30
         while wait_for and time.time() < deadline:
@@ -347,6 +385,7 @@ class Background:
     def stop(self):
         """Stops the process (SIGTERM to it, through time) and returns its peak RSS in MB."""
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+        self.anon_peak = self.anon.stop()
         for pid in children:
             os.kill(int(pid), 15)
         self.process.wait(timeout=60)
@@ -362,16 +401,34 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def sync_json(bin_path, url, token_file, env):
-    """Runs `archive-sync sync --json`; returns (wall s, client RSS MB, report dict)."""
-    with tempfile.NamedTemporaryFile(mode="r") as out, tempfile.NamedTemporaryFile(mode="r") as rss:
+def sync_json(bin_path, url, token_file, env, anon=None):
+    """Runs `archive-sync sync --json`; returns (wall s, client RSS MB, report dict). With `anon`
+    (a list), the client's peak private memory in MB is appended to it."""
+    with tempfile.NamedTemporaryFile(mode="r") as rss:
         start = time.perf_counter()
-        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, bin_path, "sync", url, "--token-file",
-                                 token_file, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss.name, bin_path, "sync", url, "--token-file",
+                                    token_file, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sampler = AnonPeak(process.pid)
+        stdout, stderr = process.communicate()
         wall = time.perf_counter() - start
-        if result.returncode != 0:
-            raise RuntimeError(f"sync failed: {result.stderr[-2000:]}")
-        return wall, int(rss.read().strip().splitlines()[-1]) / 1024, json.loads(result.stdout.strip().splitlines()[-1])
+        peak = sampler.stop()
+        if anon is not None:
+            anon.append(peak)
+        if process.returncode != 0:
+            raise RuntimeError(f"sync failed: {stderr[-2000:]}")
+        return wall, int(rss.read().strip().splitlines()[-1]) / 1024, json.loads(stdout.strip().splitlines()[-1])
+
+
+def wait_for_search_index(bin_path, env, timeout=3600):
+    """Waits until the replica of `env` has no capture waiting for the search index (a server
+    indexes behind the pushes it takes); returns when it was seen so."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = subprocess.run([bin_path, "status", "--json"], env=env, capture_output=True, text=True)
+        if out.returncode == 0 and json.loads(out.stdout.strip().splitlines()[-1]).get("search_pending", 0) == 0:
+            return time.perf_counter()
+        time.sleep(0.05)
+    raise RuntimeError("the server's search index did not catch up within the hour")
 
 
 def edit_files(bin_path, folder, count, round_number, seed=7):
@@ -423,7 +480,8 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True, edit=edit_files
         log("  importing the laptop's archive (not timed) ...")
         run([bin_path, "import", str(archive)], env=laptop_env)
 
-        first, incremental, idle = [], [], []
+        first, incremental, idle, pulled = [], [], [], []
+        anon_client, anon_server, anon_pull, search_ready = [], [], [], []
         for index in range(runs):
             server_env = dict(os.environ, ARCHIVE_SYNC_DB=str(work / f"server-{index}.db"))
             run([bin_path, "init", "--name", f"server-{index}"], env=server_env)
@@ -434,9 +492,21 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True, edit=edit_files
             server = Background([bin_path, "serve", "--port", str(port)], env=server_env, wait_for=r"http://")
             proxy = CountingProxy(port)
             url = f"http://127.0.0.1:{proxy.port}"
-            wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
+            started = time.perf_counter()
+            wall, rss, report = sync_json(bin_path, url, str(token), laptop_env, anon_client)
             first.append((wall, rss, proxy.reset(), report["pushed"]))
-            log(f"  first sync run {index + 1}: {wall:.2f} s, {first[-1][2] / 1e6:.1f} MB on the wire, client {rss:.0f} MB")
+            # The server indexes what it took for search behind the pushes: when it is done.
+            search_ready.append(wait_for_search_index(bin_path, server_env) - started)
+            log(f"  first sync run {index + 1}: {wall:.2f} s (server's search index ready at {search_ready[-1]:.2f} s), "
+                f"{first[-1][2] / 1e6:.1f} MB on the wire, client {rss:.0f} MB")
+            # The other way: a new, empty replica pulls the whole archive (search index included).
+            desk_env = dict(os.environ, ARCHIVE_SYNC_DB=str(work / f"desk-{index}.db"))
+            run([bin_path, "init", "--name", f"desk-{index}"], env=desk_env)
+            wall, rss, report = sync_json(bin_path, url, str(token), desk_env, anon_pull)
+            pulled.append((wall, rss, proxy.reset(), report["pulled"]))
+            log(f"  first pull run {index + 1}: {wall:.2f} s, {pulled[-1][2] / 1e6:.1f} MB on the wire, client {rss:.0f} MB")
+            for suffix in ("", "-wal", "-shm", ".key"):
+                (work / f"desk-{index}.db{suffix}").unlink(missing_ok=True)
             edit(bin_path, archive, 20, index + 1)
             run([bin_path, "import", str(archive)], env=laptop_env)
             wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
@@ -444,12 +514,13 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True, edit=edit_files
             wall, rss, report = sync_json(bin_path, url, str(token), laptop_env)
             idle.append((wall, rss, proxy.reset(), report["pushed"]))
             server_rss = server.stop()
+            anon_server.append(server.anon_peak)
             first[-1] = first[-1] + (server_rss,)
             (work / f"server-{index}.db").unlink(missing_ok=True)
             for suffix in ("-wal", "-shm"):
                 (work / f"server-{index}.db{suffix}").unlink(missing_ok=True)
 
-        git_first, git_incremental, git_idle = [], [], []
+        git_first, git_incremental, git_idle, git_clone = [], [], [], []
         env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org",
                    GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.org")
         for index in range(runs if git_reference else 0):
@@ -472,7 +543,8 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True, edit=edit_files
             git_first.append((wall, rss, proxy.reset()))
             log(f"  git first push run {index + 1}: {wall:.2f} s, {git_first[-1][2] / 1e6:.1f} MB on the wire")
             other = base / "other"
-            git("clone", "-q", "-b", "main", url, str(other), cwd=base, env=env)
+            wall, rss = git("clone", "-q", "-b", "main", url, str(other), cwd=base, env=env)
+            git_clone.append((wall, rss, proxy.reset()))
             proxy.reset()
             edit(bin_path, clone, 20, index + 1)
             git("commit", "-q", "-am", "20 edits", cwd=clone, env=env)
@@ -494,11 +566,14 @@ def bench_sync(bin_path, name, folder, runs, git_reference=True, edit=edit_files
     results.update({
         "first": summary(first), "first_server_rss": max(r[4] for r in first), "first_events": first[0][3],
         "incremental": summary(incremental), "incremental_events": incremental[0][3], "idle": summary(idle),
+        "first_search_ready_s": median(search_ready), "first_anon_client": max(anon_client),
+        "first_anon_server": max(anon_server), "pull": summary(pulled), "pull_events": pulled[0][3],
+        "pull_anon_client": max(anon_pull),
     })
     if git_reference:
         results.update({
             "git_first": summary(git_first), "git_daemon_rss": max(r[3] for r in git_first),
-            "git_incremental": summary(git_incremental), "git_idle": summary(git_idle),
+            "git_incremental": summary(git_incremental), "git_idle": summary(git_idle), "git_clone": summary(git_clone),
         })
     return results
 
@@ -516,6 +591,17 @@ def sync_table(results):
             f"client {f['rss']:.0f} MB, server {r['first_server_rss']:.0f} MB "
             f"| {g['s']:.2f} s, {g['bytes'] / 1e6:.1f} MB on the wire, client {g['rss']:.0f} MB, daemon {r['git_daemon_rss']:.0f} MB "
             f"| {g['s'] / f['s']:.2f}x faster, {f['bytes'] / g['bytes']:.2f}x the bytes |")
+        lines.append(
+            f"| {r['name']} | first sync, until the server's search index is ready too "
+            f"| {r['first_search_ready_s']:.2f} s; private memory (RssAnon) client {r['first_anon_client']:.0f} MB, "
+            f"server {r['first_anon_server']:.0f} MB | {g['s']:.2f} s | {g['s'] / r['first_search_ready_s']:.2f}x faster |")
+        p, gc = r["pull"], r["git_clone"]
+        lines.append(
+            f"| {r['name']} | first pull into an empty replica (search index included) / `git clone` "
+            f"| {p['s']:.2f} s, {r['pull_events'] / p['s']:,.0f} events/s, {p['bytes'] / 1e6:.1f} MB on the wire, "
+            f"client {p['rss']:.0f} MB (private {r['pull_anon_client']:.0f} MB) "
+            f"| {gc['s']:.2f} s, {gc['bytes'] / 1e6:.1f} MB on the wire, client {gc['rss']:.0f} MB "
+            f"| {gc['s'] / p['s']:.2f}x faster, {p['bytes'] / gc['bytes']:.2f}x the bytes |")
         i, gi = r["incremental"], r["git_incremental"]
         lines.append(
             f"| {r['name']} | 20 edits: sync / `git push` + `git pull` "

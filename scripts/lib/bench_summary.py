@@ -58,7 +58,25 @@ def summary_rows(figures):
         rows.append((f"{label}: bytes vs git", f"{f['bytes'] / 1e6:.1f} MB = {ratio:.2f}x git",
                      f"git {g['bytes'] / 1e6:.1f} MB", f"≤ {SYNC_BYTES_GOAL}x git", verdict(ratio <= SYNC_BYTES_GOAL),
                      f"{source} {stamp[source]}"))
+        if "first_search_ready_s" in r:
+            ratio = r["first_search_ready_s"] / g["s"]
+            rows.append((f"{label}: until the server's search index is ready too",
+                         f"{r['first_search_ready_s']:.2f} s = {ratio:.2f}x git", f"git push {g['s']:.2f} s",
+                         f"≤ {SYNC_TIME_GOAL}x git", verdict(ratio <= SYNC_TIME_GOAL), f"{source} {stamp[source]}"))
+        if "pull" in r and "git_clone" in r:
+            p, gc = r["pull"], r["git_clone"]
+            ratio = p["s"] / gc["s"]
+            rows.append((f"first pull into an empty replica, {name}: time vs `git clone`",
+                         f"{p['s']:.2f} s = {ratio:.2f}x git", f"git clone {gc['s']:.2f} s",
+                         f"≤ {SYNC_TIME_GOAL}x git", verdict(ratio <= SYNC_TIME_GOAL), f"{source} {stamp[source]}"))
         if "100,000" in name:
+            if "first_anon_client" in r:
+                rows.append((f"{label}: private memory (RssAnon) client / server / pulling client",
+                             f"{r['first_anon_client']:.0f} / {r['first_anon_server']:.0f} / "
+                             f"{r.get('pull_anon_client', float('nan')):.0f} MB",
+                             "peak RSS minus the executable's pages", f"≤ {MEMORY_GOAL_MB} MB each",
+                             verdict(max(r["first_anon_client"], r["first_anon_server"],
+                                         r.get("pull_anon_client", 0)) <= MEMORY_GOAL_MB), f"{source} {stamp[source]}"))
             worst = max(f["rss"], r["first_server_rss"])
             rows.append((f"{label}: peak memory client / server", f"{f['rss']:.0f} / {r['first_server_rss']:.0f} MB",
                          f"git {g['rss']:.0f} / daemon {r.get('git_daemon_rss', float('nan')):.0f} MB",
