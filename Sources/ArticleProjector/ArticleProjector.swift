@@ -55,6 +55,8 @@ package struct ArticleProjector: Sendable {
         let projector: ArticleProjector
         /// The digest of the tables as changed so far.
         package private(set) var digest: SHA256Digest
+        /// The captures this batch queued for the search index, in the order it queued them.
+        package private(set) var queuedForSearch: [Int64] = []
         private var dirty = false
 
         init(projector: ArticleProjector, digest: SHA256Digest) {
@@ -74,7 +76,8 @@ package struct ArticleProjector: Sendable {
         ///   back: rows may be half written.
         @discardableResult
         package mutating func apply(_ event: Event, _ db: Database) throws -> StateChange {
-            let (change, removed, added) = try projector.project(event, db)
+            let (change, removed, added, queued) = try projector.project(event, db)
+            if let queued { queuedForSearch.append(queued) }
             digest = digest ^ removed ^ added
             dirty = true
             return change
@@ -112,9 +115,12 @@ package struct ArticleProjector: Sendable {
         return change
     }
 
-    /// Applies `event` to its article's rows; returns what changed and the article's old and new
-    /// state hashes (zero when it did not exist) for the digest.
-    private func project(_ event: Event, _ db: Database) throws -> (StateChange, SHA256Digest, SHA256Digest) {
+    /// Applies `event` to its article's rows; returns what changed, the article's old and new
+    /// state hashes (zero when it did not exist) for the digest, and its row's key when it was
+    /// queued for the search index.
+    private func project(
+        _ event: Event, _ db: Database
+    ) throws -> (StateChange, SHA256Digest, SHA256Digest, queued: Int64?) {
         let loaded = try load(event.article, db)
         var state = loaded?.state ?? ArticleState(id: event.article)
         let before = state
@@ -141,10 +147,12 @@ package struct ArticleProjector: Sendable {
         // The search index follows behind (`indexPending(limit:_:)`): what it holds of this
         // capture is taken out now, while its old text is at hand, and the capture waits.
         let indexed: Set<Field> = [.title, .body, .capturedAt]
+        var queued: Int64?
         if loaded == nil || change.values.contains(where: { indexed.contains($0.field) }) {
             try unindex(key: key, indexed: loaded == nil ? nil : before, db)
+            queued = key
         }
-        return (change, loaded?.stateHash ?? .zero, newHash)
+        return (change, loaded?.stateHash ?? .zero, newHash, queued)
     }
 
     /// An article's state as stored, with its bookkeeping columns.

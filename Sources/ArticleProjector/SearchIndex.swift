@@ -12,7 +12,7 @@
  The invariant: a capture is either in the index with the title, body and capture time its row
  holds now, or queued, never both and never neither. `inconsistentArticles` checks it.
 
- An index row's rowid follows the capture time (`searchRowID(capturedAt:)`), so FTS5, which walks
+ An index row's rowid follows the capture time (`searchRowID(capturedAt:key:)`), so FTS5, which walks
  its matches in rowid order, gives the newest captures first and can stop after a page of them:
  search's default order costs the same for the commonest word as for a rare one.
 */
@@ -77,8 +77,6 @@ extension ArticleProjector {
     /// Indexes up to `limit` queued captures from their current rows, in the caller's write
     /// transaction; returns how many left the queue (0 when it was empty).
     ///
-    /// The captures are written in rowid order, which FTS5 takes fastest.
-    ///
     /// - Throws: GRDB's `DatabaseError` when SQLite fails; the caller's transaction then rolls
     ///   back, and the captures stay queued.
     package func indexPending(limit: Int, _ db: Database) throws -> Int {
@@ -88,27 +86,58 @@ extension ArticleProjector {
                     SELECT p.article, a.title, a.body, a.captured_at FROM search_pending p
                     LEFT JOIN article a ON a.key = p.article ORDER BY p.article LIMIT ?
                     """), arguments: [limit])
+        try index(rows, db)
+        return rows.count
+    }
+
+    /// Indexes the captures `keys` that are still queued (those a write of this replica just
+    /// queued), in the caller's write transaction; returns how many it indexed.
+    package func indexPending(keys: [Int64], _ db: Database) throws -> Int {
+        var rows: [Row] = []
+        var seen = Set<Int64>()
+        for key in keys where seen.insert(key).inserted {
+            if let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT p.article, a.title, a.body, a.captured_at FROM search_pending p
+                        LEFT JOIN article a ON a.key = p.article WHERE p.article = ?
+                        """), arguments: [key])
+            {
+                rows.append(row)
+            }
+        }
+        try index(rows, db)
+        return rows.count
+    }
+
+    /// Takes queued captures (rows of key, title, body, capture time) out of the queue and into
+    /// the index, in rowid order, which FTS5 takes fastest.
+    private func index(_ rows: [Row], _ db: Database) throws {
         var entries: [(rowid: Int64, key: Int64, title: String, body: String)] = []
         for row in rows {
             let key: Int64 = row[0]
             try db.cachedStatement(sql: "DELETE FROM search_pending WHERE article = ?").execute(arguments: [key])
-            // A queued key without its row cannot happen (rows are never removed); it leaves the
-            // queue all the same.
-            guard let capturedAt: Int64 = row[3] else { continue }
-            entries.append((Self.searchRowID(capturedAt: capturedAt), key, row[1], row[2]))
+            // A queued key without its row cannot happen (rows are never removed); nor can one
+            // already indexed, unless an older archive-sync indexed it behind this one's back
+            // (then with its current text). Either leaves the queue all the same.
+            guard let capturedAt: Int64 = row[3],
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM article_search_row WHERE article = ?"), arguments: [key])
+                    == nil
+            else { continue }
+            entries.append((Self.searchRowID(capturedAt: capturedAt, key: key), key, row[1], row[2]))
         }
         entries.sort { ($0.rowid, $0.key) < ($1.rowid, $1.key) }
-        var lastRowID = Int64.min
         for entry in entries {
-            // Captures of the same millisecond take the next free rowids, in order.
-            var rowid = lastRowID == .min ? entry.rowid : max(entry.rowid, lastRowID + 1)
+            // Another capture of the same millisecond whose key has the same low bits: the next
+            // free rowid.
+            var rowid = entry.rowid
             while try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT 1 FROM article_search_row WHERE rowid = ?"), arguments: [rowid])
                 ?? false
             {
                 rowid += 1
             }
-            lastRowID = rowid
             try db.cachedStatement(sql: "INSERT INTO article_search_row (rowid, article) VALUES (?, ?)")
                 .execute(arguments: [rowid, entry.key])
             try db.cachedStatement(sql: "INSERT INTO article_search (rowid, title, body) VALUES (?, ?, ?)")
@@ -116,7 +145,6 @@ extension ArticleProjector {
                     rowid, SearchText.indexText(entry.title), SearchText.indexText(ofHTML: entry.body),
                 ])
         }
-        return rows.count
     }
 
     /// Indexes every queued capture in the caller's write transaction (rebuild does, so that a
@@ -127,11 +155,12 @@ extension ArticleProjector {
         return total
     }
 
-    /// The index rowid a capture of time `capturedAt` (ms) starts from: 64 rowids per
-    /// millisecond, so that the index's rowid order is the order of capture times. Times beyond
-    /// ±2^56 ms (two million years) share the ends.
-    static func searchRowID(capturedAt: Int64) -> Int64 {
-        let bound: Int64 = 1 << 56
-        return min(max(capturedAt, -bound), bound) &* 64
+    /// The index rowid of a capture of time `capturedAt` (ms) and row key `key`: the time in the
+    /// high bits, the key's low 20 bits below it, so that the index's rowid order is the order of
+    /// capture times (then of arrival), and captures of one millisecond rarely share a rowid.
+    /// Times before 1970 count as 1970, and times after 2109 as 2109.
+    static func searchRowID(capturedAt: Int64, key: Int64) -> Int64 {
+        let time = min(max(capturedAt, 0), (1 << 42) - 1)
+        return time << 20 | (key & 0xF_FFFF)
     }
 }

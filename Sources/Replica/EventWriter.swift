@@ -75,6 +75,9 @@ package struct EventWriter {
         try projection.finish(db)
     }
 
+    /// The captures the events written so far queued for the search index.
+    var queuedForSearch: [Int64] { projection.queuedForSearch }
+
     /// Writes one event of this replica and returns it with what it changed.
     package mutating func write(
         _ kind: EventKind, article: ArticleID, changes: [Change], _ db: Database

@@ -11,35 +11,28 @@ extension Replica {
         try read { db in try projector.searchPending(db) }
     }
 
-    /// Indexes every queued capture, `batchSize` per write transaction (so that other writers,
-    /// a sync's pages or a server's pushes, get the file between two), calling `progress` with
-    /// the number indexed and the number queued when it started, after each transaction.
+    /// Indexes the captures queued when it starts, `batchSize` per write transaction (so that
+    /// other writers, a sync's pages or a server's pushes, get the file between two), calling
+    /// `progress` with the number indexed and the number queued when it started, after each
+    /// transaction; `shouldGoOn` is asked before each, and false stops there.
     ///
-    /// Stopping part-way loses nothing: what is not indexed stays queued for the next call.
-    /// Returns how many captures were indexed. Throws what writing the file throws.
+    /// What is queued while it runs is left for the next call, so that it ends even while
+    /// another process keeps bringing events in. Stopping part-way loses nothing: what is not
+    /// indexed stays queued. Returns how many captures were indexed. Throws what writing the
+    /// file throws.
     @discardableResult
     package func indexForSearch(
-        batchSize: Int = 500, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+        batchSize: Int = 500, shouldGoOn: () -> Bool = { true },
+        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> Int {
         let total = try searchPending()
-        guard total > 0 else { return 0 }
         var done = 0
-        while true {
-            let indexed = try pool.write { db in try projector.indexPending(limit: batchSize, db) }
-            guard indexed > 0 else { return done }
+        while done < total, shouldGoOn() {
+            let indexed = try pool.write { db in try projector.indexPending(limit: min(batchSize, total - done), db) }
+            guard indexed > 0 else { break }
             done += indexed
-            progress(done, max(total, done))
+            progress(done, total)
         }
-    }
-
-    /// `indexForSearch` for async callers (the server): each batch runs on GRDB's writer.
-    @discardableResult
-    package func indexForSearch(batchSize: Int = 200) async throws -> Int {
-        var done = 0
-        while true {
-            let indexed = try await pool.write { [projector] db in try projector.indexPending(limit: batchSize, db) }
-            guard indexed > 0 else { return done }
-            done += indexed
-        }
+        return done
     }
 }

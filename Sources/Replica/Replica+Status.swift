@@ -56,15 +56,15 @@ extension Replica {
     }
 
     /// The articles whose title or body holds every word of `query`, in `order`, each article
-    /// once; at most `limit`. An empty query finds nothing. Captures still queued for the index
-    /// are indexed first.
+    /// once; at most `limit`. An empty query finds nothing. With `indexFirst`, captures still
+    /// queued for the index are indexed first; else they are not found.
     ///
     /// Throws what reading or writing the file throws.
     package func search(
-        _ query: String, includeDeleted: Bool = false, limit: Int, order: ArticleProjector.SearchOrder = .newest
+        _ query: String, includeDeleted: Bool = false, limit: Int, order: ArticleProjector.SearchOrder = .newest,
+        indexFirst: Bool = true
     ) throws -> [ArticleSummary] {
-        // A file that cannot be written is searched as it is indexed (the command says so).
-        if try searchPending() > 0 { _ = try? indexForSearch() }
+        if indexFirst, try searchPending() > 0 { try indexForSearch() }
         return try read { db in
             try projector.search(query, includeDeleted: includeDeleted, limit: limit, order: order, db)
         }

@@ -257,9 +257,9 @@ package final class Replica: Sendable {
                 identity: Self.identity(db, path: path), signingKey: key, path: path, wallClock: wallClock, db)
             let result = try body(&writer, db)
             try writer.finish(db)
-            // This replica's own writes are searchable as they commit (and so is whatever an
-            // earlier sync left queued: the search index follows behind only what arrives).
-            _ = try projector.indexAllPending(db)
+            // This replica's own writes are searchable as they commit; what arrives from peers
+            // is indexed behind (`indexForSearch`), never inside someone's write.
+            _ = try projector.indexPending(keys: writer.queuedForSearch, db)
             return result
         }
     }

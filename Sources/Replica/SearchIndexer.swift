@@ -9,6 +9,7 @@ package final class SearchIndexer: @unchecked Sendable {
     private let lock = NSCondition()
     private var running = false
     private var again = false
+    private var stopped = false
 
     /// `onError` hears of a failed pass (the captures stay queued; the next nudge tries again).
     package init(replica: Replica, onError: @escaping @Sendable (any Error) -> Void) {
@@ -19,6 +20,7 @@ package final class SearchIndexer: @unchecked Sendable {
     /// Indexes what is queued, now or as soon as the pass in progress ends.
     package func nudge() {
         let start = lock.withLock {
+            if stopped { return false }
             if running {
                 again = true
                 return false
@@ -32,9 +34,13 @@ package final class SearchIndexer: @unchecked Sendable {
     private func loop() {
         repeat {
             // Small transactions, so that pushes and pulls get the file between two.
-            do { try replica.indexForSearch(batchSize: 200) } catch { onError(error) }
+            do {
+                try replica.indexForSearch(batchSize: 200, shouldGoOn: { [self] in lock.withLock { !stopped } })
+            } catch {
+                onError(error)
+            }
         } while lock.withLock {
-            if again {
+            if again, !stopped {
                 again = false
                 return true
             }
@@ -44,9 +50,11 @@ package final class SearchIndexer: @unchecked Sendable {
         }
     }
 
-    /// Returns once no pass is running (one in progress finishes its batches first).
-    package func waitUntilIdle() {
+    /// Stops indexing after the batch in progress and returns once it has; nudges do nothing
+    /// from then on. What is left stays queued.
+    package func stop() {
         lock.lock()
+        stopped = true
         while running { lock.wait() }
         lock.unlock()
     }

@@ -203,7 +203,10 @@ package final class SyncSession {
             case .apply(let events):
                 // The knowledge once the page is applied: all of it or none is (a failure takes
                 // the machine back, in `settle`).
-                var knowledge = try replica.knowledge()
+                var knowledge: VectorClock
+                do { knowledge = try replica.knowledge() } catch {
+                    throw SyncClientError(.local, "this replica's knowledge could not be read: \(error)")
+                }
                 for event in events where event.seq > knowledge[event.origin] { knowledge[event.origin] = event.seq }
                 inFlight = PendingApply(
                     replica: replica, events: events, unsigned: lastPageProven ? unsigned : .refuse,

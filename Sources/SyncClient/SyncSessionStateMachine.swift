@@ -32,8 +32,9 @@ import WireProtocol
 package struct SyncSessionStateMachine: Sendable {
     package struct Configuration: Sendable {
         package var pullEvents = 1_000
-        /// A page's payload bytes: one page is held at a time, decoded, so this bounds the
-        /// client's memory (and costs one round trip per MiB, nothing on a fast link).
+        /// A page's payload bytes: at most two pages are held at a time (one being applied, the
+        /// next arriving), so this bounds the client's memory (and costs one round trip per MiB,
+        /// nothing on a fast link).
         package var pullBytes = 1 << 20
         package var pushEvents = 1_000
         package var pushBytes = 1 << 20

@@ -49,7 +49,6 @@ struct ImportCommand: ParsableCommand {
                 "importing: \(step.filesDone)/\(step.filesTotal) files, \(Formatting.bytes(step.bytesDone))")
         }
         progress.finish()
-        try SearchIndexing.catchUp(target)
         for (file, reason) in report.refused { Terminal.error("refused \(file): \(reason)") }
         if output.json {
             JSONOutput.print(
@@ -93,6 +92,9 @@ struct ImportCommand: ParsableCommand {
                     "Imported \(files) (\(Formatting.bytes(report.bytes))): \(parts.joined(separator: ", ")).")
             }
         }
+        // Imported captures are indexed as they are written; this indexes what an earlier
+        // command left queued (a sync stopped part-way).
+        SearchIndexing.catchUpOrWarn(target)
         if !report.refused.isEmpty { throw ExitCode(2) }
     }
 }

@@ -60,9 +60,10 @@ struct SearchCommand: ParsableCommand {
             shown once (however many of its captures match), with a piece of text around the \
             match.
 
-            The index follows the journal: captures brought by an import or a sync are indexed \
-            as it ends (a progress line shows it), and search first indexes any still waiting \
-            (one stopped part-way, say).
+            The index follows the journal: your own writes and imports are indexed as they are \
+            written, what a sync brings as its pages arrive and before it ends (a progress line \
+            shows it), and search first indexes any capture still waiting (after a sync stopped \
+            part-way, say; `status` shows how many wait).
 
             Examples:
               archive-sync search 朝鲜 核
@@ -89,7 +90,8 @@ struct SearchCommand: ParsableCommand {
             }
         }
         let hits = try target.search(
-            query, includeDeleted: includeDeleted, limit: limit, order: relevance ? .relevance : .newest)
+            query, includeDeleted: includeDeleted, limit: limit, order: relevance ? .relevance : .newest,
+            indexFirst: false)
         for hit in hits {
             if output.json {
                 JSONOutput.print(JSONOutput.summary(hit))

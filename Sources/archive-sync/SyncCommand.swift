@@ -131,12 +131,14 @@ struct SyncCommand: ParsableCommand {
             let finished = Replica.systemClock()
             try local.record(
                 report.record(peer: peerName, startedAt: started, finishedAt: finished, result: "ok", replica: local))
-            // The events are safe; the captures they brought are indexed for search now.
-            indexer.waitUntilIdle()
-            let indexed = try SearchIndexing.catchUp(local)
+            let pin = named && pinned == nil ? report.serverNode : nil
+            if let pin { try local.pinPeer(name: peerName, origin: pin) }
+            // The events are safe; what the indexer has not indexed yet of what they brought is
+            // indexed now, with a progress line (a failure there is a warning: they stay queued).
+            indexer.stop()
+            let indexed = SearchIndexing.catchUpOrWarn(local)
             print(report, url: url, peer: peerName, seconds: Double(finished - started) / 1000, indexed: indexed)
-            if named, pinned == nil, let node = report.serverNode {
-                try local.pinPeer(name: peerName, origin: node)
+            if let node = pin {
                 if !output.json {
                     Terminal.line(
                         "Pinned peer \(peerName) to the server's origin \(node.hex) [\(Fingerprint.of(node))]: a later sync "
@@ -146,9 +148,9 @@ struct SyncCommand: ParsableCommand {
             }
         } catch {
             progress.finish()
-            // What arrived before the failure is kept: index it too.
-            indexer.waitUntilIdle()
-            _ = try? SearchIndexing.catchUp(local)
+            // What arrived before the failure is kept, and what of it is not indexed yet stays
+            // queued for the next command (status shows it; search indexes it first).
+            indexer.stop()
             let partial = session.report
             let finished = Replica.systemClock()
             try? local.record(

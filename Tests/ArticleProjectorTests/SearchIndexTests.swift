@@ -127,10 +127,47 @@ struct SearchIndexTests {
         }
     }
 
-    @Test func rowidsFollowCaptureTimesAndStayInRange() {
-        #expect(ArticleProjector.searchRowID(capturedAt: 2) > ArticleProjector.searchRowID(capturedAt: 1))
-        #expect(ArticleProjector.searchRowID(capturedAt: -5) < ArticleProjector.searchRowID(capturedAt: 0))
-        #expect(ArticleProjector.searchRowID(capturedAt: .max) == (1 << 56) * 64)
-        #expect(ArticleProjector.searchRowID(capturedAt: .min) == -(1 << 56) * 64)
+    @Test func rowidsFollowCaptureTimesThenKeysAndStayInRange() {
+        func rowid(_ time: Int64, _ key: Int64) -> Int64 { ArticleProjector.searchRowID(capturedAt: time, key: key) }
+        #expect(rowid(2, 1) > rowid(1, 900_000))
+        #expect(rowid(1, 2) > rowid(1, 1))
+        #expect(rowid(-5, 1) == rowid(0, 1), "before 1970 counts as 1970")
+        #expect(rowid(.max, 3) == ((1 << 42) - 1) << 20 | 3)
+        #expect(rowid(.max, .max) > 0 && rowid(.min, .max) >= 0)
+    }
+
+    @Test func aWriteIndexesWhatItQueuedAndLeavesTheRestQueued() throws {
+        let work = try TemporaryDirectory("search-index-keys")
+        let database = try searchDatabase(in: work)
+        let projector = ArticleProjector()
+        try database.write { db in
+            var batch = try projector.batch(db)
+            for n in 1...3 {
+                try batch.apply(try create(n, seq: n, capturedAt: Int64(n), title: "t\(n)", body: "<p>香港</p>"), db)
+            }
+            try batch.finish(db)
+            #expect(batch.queuedForSearch.count == 3)
+            // Only the second is indexed; asking twice changes nothing.
+            #expect(try projector.indexPending(keys: [batch.queuedForSearch[1], batch.queuedForSearch[1]], db) == 1)
+            #expect(try projector.indexPending(keys: [batch.queuedForSearch[1]], db) == 0)
+            #expect(try ids(projector, "香港", db) == ["t2"])
+            #expect(try projector.searchPending(db) == 2)
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+        }
+    }
+
+    @Test func aCaptureAnOlderVersionIndexedWhileQueuedLeavesTheQueueWithoutAnError() throws {
+        let work = try TemporaryDirectory("search-index-older")
+        let database = try searchDatabase(in: work)
+        let projector = ArticleProjector()
+        try database.write { db in
+            try projector.apply(try create(1, seq: 1, capturedAt: 1, title: "x", body: "<p>x</p>"), db)
+            _ = try projector.indexAllPending(db)
+            try db.execute(sql: "INSERT INTO search_pending (article) SELECT key FROM article")
+            #expect(try projector.indexAllPending(db) == 1)
+            #expect(try projector.searchPending(db) == 0)
+            #expect(try ids(projector, "x", db) == ["x"])
+            #expect(try projector.inconsistentArticles(db).isEmpty)
+        }
     }
 }

@@ -13,9 +13,24 @@ enum SearchIndexing {
         let started = Date()
         let progress = ProgressLine()
         defer { progress.finish() }
-        let count = try replica.indexForSearch { done, total in
+        let count = try replica.indexForSearch(progress: { done, total in
             progress.update("indexing for search: \(done)/\(total) captures")
-        }
+        })
         return (count, Date().timeIntervalSince(started))
+    }
+
+    /// `catchUp`, after work that is done and safe whatever happens here: a failure is a warning
+    /// (the captures stay queued, and `search` indexes them first), and counts as nothing done.
+    @discardableResult
+    static func catchUpOrWarn(_ replica: Replica) -> (count: Int, seconds: Double) {
+        do {
+            return try catchUp(replica)
+        } catch {
+            let waiting = (try? replica.searchPending()).map { Formatting.count($0, "capture") } ?? "some captures"
+            Terminal.error(
+                "warning: \(waiting) could not be indexed for search yet (\(ErrorReporting.message(for: error))); "
+                    + "they stay queued, and `archive-sync search` indexes them first")
+            return (0, 0)
+        }
     }
 }
