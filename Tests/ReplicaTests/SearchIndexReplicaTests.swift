@@ -28,11 +28,16 @@ struct SearchIndexReplicaTests {
         #expect(try laptop.search("朝鲜", limit: 10, indexFirst: false).map(\.title) == ["mine"])
         // A catch-up stopped after one batch leaves the rest queued.
         var batches = 0
-        let indexed = try laptop.indexForSearch(batchSize: 2, shouldGoOn: { batches += 1; return batches == 1 })
+        let indexed = try laptop.indexForSearch(
+            batchSize: 2,
+            shouldGoOn: {
+                batches += 1; return batches == 1
+            })
         #expect(indexed == 2)
         #expect(try laptop.searchPending() == 3)
         // Search catches up first.
-        #expect(try laptop.search("朝鲜", limit: 10).map(\.title) == ["mine", "hub 4", "hub 3", "hub 2", "hub 1", "hub 0"])
+        #expect(
+            try laptop.search("朝鲜", limit: 10).map(\.title) == ["mine", "hub 4", "hub 3", "hub 2", "hub 1", "hub 0"])
         #expect(try laptop.searchPending() == 0)
         #expect(try laptop.verify().ok)
     }
