@@ -130,8 +130,7 @@ package struct ArticleProjector: Sendable {
         let newHash = state.stateHash
         let key = try save(state, key: loaded?.key, firstHLC: firstHLC, lastHLC: lastHLC, stateHash: newHash, db)
         let article = ArticleID(url: state.text(.url))
-        let headFields: Set<Field> = [.url, .capturedAt, .deleted]
-        if loaded != nil, !change.values.contains(where: { headFields.contains($0.field) }) {
+        if loaded != nil, !change.values.contains(where: { Self.headFields.contains($0.field) }) {
             // Which capture heads the article cannot have changed: only its latest hlc may have.
             try db.cachedStatement(
                 sql: "UPDATE article_head SET last_hlc = max(last_hlc, ?) WHERE article_id = ?"
@@ -146,14 +145,18 @@ package struct ArticleProjector: Sendable {
         try saveTags(change, key: key, db)
         // The search index follows behind (`indexPending(limit:_:)`): what it holds of this
         // capture is taken out now, while its old text is at hand, and the capture waits.
-        let indexed: Set<Field> = [.title, .body, .capturedAt]
         var queued: Int64?
-        if loaded == nil || change.values.contains(where: { indexed.contains($0.field) }) {
+        if loaded == nil || change.values.contains(where: { Self.indexedFields.contains($0.field) }) {
             try unindex(key: key, indexed: loaded == nil ? nil : before, db)
             queued = key
         }
         return (change, loaded?.stateHash ?? .zero, newHash, queued)
     }
+
+    /// The fields that decide which capture heads an article.
+    private static let headFields: Set<Field> = [.url, .capturedAt, .deleted]
+    /// The fields the search index holds of a capture (its rowid follows the capture time).
+    private static let indexedFields: Set<Field> = [.title, .body, .capturedAt]
 
     /// An article's state as stored, with its bookkeeping columns.
     package struct StoredState: Sendable {

@@ -81,11 +81,7 @@ extension ArticleProjector {
     ///   back, and the captures stay queued.
     package func indexPending(limit: Int, _ db: Database) throws -> Int {
         let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT p.article, a.title, a.body, a.captured_at FROM search_pending p
-                    LEFT JOIN article a ON a.key = p.article ORDER BY p.article LIMIT ?
-                    """), arguments: [limit])
+            db.cachedStatement(sql: Self.queuedCaptures + " ORDER BY p.article LIMIT ?"), arguments: [limit])
         try index(rows, db)
         return rows.count
     }
@@ -97,11 +93,7 @@ extension ArticleProjector {
         var seen = Set<Int64>()
         for key in keys where seen.insert(key).inserted {
             if let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT p.article, a.title, a.body, a.captured_at FROM search_pending p
-                        LEFT JOIN article a ON a.key = p.article WHERE p.article = ?
-                        """), arguments: [key])
+                db.cachedStatement(sql: Self.queuedCaptures + " WHERE p.article = ?"), arguments: [key])
             {
                 rows.append(row)
             }
@@ -109,6 +101,12 @@ extension ArticleProjector {
         try index(rows, db)
         return rows.count
     }
+
+    /// Queued captures with what the index takes of them: key, title, body, capture time.
+    private static let queuedCaptures = """
+        SELECT p.article, a.title, a.body, a.captured_at FROM search_pending p
+        LEFT JOIN article a ON a.key = p.article
+        """
 
     /// Takes queued captures (rows of key, title, body, capture time) out of the queue and into
     /// the index, in rowid order, which FTS5 takes fastest.

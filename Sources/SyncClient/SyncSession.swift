@@ -173,19 +173,16 @@ package final class SyncSession {
 
         while true {
             show()
-            if case .pull = action {
-                // Asked for while the page before is applied (see `inFlight`).
-            } else if let failed = try settle() {
+            // The page being applied is waited for before anything but a pull (asked for while it
+            // is applied: see `inFlight`), and before stopping.
+            let stopping = shouldStop()
+            var pulling = false
+            if case .pull = action { pulling = true }
+            if stopping || !pulling, let failed = try settle() {
                 action = failed
                 continue
             }
-            if shouldStop() {
-                if let failed = try settle() {
-                    action = failed
-                    continue
-                }
-                throw SyncClientError(.interrupted, "the sync was stopped between two batches")
-            }
+            if stopping { throw SyncClientError(.interrupted, "the sync was stopped between two batches") }
             switch action {
             case .pull(let pull):
                 phase = .pulling

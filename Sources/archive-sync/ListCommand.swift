@@ -80,15 +80,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let target = try replica.open()
         let query = words.joined(separator: " ")
-        if try target.searchPending() > 0 {
-            do {
-                try SearchIndexing.catchUp(target)
-            } catch {
-                Terminal.error(
-                    "warning: \(Formatting.count(try target.searchPending(), "capture")) not yet indexed for search "
-                        + "could not be indexed (\(ErrorReporting.message(for: error))); they are not searched")
-            }
-        }
+        SearchIndexing.catchUpOrWarn(target, consequence: "they are not searched this time")
         let hits = try target.search(
             query, includeDeleted: includeDeleted, limit: limit, order: relevance ? .relevance : .newest,
             indexFirst: false)

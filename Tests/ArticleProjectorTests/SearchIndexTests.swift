@@ -22,6 +22,14 @@ struct SearchIndexTests {
             ])
     }
 
+    let projector = ArticleProjector()
+
+    /// Runs `body` in a write transaction of a new file holding the journal and article tables.
+    func inNewDatabase(_ name: String, _ body: (Database) throws -> Void) throws {
+        let work = try TemporaryDirectory(name)
+        try searchDatabase(in: work).write(body)
+    }
+
     func ids(
         _ projector: ArticleProjector, _ query: String, order: ArticleProjector.SearchOrder = .newest, _ db: Database
     )
@@ -31,10 +39,7 @@ struct SearchIndexTests {
     }
 
     @Test func appliedCapturesWaitInTheQueueUntilIndexedAndTheCheckHoldsThroughout() throws {
-        let work = try TemporaryDirectory("search-index")
-        let database = try searchDatabase(in: work)
-        let projector = ArticleProjector()
-        try database.write { db in
+        try inNewDatabase("search-index") { db in
             for n in 1...5 {
                 try projector.apply(
                     try create(n, seq: n, capturedAt: Int64(n) * 1_000, title: "t\(n)", body: "<p>朝鲜 \(n)</p>"), db)
@@ -54,10 +59,7 @@ struct SearchIndexTests {
     }
 
     @Test func anEditTakesTheOldTextOutAtOnceAndTheNewTextIsFoundOnceIndexed() throws {
-        let work = try TemporaryDirectory("search-index-edit")
-        let database = try searchDatabase(in: work)
-        let projector = ArticleProjector()
-        try database.write { db in
+        try inNewDatabase("search-index-edit") { db in
             let first = try create(1, seq: 1, capturedAt: 1_000, title: "one", body: "<p>香港 old</p>")
             try projector.apply(first, db)
             _ = try projector.indexAllPending(db)
@@ -87,10 +89,7 @@ struct SearchIndexTests {
     }
 
     @Test func aNewCaptureTimeMovesTheCaptureInTheNewestFirstOrderAndRelevanceStillRanks() throws {
-        let work = try TemporaryDirectory("search-index-order")
-        let database = try searchDatabase(in: work)
-        let projector = ArticleProjector()
-        try database.write { db in
+        try inNewDatabase("search-index-order") { db in
             // Captured in the same millisecond, and out of order: rowids still follow the times.
             let events = [
                 try create(1, seq: 1, capturedAt: 5_000, title: "b", body: "<p>government</p>"),
@@ -112,10 +111,7 @@ struct SearchIndexTests {
     }
 
     @Test func theCheckFindsACaptureBothIndexedAndQueuedOrNeither() throws {
-        let work = try TemporaryDirectory("search-index-check")
-        let database = try searchDatabase(in: work)
-        let projector = ArticleProjector()
-        try database.write { db in
+        try inNewDatabase("search-index-check") { db in
             try projector.apply(try create(1, seq: 1, capturedAt: 1, title: "x", body: "<p>x</p>"), db)
             try projector.apply(try create(2, seq: 2, capturedAt: 2, title: "y", body: "<p>y</p>"), db)
             _ = try projector.indexAllPending(db)
@@ -137,10 +133,7 @@ struct SearchIndexTests {
     }
 
     @Test func aWriteIndexesWhatItQueuedAndLeavesTheRestQueued() throws {
-        let work = try TemporaryDirectory("search-index-keys")
-        let database = try searchDatabase(in: work)
-        let projector = ArticleProjector()
-        try database.write { db in
+        try inNewDatabase("search-index-keys") { db in
             var batch = try projector.batch(db)
             for n in 1...3 {
                 try batch.apply(try create(n, seq: n, capturedAt: Int64(n), title: "t\(n)", body: "<p>香港</p>"), db)
@@ -157,10 +150,7 @@ struct SearchIndexTests {
     }
 
     @Test func aCaptureAnOlderVersionIndexedWhileQueuedLeavesTheQueueWithoutAnError() throws {
-        let work = try TemporaryDirectory("search-index-older")
-        let database = try searchDatabase(in: work)
-        let projector = ArticleProjector()
-        try database.write { db in
+        try inNewDatabase("search-index-older") { db in
             try projector.apply(try create(1, seq: 1, capturedAt: 1, title: "x", body: "<p>x</p>"), db)
             _ = try projector.indexAllPending(db)
             try db.execute(sql: "INSERT INTO search_pending (article) SELECT key FROM article")

@@ -85,29 +85,39 @@ struct SyncSessionTests {
         return pair
     }
 
-    @Test func aForkFoundMidPullIsLocatedBySingleEventPullsAndRecorded() throws {
-        // The hub holds laptop:1...2, then 25 of its own, then the twin's laptop:3...6.
-        let pair = try forkedPair(shared: 2, twin: 4, own: 3, hubEvents: 25)
+    /// Syncs the laptop of `pair` in pages of 10 events and expects it to stop at a fork of its
+    /// own event 3, located by two single-event pulls (laptop:2, then laptop:1) and recorded;
+    /// returns the session and the pulls it made.
+    func syncIntoOwnForkAt3(
+        _ pair: SyncPair, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (session: SyncSession, pulls: [PullRequest]) {
         let origin = try pair.laptop.identity().origin
         let before = pair.transport.pulls.count
         var configuration = SyncSessionStateMachine.Configuration()
         configuration.pullEvents = 10
         let session = pair.session(configuration)
-        #expect {
+        #expect(sourceLocation: sourceLocation) {
             try session.run()
         } throws: { error in
             let error = error as? SyncClientError
             return error?.code == .ownFork && error?.event == Dot(origin: origin, seq: 3)
         }
+        let pulls = Array(pair.transport.pulls.dropFirst(before))
+        let probes = pulls.suffix(2)
+        #expect(probes.map { $0.knowledge[origin] } == [2, 1], sourceLocation: sourceLocation)
+        #expect(probes.allSatisfy { $0.maxEvents == 1 && !$0.deltas }, sourceLocation: sourceLocation)
+        #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 3), sourceLocation: sourceLocation)
+        return (session, pulls)
+    }
+
+    @Test func aForkFoundMidPullIsLocatedBySingleEventPullsAndRecorded() throws {
+        // The hub holds laptop:1...2, then 25 of its own, then the twin's laptop:3...6.
+        let pair = try forkedPair(shared: 2, twin: 4, own: 3, hubEvents: 25)
+        let (session, pulls) = try syncIntoOwnForkAt3(pair)
         // Two pages applied, the third refused at the twin's laptop:6, then the search over 1...5:
         // the hub's 3 differs from the laptop's, its 2 does not.
         #expect(session.report.pulledEvents == 20)
-        let pulls = pair.transport.pulls.dropFirst(before)
         #expect(pulls.count == 5)
-        let probes = pulls.suffix(2)
-        #expect(probes.map { $0.knowledge[origin] } == [2, 1])
-        #expect(probes.allSatisfy { $0.maxEvents == 1 && !$0.deltas })
-        #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 3))
     }
 
     @Test func aForkInAPageAppliedWhileTheNextIsFetchedTakesTheSessionBackAndIsLocated() throws {
@@ -117,26 +127,12 @@ struct SyncSessionTests {
         let pair = try forkedPair(shared: 2, twin: 4, own: 3, hubEvents: 25)
         try pair.capture(15, on: pair.hub, label: "hub-late")
         let origin = try pair.laptop.identity().origin
-        let before = pair.transport.pulls.count
         let knowledgeBefore = try pair.laptop.knowledge()
-        var configuration = SyncSessionStateMachine.Configuration()
-        configuration.pullEvents = 10
-        let session = pair.session(configuration)
-        #expect {
-            try session.run()
-        } throws: { error in
-            let error = error as? SyncClientError
-            return error?.code == .ownFork && error?.event == Dot(origin: origin, seq: 3)
-        }
+        let (session, pulls) = try syncIntoOwnForkAt3(pair)
         #expect(session.report.pulledEvents == 20)
-        let pulls = Array(pair.transport.pulls.dropFirst(before))
         #expect(pulls.count == 6)
         // The fourth pull was sent while the third page was applied, as if it would be.
         #expect(pulls[3].knowledge[origin] == 6)
-        let probes = pulls.suffix(2)
-        #expect(probes.map { $0.knowledge[origin] } == [2, 1])
-        #expect(probes.allSatisfy { $0.maxEvents == 1 && !$0.deltas })
-        #expect(try pair.laptop.forkNotice() == Dot(origin: origin, seq: 3))
         // Only the first two pages were applied.
         let after = try pair.laptop.knowledge()
         #expect(after[origin] == knowledgeBefore[origin])

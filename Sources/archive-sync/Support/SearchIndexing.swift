@@ -20,16 +20,18 @@ enum SearchIndexing {
     }
 
     /// `catchUp`, after work that is done and safe whatever happens here: a failure is a warning
-    /// (the captures stay queued, and `search` indexes them first), and counts as nothing done.
+    /// that ends with `consequence` (the captures stay queued), and counts as nothing done.
     @discardableResult
-    static func catchUpOrWarn(_ replica: Replica) -> (count: Int, seconds: Double) {
+    static func catchUpOrWarn(
+        _ replica: Replica, consequence: String = "they stay queued, and `archive-sync search` indexes them first"
+    ) -> (count: Int, seconds: Double) {
         do {
             return try catchUp(replica)
         } catch {
             let waiting = (try? replica.searchPending()).map { Formatting.count($0, "capture") } ?? "some captures"
             Terminal.error(
                 "warning: \(waiting) could not be indexed for search yet (\(ErrorReporting.message(for: error))); "
-                    + "they stay queued, and `archive-sync search` indexes them first")
+                    + consequence)
             return (0, 0)
         }
     }
